@@ -1,0 +1,93 @@
+/** @brief Internal engine interface: contexts, tasks, the backend table and the ordered reduction. */
+#ifndef PIE_ENGINE_H
+#define PIE_ENGINE_H
+
+#include "pie.h"
+#include "pie_kernel.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+
+struct pie_ctx {
+    unsigned workers; /* 0 = auto */
+    pie_backend backend;
+    pie_isa isa;
+    uint64_t seed;
+    pie_progress_fn progress;
+    void *progress_user;
+    const volatile sig_atomic_t *cancel;
+    double chunk_timeout; /* seconds, 0 = none */
+    char last_error[512];
+};
+
+/* One run of a kernel: what to compute and where the merged result goes. */
+typedef struct pie__task {
+    const pie_kernel_ops *ops;
+    const void *job;
+    void *acc;
+    uint64_t nchunks;
+} pie__task;
+
+/* What a backend reports back besides the merged result. */
+typedef struct pie__run_stats {
+    unsigned workers;
+    uint64_t chunks_done;
+    uint64_t retries;
+} pie__run_stats;
+
+/* A backend runs every chunk of a task and merges the partials in order.
+ * It returns PIE_OK, or a failure after stopping and reaping whatever it
+ * started. */
+typedef pie_status (*pie__backend_fn)(pie_ctx *ctx, const pie__task *task, unsigned workers,
+                                      pie__run_stats *stats);
+
+pie_status pie__backend_serial(pie_ctx *ctx, const pie__task *task, unsigned workers,
+                               pie__run_stats *stats);
+pie_status pie__backend_process(pie_ctx *ctx, const pie__task *task, unsigned workers,
+                                pie__run_stats *stats);
+pie_status pie__backend_thread(pie_ctx *ctx, const pie__task *task, unsigned workers,
+                               pie__run_stats *stats);
+
+/* Run a task on the context's backend with its worker count (resolving
+ * "auto"; never more workers than chunks). Fills stats. */
+pie_status pie__run_task(pie_ctx *ctx, const pie__task *task, pie__run_stats *stats);
+
+/* Record a failure description on the context and return `status`. */
+pie_status pie__fail(pie_ctx *ctx, pie_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void pie__clear_error(pie_ctx *ctx);
+
+/* Map a kernel status (PIE_K_*) to a pie_status. */
+pie_status pie__from_kernel(int kstatus);
+
+/* Whether the context's cancel flag is raised. */
+static inline int pie__cancelled(const pie_ctx *ctx)
+{
+    return ctx->cancel && *ctx->cancel;
+}
+
+/* Monotonic clock in seconds. */
+double pie__now(void);
+
+/* ------------------------------------------------------------------------ */
+/* Ordered reduction: partials arrive in any order and are merged in chunk  */
+/* order as soon as the prefix is complete.                                 */
+
+typedef struct pie__pending pie__pending;
+
+typedef struct pie__reorder {
+    const pie__task *task;
+    uint64_t next;        /* next chunk to merge */
+    pie__pending *head;   /* pending partials, sorted by chunk id */
+    uint64_t npending;
+} pie__reorder;
+
+void pie__reorder_init(pie__reorder *r, const pie__task *task);
+/* Take ownership of `partial` (its data is freed or merged) for chunk `chunk`,
+ * then merge every partial that has become contiguous. Returns the kernel's
+ * merge status mapped to pie_status. */
+pie_status pie__reorder_put(pie__reorder *r, uint64_t chunk, pie_kbuf *partial);
+/* Free anything still pending. */
+void pie__reorder_free(pie__reorder *r);
+
+#endif

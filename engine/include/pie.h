@@ -1,0 +1,183 @@
+/** @brief libpie public API: compute pi (Monte Carlo, BBP digits, hex digit extraction) on any backend. */
+#ifndef PIE_H
+#define PIE_H
+
+/*
+ * Everything pie computes goes through one model: a job is cut into chunks,
+ * each chunk is a pure function of (job, chunk id), the chunks run on some
+ * backend (serial loop, forked processes, OpenMP threads, MPI ranks) and their
+ * partial results are merged in chunk order. The same job gives the same bytes
+ * on every backend and every number of workers.
+ *
+ * Rules of the API:
+ *   - No global mutable state. One pie_ctx per thread is safe; a context must
+ *     not be used by two threads at once.
+ *   - Functions return a pie_status; pie_strerror() explains it and
+ *     pie_ctx_last_error() gives the detail of the last failure on a context.
+ *   - The library never prints, never exits and installs no signal handler.
+ */
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(PIE_BUILDING_LIBRARY) && defined(__GNUC__)
+#define PIE_API __attribute__((visibility("default")))
+#else
+#define PIE_API
+#endif
+
+#define PIE_VERSION_MAJOR 0
+#define PIE_VERSION_MINOR 1
+#define PIE_VERSION_PATCH 0
+#define PIE_VERSION_STRING "0.1.0"
+/* One number that grows with every release: 10000*major + 100*minor + patch. */
+#define PIE_VERSION_NUMBER                                                                         \
+    (PIE_VERSION_MAJOR * 10000 + PIE_VERSION_MINOR * 100 + PIE_VERSION_PATCH)
+
+/* The version of the library actually linked, e.g. "0.1.0". */
+PIE_API const char *pie_version(void);
+PIE_API unsigned pie_version_number(void);
+
+/* Status codes. The numbers are stable: new codes are only ever appended. */
+typedef enum pie_status {
+    PIE_OK = 0,
+    PIE_EINVAL = 1,       /* an argument is invalid or out of range */
+    PIE_ENOMEM = 2,       /* out of memory, or the job would not fit in memory */
+    PIE_EUNSUPPORTED = 3, /* backend or instruction set not built in, or not on this CPU */
+    PIE_ESYSTEM = 4,      /* an operating-system call failed (fork, pipe, ...) */
+    PIE_EWORKER = 5,      /* a chunk failed on every retry (worker died, hung, sent garbage) */
+    PIE_ECORRUPT = 6,     /* data failed its integrity check (frame, checkpoint) */
+    PIE_ECANCELED = 7,    /* the cancel flag was raised */
+    PIE_EIO = 8,          /* reading or writing a file failed */
+    PIE_EVERIFY = 9       /* a result failed its independent check */
+} pie_status;
+
+/* A short sentence for a status code; never NULL. */
+PIE_API const char *pie_strerror(pie_status status);
+/* The enumerator's name without the prefix, e.g. "EINVAL"; never NULL. */
+PIE_API const char *pie_status_name(pie_status status);
+
+/* Backends that run the chunks. */
+typedef enum pie_backend {
+    PIE_BACKEND_SERIAL = 0,  /* a loop in the calling thread */
+    PIE_BACKEND_PROCESS = 1, /* forked workers, framed messages over pipes (the default) */
+    PIE_BACKEND_THREAD = 2,  /* OpenMP threads in one process */
+    PIE_BACKEND_MPI = 3      /* MPI ranks under mpirun */
+} pie_backend;
+
+/* "serial", "process", "thread", "mpi"; NULL for an unknown value. */
+PIE_API const char *pie_backend_name(pie_backend backend);
+/* Parse a backend name; PIE_EINVAL if unknown. */
+PIE_API pie_status pie_backend_from_name(const char *name, pie_backend *out);
+/* Whether this build has the backend (the thread backend needs OpenMP). */
+PIE_API int pie_backend_available(pie_backend backend);
+
+/* Instruction-set variants of the vectorized kernels. */
+typedef enum pie_isa {
+    PIE_ISA_AUTO = 0,   /* the best variant this CPU supports */
+    PIE_ISA_SCALAR = 1, /* portable C, always present: the reference */
+    PIE_ISA_AVX2 = 2,   /* AVX2 with AES-NI (VAES on 256 bits where present) */
+    PIE_ISA_AVX512 = 3, /* AVX-512F/BW with VAES */
+    PIE_ISA_AESNI = 4   /* SSE4.1 with AES-NI, 128 bits at a time */
+} pie_isa;
+
+/* "auto", "scalar", "avx2", "avx512", "aesni"; NULL for an unknown value. */
+PIE_API const char *pie_isa_name(pie_isa isa);
+PIE_API pie_status pie_isa_from_name(const char *name, pie_isa *out);
+/* PIE_OK if the variant is built and this CPU runs it, else PIE_EUNSUPPORTED. */
+PIE_API pie_status pie_isa_check(pie_isa isa);
+/* The variant PIE_ISA_AUTO resolves to on this CPU. */
+PIE_API pie_isa pie_isa_best(void);
+/* Space-separated list of the CPU features pie looks at that this CPU has. */
+PIE_API const char *pie_cpu_features(void);
+
+/* The number of CPUs this process may run on (its affinity mask). */
+PIE_API unsigned pie_online_cpus(void);
+
+/* ------------------------------------------------------------------------ */
+/* Context                                                                  */
+
+typedef struct pie_ctx pie_ctx;
+
+/* NULL when out of memory. Defaults: process backend, workers = online CPUs,
+ * seed 0, ISA auto, no progress callback, no cancel flag. */
+PIE_API pie_ctx *pie_ctx_create(void);
+/* Accepts NULL. */
+PIE_API void pie_ctx_free(pie_ctx *ctx);
+
+#define PIE_MAX_WORKERS 4096u
+
+/* 0 means "auto": the CPUs this process may run on. PIE_EINVAL above PIE_MAX_WORKERS. */
+PIE_API pie_status pie_ctx_set_workers(pie_ctx *ctx, unsigned workers);
+/* PIE_EUNSUPPORTED if the backend is not in this build. */
+PIE_API pie_status pie_ctx_set_backend(pie_ctx *ctx, pie_backend backend);
+PIE_API pie_status pie_ctx_set_seed(pie_ctx *ctx, uint64_t seed);
+/* PIE_EUNSUPPORTED if the variant is not built or this CPU lacks it. */
+PIE_API pie_status pie_ctx_set_isa(pie_ctx *ctx, pie_isa isa);
+
+/* Progress is counted in chunks. The callback runs in the thread that called
+ * the run function, or, on the thread backend, in one worker thread at a time;
+ * never concurrently. It should return quickly. */
+typedef void (*pie_progress_fn)(void *user, uint64_t chunks_done, uint64_t chunks_total);
+PIE_API pie_status pie_ctx_set_progress(pie_ctx *ctx, pie_progress_fn fn, void *user);
+
+/* When *flag becomes non-zero (typically from a signal handler) a run stops
+ * at the next chunk boundary, stops its workers and returns PIE_ECANCELED.
+ * The process backend notices within about 100 ms. NULL removes the flag. */
+PIE_API pie_status pie_ctx_set_cancel_flag(pie_ctx *ctx, const volatile sig_atomic_t *flag);
+
+/* How long a process-backend worker may take for one chunk before it is
+ * treated as hung, killed and its chunk run elsewhere. 0 (the default) means
+ * no limit. */
+PIE_API pie_status pie_ctx_set_chunk_timeout(pie_ctx *ctx, double seconds);
+
+/* A sentence describing the last failure on this context ("" if none). Valid
+ * until the next call on the context. */
+PIE_API const char *pie_ctx_last_error(const pie_ctx *ctx);
+
+/* ------------------------------------------------------------------------ */
+/* Monte Carlo                                                              */
+
+/* Largest accepted sample count: 2^63. */
+#define PIE_MC_MAX_SAMPLES (UINT64_C(1) << 63)
+/* Samples per chunk; part of the definition of a job's chunking. */
+#define PIE_MC_CHUNK_SAMPLES (UINT64_C(1) << 24)
+
+typedef struct pie_mc_result {
+    uint64_t samples;   /* N */
+    uint64_t inside;    /* samples that fell inside the quarter disc */
+    double estimate;    /* 4 * inside / N */
+    double std_error;   /* 4 * sqrt(p(1-p)/N), p = inside / N */
+    double ci95_lo;     /* estimate - 1.959964 * std_error */
+    double ci95_hi;     /* estimate + 1.959964 * std_error */
+    double abs_error;   /* |estimate - pi| */
+    double z_score;     /* (estimate - pi) / std_error; 0 when std_error is 0 */
+    double seconds;     /* wall time of the run */
+    unsigned workers;   /* workers actually used */
+    pie_backend backend;
+    pie_isa isa;        /* the kernel variant used */
+    const char *kernel; /* its name, e.g. "avx512"; static storage */
+    uint64_t seed;
+    uint64_t chunks_total;
+    uint64_t chunks_done; /* equals chunks_total on success; how far a cancelled run got */
+    uint64_t chunk_retries; /* chunks re-run after a worker failure */
+} pie_mc_result;
+
+/* Draw `samples` points (1 .. PIE_MC_MAX_SAMPLES) and estimate pi. The count
+ * depends on (samples, seed) only. On PIE_ECANCELED, chunks_done and
+ * chunks_total are filled in. */
+PIE_API pie_status pie_mc_run(pie_ctx *ctx, uint64_t samples, pie_mc_result *result);
+
+/* ------------------------------------------------------------------------ */
+/* Further workloads (digits, hex) add their sections below.                */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PIE_H */
