@@ -33,6 +33,9 @@ typedef struct pie__run_stats {
     unsigned workers;
     uint64_t chunks_done;
     uint64_t retries;
+    /* Sum over the worker processes of their peak resident set (process
+     * backend, from wait4); 0 for backends that run in this process. */
+    uint64_t worker_peak_rss_bytes;
 } pie__run_stats;
 
 /* A backend runs every chunk of a task and merges the partials in order.
