@@ -1,0 +1,587 @@
+/** @brief Process backend: forked workers, framed pipes, poll() in the parent, lost chunks re-run. */
+#include "engine.h"
+#include "sysio.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/*
+ * The parent hands chunk ids to each worker over its own pipe (at most DEPTH
+ * outstanding, so a worker never waits for the next id), reads framed
+ * partials back through a non-blocking pipe under poll(), and merges them in
+ * chunk order. A worker that dies, sends a frame that fails its checks, or
+ * (with a chunk timeout) makes no progress is killed, reaped and replaced;
+ * its chunks go back to the front of the queue. Because a chunk is a pure
+ * function of (job, chunk id), the re-run gives the same bytes. A chunk that
+ * fails MAX_ATTEMPTS times ends the run.
+ *
+ * Workers are reaped by pid, never with waitpid(-1): the host program may
+ * have children of its own.
+ */
+
+#define DEPTH 2
+#define MAX_ATTEMPTS 3
+#define POLL_MS 50
+
+/* Exit codes a worker uses to tell the parent why it stopped. */
+enum { WORKER_EXIT_PROTOCOL = 70, WORKER_EXIT_SEND = 71 };
+
+typedef struct worker {
+    pid_t pid; /* 0: no process in this slot */
+    int to_fd;
+    int from_fd;
+    uint64_t inflight[DEPTH]; /* FIFO; inflight[0] is the chunk being computed */
+    int ninflight;
+    double head_since; /* when inflight[0] became the worker's current chunk */
+    unsigned serial;   /* spawn number, for fault injection in test builds */
+    pie__frame_reader rd;
+} worker;
+
+typedef struct failure {
+    uint64_t chunk;
+    unsigned count;
+} failure;
+
+typedef struct pstate {
+    pie_ctx *ctx;
+    const pie__task *task;
+    worker *w;
+    unsigned nw;
+    unsigned spawned;
+    pid_t parent;
+    uint64_t next_fresh;
+    uint64_t *retry; /* chunks to run again, served before fresh ones */
+    size_t nretry, cap_retry;
+    failure *fail;
+    size_t nfail, cap_fail;
+    pie__reorder r;
+    pie__run_stats *stats;
+} pstate;
+
+/* ---------------------------------------------------------------------- */
+/* Fault injection (test builds only): PIE_FAULT="kind:chunk[:all]" makes   */
+/* the first generation of workers (or every worker with ":all") misbehave */
+/* when handed that chunk. kind: kill, exit, garbage, truncate, hang.       */
+
+#ifdef PIE_FAULT_INJECTION
+typedef struct fault {
+    char kind[16];
+    uint64_t chunk;
+    int all;
+} fault;
+
+static int parse_fault(fault *f)
+{
+    const char *s = getenv("PIE_FAULT");
+    if (!s || !*s)
+        return 0;
+    char all[8] = "";
+    unsigned long long c;
+    if (sscanf(s, "%15[a-z]:%llu:%7s", f->kind, &c, all) < 2)
+        return 0;
+    f->chunk = c;
+    f->all = strcmp(all, "all") == 0;
+    return 1;
+}
+
+static void inject_fault(const fault *f, unsigned serial, unsigned nworkers, int out, uint64_t c)
+{
+    if (c != f->chunk || (!f->all && serial >= nworkers))
+        return;
+    if (strcmp(f->kind, "kill") == 0)
+        raise(SIGKILL);
+    if (strcmp(f->kind, "exit") == 0)
+        _exit(3);
+    if (strcmp(f->kind, "hang") == 0)
+        for (;;)
+            pause();
+    if (strcmp(f->kind, "garbage") == 0) {
+        unsigned char hdr[PIE_WIRE_HEADER];
+        unsigned char junk[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+        pie__wire_header(hdr, PIE_FRAME_PARTIAL, c, junk, sizeof junk);
+        hdr[28] ^= 0xff; /* break the CRC */
+        pie__write_all(out, hdr, sizeof hdr);
+        pie__write_all(out, junk, sizeof junk);
+        for (;;)
+            pause();
+    }
+    if (strcmp(f->kind, "truncate") == 0) {
+        unsigned char hdr[PIE_WIRE_HEADER];
+        unsigned char junk[8] = {0};
+        pie__wire_header(hdr, PIE_FRAME_PARTIAL, c, junk, sizeof junk);
+        pie__write_all(out, hdr, sizeof hdr / 2);
+        _exit(0);
+    }
+}
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Worker side                                                              */
+
+static uint64_t request_bound(void *user, uint16_t type, uint64_t chunk)
+{
+    (void)user;
+    (void)type;
+    (void)chunk;
+    return 0; /* chunk requests carry no payload */
+}
+
+static _Noreturn void worker_main(const pie__task *task, int in, int out, unsigned serial,
+                                  unsigned nworkers)
+{
+#ifdef PIE_FAULT_INJECTION
+    fault f;
+    int have_fault = parse_fault(&f);
+#else
+    (void)serial;
+    (void)nworkers;
+#endif
+    pie__frame_reader rd = {0};
+    pie_kbuf part = {0};
+    for (;;) {
+        int rc = pie__frame_read(in, &rd, request_bound, NULL);
+        if (rc == PIE_WIRE_EOF)
+            _exit(0); /* the parent closed our pipe: the run is over */
+        if (rc != PIE_WIRE_OK || rd.h.type != PIE_FRAME_CHUNK)
+            _exit(WORKER_EXIT_PROTOCOL);
+        uint64_t c = rd.h.chunk;
+        pie__frame_reader_reset(&rd);
+#ifdef PIE_FAULT_INJECTION
+        if (have_fault)
+            inject_fault(&f, serial, nworkers, out, c);
+#endif
+        part.len = 0;
+        int k = task->ops->run_chunk(task->job, c, &part);
+        int sent;
+        if (k == PIE_K_OK) {
+            sent = pie__wire_send(out, PIE_FRAME_PARTIAL, c, part.data, part.len);
+        } else {
+            unsigned char st[4] = {(unsigned char)k, 0, 0, 0};
+            sent = pie__wire_send(out, PIE_FRAME_FAILED, c, st, sizeof st);
+        }
+        if (sent != 0)
+            _exit(WORKER_EXIT_SEND);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Parent side                                                              */
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+static pie_status spawn(pstate *s, unsigned k)
+{
+    worker *w = &s->w[k];
+    int req[2], res[2];
+    if (pipe2(req, O_CLOEXEC) != 0)
+        return pie__fail(s->ctx, PIE_ESYSTEM, "pipe: %s", strerror(errno));
+    if (pipe2(res, O_CLOEXEC) != 0) {
+        int e = errno;
+        close(req[0]);
+        close(req[1]);
+        return pie__fail(s->ctx, PIE_ESYSTEM, "pipe: %s", strerror(e));
+    }
+    /* Block every signal across fork so that no handler of the host program
+     * runs in the child before the child has reset the dispositions. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    unsigned serial = s->spawned++;
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* Child. Handlers inherited from the host would run host code here:
+         * restore the defaults. SIGINT is ignored: on Ctrl-C the parent
+         * decides (it cancels, kills and reaps us), so a terminal's SIGINT to
+         * the whole process group cannot race with that. */
+        for (int sig = 1; sig < NSIG; sig++) {
+            struct sigaction sa;
+            if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN &&
+                sa.sa_handler != SIG_DFL) {
+                sa.sa_handler = SIG_DFL;
+                sa.sa_flags = 0;
+                sigaction(sig, &sa, NULL);
+            }
+        }
+        signal(SIGINT, SIG_IGN);
+        signal(SIGPIPE, SIG_DFL);
+        /* Die with the parent; the getppid() check closes the race where the
+         * parent died before prctl took effect. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != s->parent)
+            _exit(0);
+        /* Other workers' pipe ends would keep their pipes open (no EOF for the
+         * parent when that worker dies): close them. */
+        for (unsigned j = 0; j < s->nw; j++) {
+            if (j == k)
+                continue;
+            if (s->w[j].to_fd >= 0)
+                close(s->w[j].to_fd);
+            if (s->w[j].from_fd >= 0)
+                close(s->w[j].from_fd);
+        }
+        close(req[1]);
+        close(res[0]);
+        sigset_t none;
+        sigemptyset(&none);
+        pthread_sigmask(SIG_SETMASK, &none, NULL);
+        worker_main(s->task, req[0], res[1], serial, s->nw);
+    }
+    int fork_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    close(req[0]);
+    close(res[1]);
+    if (pid < 0) {
+        close(req[1]);
+        close(res[0]);
+        return pie__fail(s->ctx, PIE_ESYSTEM, "fork: %s", strerror(fork_errno));
+    }
+    pie__set_nonblock(res[0], 1);
+    w->pid = pid;
+    w->to_fd = req[1];
+    w->from_fd = res[0];
+    w->ninflight = 0;
+    w->serial = serial;
+    pie__frame_reader_reset(&w->rd);
+    return PIE_OK;
+}
+
+static void account_rusage(pstate *s, const struct rusage *ru)
+{
+    /* ru_maxrss is in KiB on Linux. */
+    s->stats->worker_peak_rss_bytes += (uint64_t)ru->ru_maxrss * 1024u;
+}
+
+/* Reap worker k (killing it first if `kill_first`) and describe how it ended. */
+static void reap(pstate *s, unsigned k, int kill_first, char *why, size_t whylen)
+{
+    worker *w = &s->w[k];
+    close_fd(&w->to_fd);
+    close_fd(&w->from_fd);
+    if (w->pid <= 0)
+        return;
+    if (kill_first)
+        kill(w->pid, SIGKILL);
+    int status = 0;
+    struct rusage ru;
+    pid_t r;
+    do
+        r = wait4(w->pid, &status, 0, &ru);
+    while (r < 0 && errno == EINTR);
+    if (r == w->pid) {
+        account_rusage(s, &ru);
+        if (why) {
+            if (WIFSIGNALED(status))
+                snprintf(why, whylen, "killed by signal %d (%s)", WTERMSIG(status),
+                         strsignal(WTERMSIG(status)));
+            else if (WIFEXITED(status))
+                snprintf(why, whylen, "exited with code %d", WEXITSTATUS(status));
+        }
+    }
+    w->pid = 0;
+}
+
+static pie_status next_chunk(pstate *s, uint64_t *c)
+{
+    if (s->nretry) {
+        /* Serve the lowest retried chunk first: it holds up the ordered merge. */
+        size_t best = 0;
+        for (size_t i = 1; i < s->nretry; i++)
+            if (s->retry[i] < s->retry[best])
+                best = i;
+        *c = s->retry[best];
+        s->retry[best] = s->retry[--s->nretry];
+        return PIE_OK;
+    }
+    if (s->next_fresh < s->task->nchunks) {
+        *c = s->next_fresh++;
+        return PIE_OK;
+    }
+    return PIE_EINVAL; /* nothing left to hand out */
+}
+
+static int push_retry(pstate *s, uint64_t c)
+{
+    if (s->nretry == s->cap_retry) {
+        size_t cap = s->cap_retry ? 2 * s->cap_retry : 16;
+        uint64_t *p = realloc(s->retry, cap * sizeof *p);
+        if (!p)
+            return -1;
+        s->retry = p;
+        s->cap_retry = cap;
+    }
+    s->retry[s->nretry++] = c;
+    return 0;
+}
+
+/* Count one more failure of chunk c; returns the new count (0 on ENOMEM). */
+static unsigned note_failure(pstate *s, uint64_t c)
+{
+    for (size_t i = 0; i < s->nfail; i++)
+        if (s->fail[i].chunk == c)
+            return ++s->fail[i].count;
+    if (s->nfail == s->cap_fail) {
+        size_t cap = s->cap_fail ? 2 * s->cap_fail : 16;
+        failure *p = realloc(s->fail, cap * sizeof *p);
+        if (!p)
+            return 0;
+        s->fail = p;
+        s->cap_fail = cap;
+    }
+    s->fail[s->nfail++] = (failure){c, 1};
+    return 1;
+}
+
+/* A worker is lost: `cause` says why. Requeue its chunks and replace it. */
+static pie_status lose_worker(pstate *s, unsigned k, const char *cause)
+{
+    worker *w = &s->w[k];
+    char why[128] = "";
+    pid_t pid = w->pid;
+    reap(s, k, 1, why, sizeof why);
+    for (int i = 0; i < w->ninflight; i++) {
+        uint64_t c = w->inflight[i];
+        if (i == 0) { /* only the chunk it was computing counts as failed */
+            unsigned n = note_failure(s, c);
+            if (n == 0)
+                return pie__fail(s->ctx, PIE_ENOMEM, "out of memory while recovering a worker");
+            if (n >= MAX_ATTEMPTS)
+                return pie__fail(s->ctx, PIE_EWORKER,
+                                 "chunk %llu failed %u times; last: worker %u (pid %ld) %s%s%s",
+                                 (unsigned long long)c, n, k, (long)pid, cause,
+                                 why[0] ? ", " : "", why);
+        }
+        if (push_retry(s, c) != 0)
+            return pie__fail(s->ctx, PIE_ENOMEM, "out of memory while recovering a worker");
+        s->stats->retries++;
+    }
+    w->ninflight = 0;
+    return spawn(s, k);
+}
+
+/* Keep worker k supplied with up to DEPTH chunks. */
+static pie_status feed(pstate *s, unsigned k)
+{
+    worker *w = &s->w[k];
+    while (w->pid > 0 && w->ninflight < DEPTH) {
+        uint64_t c;
+        if (next_chunk(s, &c) != PIE_OK)
+            return PIE_OK;
+        if (pie__wire_send(w->to_fd, PIE_FRAME_CHUNK, c, NULL, 0) != 0) {
+            /* The worker is gone (EPIPE): give the chunk back, then replace it. */
+            if (push_retry(s, c) != 0)
+                return pie__fail(s->ctx, PIE_ENOMEM, "out of memory");
+            pie_status st = lose_worker(s, k, "stopped reading (EPIPE)");
+            if (st != PIE_OK)
+                return st;
+            continue;
+        }
+        if (w->ninflight == 0)
+            w->head_since = pie__now();
+        w->inflight[w->ninflight++] = c;
+    }
+    return PIE_OK;
+}
+
+static uint64_t partial_bound(void *user, uint16_t type, uint64_t chunk)
+{
+    pstate *s = user;
+    if (type == PIE_FRAME_FAILED)
+        return 4;
+    if (type != PIE_FRAME_PARTIAL || chunk >= s->task->nchunks)
+        return 0;
+    return s->task->ops->max_partial(s->task->job, chunk);
+}
+
+/* Handle one complete frame from worker k. */
+static pie_status on_frame(pstate *s, unsigned k)
+{
+    worker *w = &s->w[k];
+    pie__frame_hdr h = w->rd.h;
+    if (w->ninflight == 0 || h.chunk != w->inflight[0] ||
+        (h.type != PIE_FRAME_PARTIAL && h.type != PIE_FRAME_FAILED)) {
+        pie__frame_reader_reset(&w->rd);
+        return lose_worker(s, k, "sent a frame for a chunk it was not given");
+    }
+    memmove(w->inflight, w->inflight + 1, (size_t)(w->ninflight - 1) * sizeof w->inflight[0]);
+    w->ninflight--;
+    w->head_since = pie__now();
+    if (h.type == PIE_FRAME_FAILED) {
+        int k_status = w->rd.payload.len == 4 ? w->rd.payload.data[0] : PIE_K_ECORRUPT;
+        pie__frame_reader_reset(&w->rd);
+        unsigned n = note_failure(s, h.chunk);
+        if (n == 0 || n >= MAX_ATTEMPTS)
+            return pie__fail(s->ctx, n ? pie__from_kernel(k_status) : PIE_ENOMEM,
+                             "chunk %llu failed %u times: %s", (unsigned long long)h.chunk, n,
+                             pie_strerror(pie__from_kernel(k_status)));
+        s->stats->retries++;
+        return push_retry(s, h.chunk) == 0 ? PIE_OK : PIE_ENOMEM;
+    }
+    pie_kbuf partial = w->rd.payload; /* take the buffer; the reader gets a fresh one */
+    w->rd.payload = (pie_kbuf){0};
+    pie__frame_reader_reset(&w->rd);
+    pie_status st = pie__reorder_put(&s->r, h.chunk, &partial);
+    if (st != PIE_OK)
+        return pie__fail(s->ctx, st, "merging chunk %llu failed: %s", (unsigned long long)h.chunk,
+                         pie_strerror(st));
+    s->stats->chunks_done = s->r.next;
+    if (s->ctx->progress)
+        s->ctx->progress(s->ctx->progress_user, s->r.next, s->task->nchunks);
+    return PIE_OK;
+}
+
+/* Drain whatever worker k has sent. */
+static pie_status service(pstate *s, unsigned k)
+{
+    for (;;) {
+        worker *w = &s->w[k];
+        if (w->pid <= 0)
+            return PIE_OK;
+        int rc = pie__frame_read(w->from_fd, &w->rd, partial_bound, s);
+        if (rc == PIE_WIRE_AGAIN)
+            return PIE_OK;
+        if (rc == PIE_WIRE_OK) {
+            pie_status st = on_frame(s, k);
+            if (st != PIE_OK)
+                return st;
+            continue;
+        }
+        if (rc == PIE_WIRE_NOMEM)
+            return pie__fail(s->ctx, PIE_ENOMEM, "out of memory receiving a partial");
+        char cause[96];
+        snprintf(cause, sizeof cause, "%s on its pipe",
+                 rc == PIE_WIRE_EOF ? "closed its end" : pie__wire_result_name(rc));
+        pie__frame_reader_reset(&w->rd);
+        return lose_worker(s, k, cause);
+    }
+}
+
+static pie_status check_hung(pstate *s, double now)
+{
+    if (s->ctx->chunk_timeout <= 0)
+        return PIE_OK;
+    for (unsigned k = 0; k < s->nw; k++) {
+        worker *w = &s->w[k];
+        if (w->pid > 0 && w->ninflight > 0 && now - w->head_since > s->ctx->chunk_timeout) {
+            char cause[96];
+            snprintf(cause, sizeof cause, "made no progress for %.3g s", s->ctx->chunk_timeout);
+            pie_status st = lose_worker(s, k, cause);
+            if (st != PIE_OK)
+                return st;
+        }
+    }
+    return PIE_OK;
+}
+
+static pie_status run_loop(pstate *s, struct pollfd *pfd)
+{
+    while (s->r.next < s->task->nchunks) {
+        if (pie__cancelled(s->ctx))
+            return pie__fail(s->ctx, PIE_ECANCELED, "cancelled after %llu of %llu chunks",
+                             (unsigned long long)s->r.next,
+                             (unsigned long long)s->task->nchunks);
+        for (unsigned k = 0; k < s->nw; k++) {
+            pie_status st = feed(s, k);
+            if (st != PIE_OK)
+                return st;
+            pfd[k].fd = s->w[k].pid > 0 ? s->w[k].from_fd : -1;
+            pfd[k].events = POLLIN;
+            pfd[k].revents = 0;
+        }
+        int n = poll(pfd, s->nw, POLL_MS);
+        if (n < 0 && errno != EINTR)
+            return pie__fail(s->ctx, PIE_ESYSTEM, "poll: %s", strerror(errno));
+        for (unsigned k = 0; n > 0 && k < s->nw; k++) {
+            if (pfd[k].revents) {
+                pie_status st = service(s, k);
+                if (st != PIE_OK)
+                    return st;
+            }
+        }
+        pie_status st = check_hung(s, pie__now());
+        if (st != PIE_OK)
+            return st;
+    }
+    return PIE_OK;
+}
+
+/* Orderly shutdown: close the request pipes (workers exit on EOF), give them
+ * a moment, then kill whatever is left, and reap everyone. */
+static void shutdown_workers(pstate *s, int force)
+{
+    for (unsigned k = 0; k < s->nw; k++)
+        close_fd(&s->w[k].to_fd);
+    if (!force) {
+        double deadline = pie__now() + 1.0;
+        for (unsigned k = 0; k < s->nw; k++) {
+            worker *w = &s->w[k];
+            while (w->pid > 0) {
+                int status;
+                struct rusage ru;
+                pid_t r = wait4(w->pid, &status, WNOHANG, &ru);
+                if (r == w->pid) {
+                    account_rusage(s, &ru);
+                    w->pid = 0;
+                } else if (r < 0 && errno != EINTR) {
+                    w->pid = 0;
+                } else if (pie__now() > deadline) {
+                    break;
+                } else {
+                    struct timespec ts = {0, 1000000};
+                    nanosleep(&ts, NULL);
+                }
+            }
+        }
+    }
+    for (unsigned k = 0; k < s->nw; k++) {
+        reap(s, k, 1, NULL, 0);
+        pie__frame_reader_free(&s->w[k].rd);
+    }
+}
+
+pie_status pie__backend_process(pie_ctx *ctx, const pie__task *task, unsigned workers,
+                                pie__run_stats *stats)
+{
+    pstate s = {.ctx = ctx, .task = task, .nw = workers, .parent = getpid(), .stats = stats};
+    s.w = calloc(workers, sizeof *s.w);
+    struct pollfd *pfd = calloc(workers, sizeof *pfd);
+    if (!s.w || !pfd) {
+        free(s.w);
+        free(pfd);
+        return pie__fail(ctx, PIE_ENOMEM, "out of memory for %u workers", workers);
+    }
+    for (unsigned k = 0; k < workers; k++)
+        s.w[k].to_fd = s.w[k].from_fd = -1;
+    pie__reorder_init(&s.r, task);
+
+    pie_status st = PIE_OK;
+    for (unsigned k = 0; k < workers && st == PIE_OK; k++)
+        st = spawn(&s, k);
+    if (st == PIE_OK)
+        st = run_loop(&s, pfd);
+    shutdown_workers(&s, st != PIE_OK);
+
+    stats->chunks_done = s.r.next;
+    pie__reorder_free(&s.r);
+    free(s.retry);
+    free(s.fail);
+    free(s.w);
+    free(pfd);
+    return st;
+}

@@ -1,0 +1,199 @@
+/** @brief `pie mc`: Monte Carlo pi with error bars on any backend. */
+#include "cli_main.h"
+#include "cli_util.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char mc_help[] =
+    "Usage: pie mc [options]\n"
+    "Estimate pi by Monte Carlo sampling, with error bars, on every core.\n"
+    "\n"
+    "  -n, --samples N        points to draw (default 1e9); accepts 1000000, 1e9,\n"
+    "                         2.5e10, 1_000_000; at most 2^63\n"
+    "  -j, --workers W        workers: a positive integer or 'auto' (default: the\n"
+    "                         CPUs this process may use; env PIE_WORKERS)\n"
+    "      --backend B        process (default), thread, serial\n"
+    "      --seed S           64-bit seed (default 0); the count depends only on\n"
+    "                         (N, seed), never on backend, workers or kernel\n"
+    "      --isa I            kernel: auto (default), scalar, aesni, avx2, avx512\n"
+    "                         (env PIE_ISA)\n"
+    "      --json             one JSON object on stdout\n"
+    "  -q, --quiet            print the estimate alone\n"
+    "      --progress         always show progress on stderr\n"
+    "      --no-progress      never show progress\n"
+    "  -h, --help             this help\n"
+    "\n"
+    "Exit status: 0 success, 1 runtime failure, 2 bad usage, 130/143 interrupted.\n";
+
+enum { OPT_BACKEND = 256, OPT_SEED, OPT_ISA, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS };
+
+static void print_human(const pie_mc_result *r)
+{
+    char a[40], b[40];
+    printf("pi ~ %.10f +/- %.10f (1 standard error)\n", r->estimate, r->std_error);
+    printf("95%% CI        [%.10f, %.10f]\n", r->ci95_lo, r->ci95_hi);
+    printf("error vs pi   %.3e (z = %+.2f)\n", r->abs_error, r->z_score);
+    printf("samples       %s (%s inside)\n", pie_cli_thousands(r->samples, a, sizeof a),
+           pie_cli_thousands(r->inside, b, sizeof b));
+    printf("time          %.3f s, %.3e samples/s\n", r->seconds,
+           r->seconds > 0 ? (double)r->samples / r->seconds : 0.0);
+    printf("backend       %s, %u worker%s, kernel %s, seed %" PRIu64 "\n",
+           pie_backend_name(r->backend), r->workers, r->workers == 1 ? "" : "s", r->kernel,
+           r->seed);
+}
+
+static void print_json(const pie_mc_result *r)
+{
+    FILE *f = stdout;
+    fputs("{\"estimate\":", f);
+    pie_cli_json_double(f, r->estimate);
+    fprintf(f, ",\"samples\":%" PRIu64 ",\"inside\":%" PRIu64 ",\"std_error\":", r->samples,
+            r->inside);
+    pie_cli_json_double(f, r->std_error);
+    fputs(",\"ci95\":[", f);
+    pie_cli_json_double(f, r->ci95_lo);
+    fputc(',', f);
+    pie_cli_json_double(f, r->ci95_hi);
+    fputs("],\"abs_error\":", f);
+    pie_cli_json_double(f, r->abs_error);
+    fputs(",\"z_score\":", f);
+    pie_cli_json_double(f, r->z_score);
+    fputs(",\"seconds\":", f);
+    pie_cli_json_double(f, r->seconds);
+    fputs(",\"samples_per_second\":", f);
+    pie_cli_json_double(f, r->seconds > 0 ? (double)r->samples / r->seconds : 0.0);
+    fprintf(f, ",\"workers\":%u,\"backend\":", r->workers);
+    pie_cli_json_string(f, pie_backend_name(r->backend));
+    fprintf(f, ",\"seed\":%" PRIu64 ",\"kernel\":", r->seed);
+    pie_cli_json_string(f, r->kernel);
+    fprintf(f, ",\"chunks\":%" PRIu64 ",\"chunk_retries\":%" PRIu64 ",\"version\":", r->chunks_total,
+            r->chunk_retries);
+    pie_cli_json_string(f, pie_version());
+    fputs("}\n", f);
+}
+
+int pie_cli_mc(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"samples", required_argument, NULL, 'n'},
+        {"workers", required_argument, NULL, 'j'},
+        {"backend", required_argument, NULL, OPT_BACKEND},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"isa", required_argument, NULL, OPT_ISA},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"quiet", no_argument, NULL, 'q'},
+        {"progress", no_argument, NULL, OPT_PROGRESS},
+        {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *cmd = "mc";
+    pie_cli_common c;
+    int rc = pie_cli_common_defaults(cmd, &c);
+    if (rc != PIE_EXIT_OK)
+        return rc;
+    uint64_t samples = 1000000000, seed = 0, seen = 0;
+    char why[96];
+    int opt;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "+:n:j:qh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'n':
+            if ((rc = pie_cli_once(cmd, &seen, 0, "--samples")) != 0)
+                return rc;
+            if (pie_cli_parse_count(optarg, PIE_MC_MAX_SAMPLES, &samples, why, sizeof why) != 0)
+                return pie_cli_usage(cmd, "invalid value for --samples: '%s' %s", optarg, why);
+            break;
+        case 'j':
+            if ((rc = pie_cli_once(cmd, &seen, 1, "--workers")) != 0 ||
+                (rc = pie_cli_set_workers(cmd, &c, optarg)) != 0)
+                return rc;
+            break;
+        case OPT_BACKEND:
+            if ((rc = pie_cli_once(cmd, &seen, 2, "--backend")) != 0 ||
+                (rc = pie_cli_set_backend(cmd, &c, optarg)) != 0)
+                return rc;
+            break;
+        case OPT_SEED:
+            if ((rc = pie_cli_once(cmd, &seen, 3, "--seed")) != 0)
+                return rc;
+            if (pie_cli_parse_u64(optarg, &seed, why, sizeof why) != 0)
+                return pie_cli_usage(cmd, "invalid value for --seed: '%s' %s", optarg, why);
+            break;
+        case OPT_ISA:
+            if ((rc = pie_cli_once(cmd, &seen, 4, "--isa")) != 0 ||
+                (rc = pie_cli_set_isa(cmd, &c, optarg)) != 0)
+                return rc;
+            break;
+        case OPT_JSON:
+            if ((rc = pie_cli_once(cmd, &seen, 5, "--json")) != 0)
+                return rc;
+            c.json = 1;
+            break;
+        case 'q':
+            if ((rc = pie_cli_once(cmd, &seen, 6, "--quiet")) != 0)
+                return rc;
+            c.quiet = 1;
+            break;
+        case OPT_PROGRESS:
+        case OPT_NO_PROGRESS:
+            if ((rc = pie_cli_once(cmd, &seen, 7, "--progress/--no-progress")) != 0)
+                return rc;
+            c.progress = opt == OPT_PROGRESS;
+            break;
+        case 'h':
+            fputs(mc_help, stdout);
+            return PIE_EXIT_OK;
+        case ':':
+            return pie_cli_usage(cmd, "option %s needs a value", argv[optind - 1]);
+        default:
+            return pie_cli_usage(cmd, "unknown option '%s' (see 'pie mc --help')",
+                                 argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return pie_cli_usage(cmd, "unexpected argument '%s' (see 'pie mc --help')", argv[optind]);
+    if (c.json && c.quiet)
+        return pie_cli_usage(cmd, "--json and --quiet cannot be combined");
+
+    pie_ctx *ctx = pie_cli_make_ctx(cmd, &c, &rc);
+    if (!ctx)
+        return rc;
+    pie_ctx_set_seed(ctx, seed);
+    pie_cli_progress prog;
+    pie_cli_progress_init(&prog, c.progress, "pie mc");
+    pie_ctx_set_progress(ctx, pie_cli_progress_cb, &prog);
+    pie_cli_install_signals();
+
+    pie_mc_result r;
+    pie_status st = pie_mc_run(ctx, samples, &r);
+    pie_cli_progress_done(&prog);
+    if (st == PIE_ECANCELED) {
+        fprintf(stderr, "pie mc: interrupted after %llu of %llu chunks (%.1f%%); no result\n",
+                (unsigned long long)r.chunks_done, (unsigned long long)r.chunks_total,
+                r.chunks_total ? 100.0 * (double)r.chunks_done / (double)r.chunks_total : 0.0);
+        pie_ctx_free(ctx);
+        return pie_cli_signal_exit();
+    }
+    if (st != PIE_OK) {
+        rc = (st == PIE_EINVAL || st == PIE_EUNSUPPORTED)
+                 ? pie_cli_usage(cmd, "%s", pie_ctx_last_error(ctx))
+                 : pie_cli_fail(cmd, "%s (%s)", pie_ctx_last_error(ctx), pie_strerror(st));
+        pie_ctx_free(ctx);
+        return rc;
+    }
+    pie_ctx_free(ctx);
+    if (c.json)
+        print_json(&r);
+    else if (c.quiet)
+        printf("%.10f\n", r.estimate);
+    else
+        print_human(&r);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return pie_cli_fail(cmd, "writing the result failed");
+    return PIE_EXIT_OK;
+}

@@ -1,0 +1,374 @@
+/** @brief Helpers shared by the pie subcommands: strict parsing, usage errors, signals, progress, JSON. */
+#include "cli_util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+volatile sig_atomic_t pie_cli_signal = 0;
+
+static void set_why(char *why, size_t len, const char *msg)
+{
+    if (why && len)
+        snprintf(why, len, "%s", msg);
+}
+
+int pie_cli_parse_count(const char *s, uint64_t max, uint64_t *out, char *why, size_t whylen)
+{
+    /* Grammar: digits [ "." digits ] [ ("e"|"E") digits ], with "_" allowed
+     * between digits of the mantissa. Evaluated exactly in integers: the
+     * value is M * 10^(E - F) where F is the number of fraction digits. */
+    if (!s || !*s)
+        return set_why(why, whylen, "is empty"), -1;
+    if (*s == '-')
+        return set_why(why, whylen, "is negative"), -1;
+    if (*s == '+')
+        return set_why(why, whylen, "must not have a sign"), -1;
+    char digits[64];
+    size_t nd = 0;
+    int frac = 0, in_frac = 0, any = 0, prev_digit = 0;
+    const char *p = s;
+    for (; *p && *p != 'e' && *p != 'E'; p++) {
+        if (isdigit((unsigned char)*p)) {
+            if (nd == 0 && *p == '0' && !in_frac) { /* skip leading zeros */
+                any = prev_digit = 1;
+                continue;
+            }
+            if (nd >= sizeof digits - 1)
+                return set_why(why, whylen, "has too many digits"), -1;
+            digits[nd++] = *p;
+            frac += in_frac;
+            any = prev_digit = 1;
+        } else if (*p == '_' && prev_digit && isdigit((unsigned char)p[1])) {
+            prev_digit = 0;
+        } else if (*p == '.' && !in_frac) {
+            in_frac = 1;
+            prev_digit = 0;
+        } else {
+            return set_why(why, whylen, "is not a number"), -1;
+        }
+    }
+    if (!any)
+        return set_why(why, whylen, "is not a number"), -1;
+    long exp = 0;
+    if (*p) {
+        p++;
+        if (*p == '+')
+            p++;
+        int neg = *p == '-';
+        if (neg)
+            p++;
+        if (!isdigit((unsigned char)*p))
+            return set_why(why, whylen, "has a malformed exponent"), -1;
+        for (; isdigit((unsigned char)*p); p++) {
+            exp = exp * 10 + (*p - '0');
+            if (exp > 1000)
+                return set_why(why, whylen, "is out of range"), -1;
+        }
+        if (*p)
+            return set_why(why, whylen, "is not a number"), -1;
+        if (neg)
+            exp = -exp;
+    }
+    /* Drop trailing zeros of the mantissa into the exponent. */
+    long e10 = exp - frac;
+    while (nd > 0 && digits[nd - 1] == '0') {
+        nd--;
+        e10++;
+    }
+    if (nd == 0)
+        return set_why(why, whylen, "must be positive"), -1;
+    if (e10 < 0)
+        return set_why(why, whylen, "is not a whole number"), -1;
+    uint64_t v = 0;
+    for (size_t i = 0; i < nd; i++) {
+        unsigned d = (unsigned)(digits[i] - '0');
+        if (v > (max - d) / 10)
+            return set_why(why, whylen, "is too large"), -1;
+        v = v * 10 + d;
+    }
+    for (long i = 0; i < e10; i++) {
+        if (v > max / 10)
+            return set_why(why, whylen, "is too large"), -1;
+        v *= 10;
+    }
+    *out = v;
+    return 0;
+}
+
+int pie_cli_parse_workers(const char *s, unsigned *out, char *why, size_t whylen)
+{
+    if (s && strcmp(s, "auto") == 0) {
+        *out = 0;
+        return 0;
+    }
+    if (!s || !*s)
+        return set_why(why, whylen, "is empty"), -1;
+    for (const char *p = s; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return set_why(why, whylen, "must be a positive integer or 'auto'"), -1;
+    errno = 0;
+    unsigned long v = strtoul(s, NULL, 10);
+    if (v == 0)
+        return set_why(why, whylen, "must be at least 1"), -1;
+    if (errno || v > PIE_MAX_WORKERS) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "must be at most %u", PIE_MAX_WORKERS);
+        return set_why(why, whylen, msg), -1;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+int pie_cli_parse_u64(const char *s, uint64_t *out, char *why, size_t whylen)
+{
+    if (!s || !*s)
+        return set_why(why, whylen, "is empty"), -1;
+    int base = 10;
+    const char *p = s;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        base = 16;
+        p += 2;
+    }
+    if (!*p)
+        return set_why(why, whylen, "is not a number"), -1;
+    for (const char *q = p; *q; q++)
+        if (base == 10 ? !isdigit((unsigned char)*q) : !isxdigit((unsigned char)*q))
+            return set_why(why, whylen, "must be an unsigned 64-bit integer"), -1;
+    errno = 0;
+    unsigned long long v = strtoull(p, NULL, base);
+    if (errno == ERANGE)
+        return set_why(why, whylen, "does not fit in 64 bits"), -1;
+    *out = v;
+    return 0;
+}
+
+static int vreport(const char *cmd, int code, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    fprintf(stderr, "pie%s%s: %s\n", cmd ? " " : "", cmd ? cmd : "", msg);
+    return code;
+}
+
+int pie_cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vreport(cmd, PIE_EXIT_USAGE, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int pie_cli_fail(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vreport(cmd, PIE_EXIT_FAILURE, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int pie_cli_once(const char *cmd, uint64_t *seen, int bit, const char *flag)
+{
+    if (*seen & (UINT64_C(1) << bit))
+        return pie_cli_usage(cmd, "%s given more than once", flag);
+    *seen |= UINT64_C(1) << bit;
+    return PIE_EXIT_OK;
+}
+
+int pie_cli_set_backend(const char *cmd, pie_cli_common *c, const char *v)
+{
+    pie_backend b;
+    if (pie_backend_from_name(v, &b) != PIE_OK)
+        return pie_cli_usage(cmd, "invalid value for --backend: '%s' (expected serial, process, "
+                                  "thread or mpi)",
+                             v);
+    if (!pie_backend_available(b))
+        return pie_cli_usage(cmd, "invalid value for --backend: the %s backend is not in this build",
+                             v);
+    c->backend = b;
+    c->have_backend = 1;
+    return PIE_EXIT_OK;
+}
+
+int pie_cli_set_isa(const char *cmd, pie_cli_common *c, const char *v)
+{
+    pie_isa isa;
+    if (pie_isa_from_name(v, &isa) != PIE_OK)
+        return pie_cli_usage(cmd, "invalid value for --isa: '%s' (expected auto, scalar, aesni, "
+                                  "avx2 or avx512)",
+                             v);
+    if (pie_isa_check(isa) != PIE_OK)
+        return pie_cli_usage(cmd, "invalid value for --isa: the %s kernel is not supported on this "
+                                  "CPU or not built in (see 'pie cpu-info')",
+                             v);
+    c->isa = isa;
+    return PIE_EXIT_OK;
+}
+
+int pie_cli_set_workers(const char *cmd, pie_cli_common *c, const char *v)
+{
+    char why[96];
+    if (pie_cli_parse_workers(v, &c->workers, why, sizeof why) != 0)
+        return pie_cli_usage(cmd, "invalid value for --workers: '%s' %s", v, why);
+    return PIE_EXIT_OK;
+}
+
+int pie_cli_common_defaults(const char *cmd, pie_cli_common *c)
+{
+    *c = (pie_cli_common){.backend = PIE_BACKEND_PROCESS, .isa = PIE_ISA_AUTO, .progress = -1};
+    const char *w = getenv("PIE_WORKERS");
+    if (w && *w) {
+        char why[96];
+        if (pie_cli_parse_workers(w, &c->workers, why, sizeof why) != 0)
+            return pie_cli_usage(cmd, "invalid PIE_WORKERS: '%s' %s", w, why);
+    }
+    const char *isa = getenv("PIE_ISA");
+    if (isa && *isa) {
+        pie_isa v;
+        if (pie_isa_from_name(isa, &v) != PIE_OK || pie_isa_check(v) != PIE_OK)
+            return pie_cli_usage(cmd, "invalid PIE_ISA: '%s' is unknown or not supported here",
+                                 isa);
+        c->isa = v;
+    }
+    return PIE_EXIT_OK;
+}
+
+pie_ctx *pie_cli_make_ctx(const char *cmd, const pie_cli_common *c, int *exit_code)
+{
+    pie_ctx *ctx = pie_ctx_create();
+    if (!ctx) {
+        *exit_code = pie_cli_fail(cmd, "out of memory");
+        return NULL;
+    }
+    pie_status st = pie_ctx_set_workers(ctx, c->workers);
+    if (st == PIE_OK)
+        st = pie_ctx_set_backend(ctx, c->backend);
+    if (st == PIE_OK)
+        st = pie_ctx_set_isa(ctx, c->isa);
+    if (st == PIE_OK)
+        st = pie_ctx_set_cancel_flag(ctx, &pie_cli_signal);
+    if (st != PIE_OK) {
+        *exit_code = pie_cli_usage(cmd, "%s", pie_ctx_last_error(ctx));
+        pie_ctx_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+static void on_signal(int sig)
+{
+    pie_cli_signal = sig;
+}
+
+void pie_cli_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: let poll() and friends return EINTR */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    /* A closed stdout (pie mc | head) must be an error we report, not a death. */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int pie_cli_signal_exit(void)
+{
+    return 128 + (pie_cli_signal ? (int)pie_cli_signal : SIGINT);
+}
+
+double pie_cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void pie_cli_progress_init(pie_cli_progress *p, int mode, const char *label)
+{
+    *p = (pie_cli_progress){.mode = mode, .tty = isatty(STDERR_FILENO), .label = label};
+    p->start = pie_cli_now();
+}
+
+void pie_cli_progress_cb(void *user, uint64_t done, uint64_t total)
+{
+    pie_cli_progress *p = user;
+    if (p->mode == 0 || (p->mode < 0 && !p->tty) || total == 0)
+        return;
+    double now = pie_cli_now();
+    double elapsed = now - p->start;
+    if (p->mode < 0 && elapsed < 1.0) /* short runs stay quiet */
+        return;
+    double every = p->tty ? 0.03 : 2.0;
+    if (done < total && now - p->last_draw < every)
+        return;
+    p->last_draw = now;
+    double frac = (double)done / (double)total;
+    double eta = frac > 0 ? elapsed * (1.0 - frac) / frac : 0.0;
+    if (p->tty) {
+        char bar[31];
+        int fill = (int)(frac * 30.0);
+        for (int i = 0; i < 30; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[30] = '\0';
+        fprintf(stderr, "\r%s [%s] %5.1f%%  %.1fs elapsed, ~%.1fs left ", p->label, bar,
+                100.0 * frac, elapsed, eta);
+    } else {
+        fprintf(stderr, "%s: %.1f%% (%llu/%llu chunks), %.1fs elapsed\n", p->label, 100.0 * frac,
+                (unsigned long long)done, (unsigned long long)total, elapsed);
+    }
+    fflush(stderr);
+    p->drawn = 1;
+}
+
+void pie_cli_progress_done(pie_cli_progress *p)
+{
+    if (p->drawn && p->tty)
+        fprintf(stderr, "\r%*s\r", 78, "");
+    p->drawn = 0;
+}
+
+void pie_cli_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+void pie_cli_json_double(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.17g", v);
+    else
+        fputs("null", f);
+}
+
+const char *pie_cli_thousands(uint64_t v, char *buf, size_t len)
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
+    size_t o = 0;
+    for (int i = 0; i < n && o + 1 < len; i++) {
+        if (i > 0 && (n - i) % 3 == 0 && o + 2 < len)
+            buf[o++] = ',';
+        buf[o++] = tmp[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}

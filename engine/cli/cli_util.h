@@ -1,0 +1,85 @@
+/** @brief Helpers shared by the pie subcommands: strict parsing, usage errors, signals, progress, JSON. */
+#ifndef PIE_CLI_UTIL_H
+#define PIE_CLI_UTIL_H
+
+#include "pie.h"
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit codes of the pie command. */
+enum { PIE_EXIT_OK = 0, PIE_EXIT_FAILURE = 1, PIE_EXIT_USAGE = 2 };
+
+/* Parse a positive count: "1000000", "1e9", "2.5e10", "1_000_000". Rejects
+ * zero, signs, fractions of a unit, junk and values above `max`. On failure
+ * writes a reason ("is not a whole number", ...) into `why`. */
+int pie_cli_parse_count(const char *s, uint64_t max, uint64_t *out, char *why, size_t whylen);
+/* A worker count: a positive integer up to PIE_MAX_WORKERS, or "auto" (0). */
+int pie_cli_parse_workers(const char *s, unsigned *out, char *why, size_t whylen);
+/* A 64-bit unsigned integer in decimal or 0x-hex (seeds). */
+int pie_cli_parse_u64(const char *s, uint64_t *out, char *why, size_t whylen);
+
+/* Print "pie CMD: MESSAGE" as one line on stderr and return PIE_EXIT_USAGE. */
+int pie_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print "pie CMD: MESSAGE" as one line on stderr and return PIE_EXIT_FAILURE. */
+int pie_cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Rejects a flag given twice; `seen` is a bitmask the caller keeps per command. */
+int pie_cli_once(const char *cmd, uint64_t *seen, int bit, const char *flag);
+
+/* The common run options every workload takes. */
+typedef struct pie_cli_common {
+    unsigned workers; /* 0 = auto */
+    int have_backend;
+    pie_backend backend;
+    pie_isa isa;
+    int json;
+    int quiet;
+    int progress; /* -1 auto (terminal only), 0 off, 1 on */
+} pie_cli_common;
+
+/* Fill defaults, taking PIE_WORKERS and PIE_ISA from the environment. Returns
+ * PIE_EXIT_OK or prints a usage error. */
+int pie_cli_common_defaults(const char *cmd, pie_cli_common *c);
+/* Parse the value of --backend / --isa / --workers. */
+int pie_cli_set_backend(const char *cmd, pie_cli_common *c, const char *v);
+int pie_cli_set_isa(const char *cmd, pie_cli_common *c, const char *v);
+int pie_cli_set_workers(const char *cmd, pie_cli_common *c, const char *v);
+/* Create a context configured from the common options (prints on failure). */
+pie_ctx *pie_cli_make_ctx(const char *cmd, const pie_cli_common *c, int *exit_code);
+
+/* SIGINT/SIGTERM set the flag (to the signal number) for the library to see. */
+extern volatile sig_atomic_t pie_cli_signal;
+void pie_cli_install_signals(void);
+/* 130 for SIGINT, 143 for SIGTERM. */
+int pie_cli_signal_exit(void);
+
+/* Progress on stderr: a bar on a terminal (after about a second of work,
+ * redrawn at most every 30 ms), a line every few seconds when forced on
+ * a non-terminal, nothing otherwise. */
+typedef struct pie_cli_progress {
+    int mode; /* -1 auto, 0 off, 1 on */
+    int tty;
+    double start;
+    double last_draw;
+    int drawn;
+    const char *label;
+} pie_cli_progress;
+
+void pie_cli_progress_init(pie_cli_progress *p, int mode, const char *label);
+void pie_cli_progress_cb(void *user, uint64_t done, uint64_t total);
+void pie_cli_progress_done(pie_cli_progress *p);
+
+/* Wall-clock seconds from a monotonic clock. */
+double pie_cli_now(void);
+
+/* JSON string with escapes. */
+void pie_cli_json_string(FILE *f, const char *s);
+/* A double as JSON (null for NaN/inf). */
+void pie_cli_json_double(FILE *f, double v);
+
+/* "1,234,567" into buf. */
+const char *pie_cli_thousands(uint64_t v, char *buf, size_t len);
+
+#endif

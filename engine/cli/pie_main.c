@@ -1,0 +1,80 @@
+/** @brief The pie command: dispatches to subcommands through one table. */
+#include "cli_main.h"
+#include "cli_util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct subcommand {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} subcommand;
+
+/* Adding a subcommand is one row here and one declaration in cli_main.h. */
+static const subcommand subcommands[] = {
+    {"mc", pie_cli_mc, "Monte Carlo estimate of pi with error bars"},
+    {"cpu-info", pie_cli_cpu_info, "CPU features and the kernel 'auto' picks"},
+};
+
+#define NSUB (sizeof subcommands / sizeof subcommands[0])
+
+static void usage(FILE *f)
+{
+    fputs("Usage: pie <command> [options]\n"
+          "pie computes pi and measures how that work scales across CPU cores.\n\n"
+          "Commands:\n",
+          f);
+    for (size_t i = 0; i < NSUB; i++)
+        fprintf(f, "  %-12s %s\n", subcommands[i].name, subcommands[i].summary);
+    fputs("\n"
+          "  pie <command> --help   options of one command\n"
+          "  pie --version          version\n\n"
+          "Exit status: 0 success, 1 runtime failure, 2 bad usage or input,\n"
+          "130/143 interrupted by SIGINT/SIGTERM.\n",
+          f);
+}
+
+int pie_cli_cpu_info(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        puts("Usage: pie cpu-info\nList the CPU features pie uses and the kernels it can run.");
+        return PIE_EXIT_OK;
+    }
+    if (argc > 1)
+        return pie_cli_usage("cpu-info", "unexpected argument '%s'", argv[1]);
+    printf("cpus      %u (this process's affinity mask)\n", pie_online_cpus());
+    printf("features  %s\n", pie_cpu_features());
+    printf("kernels  ");
+    static const pie_isa all[] = {PIE_ISA_SCALAR, PIE_ISA_AESNI, PIE_ISA_AVX2, PIE_ISA_AVX512};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        printf(" %s%s", pie_isa_name(all[i]), pie_isa_check(all[i]) == PIE_OK ? "" : "(no)");
+    printf("\nauto      %s\n", pie_isa_name(pie_isa_best()));
+    printf("backends ");
+    for (int b = 0; b <= PIE_BACKEND_MPI; b++)
+        printf(" %s%s", pie_backend_name((pie_backend)b),
+               pie_backend_available((pie_backend)b) ? "" : "(no)");
+    printf("\nversion   %s\n", pie_version());
+    return PIE_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return PIE_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return PIE_EXIT_OK;
+    }
+    if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("pie %s\n", pie_version());
+        return PIE_EXIT_OK;
+    }
+    for (size_t i = 0; i < NSUB; i++)
+        if (strcmp(argv[1], subcommands[i].name) == 0)
+            return subcommands[i].run(argc - 1, argv + 1);
+    return pie_cli_usage(NULL, "unknown command '%s' (see 'pie --help')", argv[1]);
+}

@@ -1,0 +1,17 @@
+/** @brief EINTR-safe, loop-until-done I/O on file descriptors. */
+#ifndef PIE_SYSIO_H
+#define PIE_SYSIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* read() retried on EINTR; returns bytes read, 0 at EOF, -1 with errno. */
+ssize_t pie__read_some(int fd, void *buf, size_t n);
+/* Write all n bytes, retrying on EINTR and short writes; 0 or -1 with errno.
+ * SIGPIPE is held off for the calling thread during the write, so a closed
+ * reader shows up as EPIPE instead of killing the process. */
+int pie__write_all(int fd, const void *buf, size_t n);
+/* Set or clear O_NONBLOCK; 0 or -1. */
+int pie__set_nonblock(int fd, int on);
+
+#endif
