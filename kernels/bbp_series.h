@@ -1,0 +1,81 @@
+/** @brief BBP-type series for pi (Bellard's formula) by truncated binary splitting on GMP integers.
+ */
+#ifndef PIE_BBP_SERIES_H
+#define PIE_BBP_SERIES_H
+
+/*
+ * pi = 1/2^6 * sum_n (-1)^n / 2^(10n) * ( -2^5/(4n+1) - 1/(4n+3) + 2^8/(10n+1)
+ *          - 2^6/(10n+3) - 2^2/(10n+5) - 2^2/(10n+7) + 1/(10n+9) )
+ *
+ * Bellard's BBP-type formula gives 10 bits per term against BBP's 4, with
+ * denominators of degree 7 against 4: its binary-splitting integers grow about
+ * 0.7 times as fast per bit of pi, so it beats the original BBP formula.
+ * The seven fractions of a term are folded into one, A(n) / (5 Q(n)) * 2,
+ * with integer polynomials A (degree 6) and Q (degree 7).
+ *
+ * A job is the term range [0, nterms) cut into nchunks equal ranges; chunk i
+ * is evaluated by binary splitting into a node (T, Q, e) meaning
+ *     R(a, b) = sum_{n=a}^{b-1} (-1)^n A(n) / (Q(n) 2^(10(n-a))) = T / (Q 2^e).
+ * The powers of two never enter a product: they live in the exponent e.
+ * Once T or Q has more bits than the node can contribute to a W-bit result
+ * (W - 10a plus guard bits), both are truncated; the truncation depends on
+ * (job, node) only, so the result is the same on every backend and worker
+ * count. The merge folds chunk nodes as a binary counter would, giving the
+ * same balanced tree whatever the arrival order.
+ *
+ * Finalizing divides once to get X ~ pi 2^W with |X - pi 2^W| <= 3, then
+ * converts to D digits in base 10 or 16, truncated, after checking that
+ * every value in [X-3, X+3] gives the same digits (a Ziv test). If not, the
+ * caller retries with more guard bits.
+ */
+
+#include "pie_kernel.h"
+
+#include <gmp.h>
+#include <stdint.h>
+
+/* Returned by pie_bbp_digits when the last digit is not certain. */
+#define PIE_BBP_RETRY 100
+
+/* Largest digit count a job accepts (well beyond any machine's memory). */
+#define PIE_BBP_MAX_DIGITS (UINT64_C(1) << 40)
+
+/* The immutable description of a digits job: plain numbers, no pointers. */
+typedef struct pie_bbp_job {
+    uint64_t digits;  /* D: digits after the point */
+    uint32_t base;    /* 10 or 16 */
+    uint32_t guard;   /* guard bits beyond the digits' own */
+    uint64_t prec;    /* W: bits of pi after the point that X carries */
+    uint64_t nterms;  /* N: terms summed */
+    uint64_t nchunks; /* C: chunks, a power of two */
+    uint64_t lgev;    /* ceil(log2) of the number of truncation events, bounded */
+} pie_bbp_job;
+
+/* Fill a job for `digits` (1..PIE_BBP_MAX_DIGITS) digits in `base` (10 or 16)
+ * with `guard` (>= 1) guard bits. PIE_K_EINVAL when out of range. */
+int pie_bbp_job_init(pie_bbp_job *job, uint64_t digits, unsigned base, unsigned guard);
+
+/* Term range [*a, *b) of a chunk. */
+void pie_bbp_chunk_range(const pie_bbp_job *job, uint64_t chunk, uint64_t *a, uint64_t *b);
+
+/* The kernel table: run_chunk, merge into a pie_bbp_acc, max_partial. */
+extern const pie_kernel_ops pie_bbp_series_ops;
+
+/* The accumulator of merged chunk nodes. */
+typedef struct pie_bbp_acc pie_bbp_acc;
+pie_bbp_acc *pie_bbp_acc_new(void);
+void pie_bbp_acc_free(pie_bbp_acc *acc);
+
+/* After every chunk is merged: X = floor-ish(pi 2^W) with |X - pi 2^W| <= 3.
+ * `x` must be initialized. PIE_K_EINVAL if chunks are missing. */
+int pie_bbp_fixed(pie_bbp_acc *acc, const pie_bbp_job *job, mpz_t x);
+
+/* Turn X into "3." followed by exactly D digits (upper-case hex in base 16),
+ * truncated. On PIE_K_OK *text is a malloc'd NUL-terminated string of
+ * *len = D + 2 characters. PIE_BBP_RETRY if the last digit is not certain. */
+int pie_bbp_digits(const pie_bbp_job *job, const mpz_t x, char **text, size_t *len);
+
+/* Bits of the largest integers the series holds, for memory estimates. */
+uint64_t pie_bbp_chunk_bits(const pie_bbp_job *job, uint64_t chunk);
+
+#endif

@@ -1,0 +1,192 @@
+/** @brief The BBP series kernel alone: digits against MPFR, chunk order, corrupt partials, the Ziv
+ * retry. */
+#include "bbp_series.h"
+
+#include <mpfr.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+            failures++;                                                                            \
+        }                                                                                          \
+    } while (0)
+
+/* "3." + D digits of pi truncated, from MPFR: pi is bracketed by its
+ * round-down value and the next number up; when both truncate to the same
+ * digits those are the digits of pi. */
+static char *mpfr_digits(unsigned long D, int base)
+{
+    mpfr_prec_t prec = (mpfr_prec_t)(D * (base == 16 ? 4.0 : 3.33) + 64);
+    for (;;) {
+        mpfr_t lo, hi;
+        mpfr_inits2(prec, lo, hi, (mpfr_ptr)0);
+        mpfr_const_pi(lo, MPFR_RNDD);
+        mpfr_set(hi, lo, MPFR_RNDN);
+        mpfr_nextabove(hi);
+        mpfr_exp_t e1, e2;
+        char *s1 = mpfr_get_str(NULL, &e1, base, D + 1, lo, MPFR_RNDZ);
+        char *s2 = mpfr_get_str(NULL, &e2, base, D + 1, hi, MPFR_RNDZ);
+        int same = e1 == 1 && e2 == 1 && strcmp(s1, s2) == 0;
+        char *out = NULL;
+        if (same) {
+            out = malloc(D + 3);
+            out[0] = '3';
+            out[1] = '.';
+            for (unsigned long i = 0; i < D; i++) {
+                char c = s1[i + 1];
+                out[i + 2] = (char)(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
+            }
+            out[D + 2] = 0;
+        }
+        mpfr_free_str(s1);
+        mpfr_free_str(s2);
+        mpfr_clears(lo, hi, (mpfr_ptr)0);
+        if (out)
+            return out;
+        prec += 64;
+    }
+}
+
+/* Run the whole job through the ops table, chunks in order; returns the
+ * kernel status of the last step. */
+static int run_job(const pie_bbp_job *job, char **text, size_t *len)
+{
+    pie_bbp_acc *acc = pie_bbp_acc_new();
+    int rc = PIE_K_OK;
+    for (uint64_t c = 0; c < job->nchunks && rc == PIE_K_OK; c++) {
+        pie_kbuf buf = {0};
+        rc = pie_bbp_series_ops.run_chunk(job, c, &buf);
+        if (rc == PIE_K_OK && buf.len > pie_bbp_series_ops.max_partial(job, c))
+            rc = PIE_K_ECORRUPT;
+        if (rc == PIE_K_OK)
+            rc = pie_bbp_series_ops.merge(acc, job, c, buf.data, buf.len);
+        pie_kbuf_free(&buf);
+    }
+    if (rc == PIE_K_OK) {
+        mpz_t x;
+        mpz_init(x);
+        rc = pie_bbp_fixed(acc, job, x);
+        if (rc == PIE_K_OK)
+            rc = pie_bbp_digits(job, x, text, len);
+        mpz_clear(x);
+    }
+    pie_bbp_acc_free(acc);
+    return rc;
+}
+
+static void check_size(uint64_t D, unsigned base)
+{
+    pie_bbp_job job;
+    CHECK(pie_bbp_job_init(&job, D, base, 32) == PIE_K_OK, "init %llu", (unsigned long long)D);
+    char *text = NULL;
+    size_t len = 0;
+    int rc = run_job(&job, &text, &len);
+    for (unsigned g = 64; rc == PIE_BBP_RETRY && g < 1024; g *= 2) {
+        pie_bbp_job_init(&job, D, base, g);
+        rc = run_job(&job, &text, &len);
+    }
+    CHECK(rc == PIE_K_OK, "D=%llu base %u: rc %d", (unsigned long long)D, base, rc);
+    if (rc != PIE_K_OK)
+        return;
+    char *ref = mpfr_digits((unsigned long)D, (int)base);
+    CHECK(len == D + 2 && strcmp(text, ref) == 0, "D=%llu base %u (N=%llu C=%llu) differs",
+          (unsigned long long)D, base, (unsigned long long)job.nterms,
+          (unsigned long long)job.nchunks);
+    free(ref);
+    free(text);
+}
+
+/* With 1 guard bit the Ziv test must refuse some sizes, and whatever it
+ * accepts must still be right. */
+static void check_retry(void)
+{
+    int retries = 0;
+    for (uint64_t D = 1; D <= 300; D++) {
+        pie_bbp_job job;
+        pie_bbp_job_init(&job, D, 16, 1);
+        char *text = NULL;
+        size_t len;
+        int rc = run_job(&job, &text, &len);
+        if (rc == PIE_BBP_RETRY) {
+            retries++;
+            continue;
+        }
+        CHECK(rc == PIE_K_OK, "retry test D=%llu rc %d", (unsigned long long)D, rc);
+        char *ref = mpfr_digits((unsigned long)D, 16);
+        CHECK(rc != PIE_K_OK || strcmp(text, ref) == 0, "guard 1 D=%llu accepted wrong digits",
+              (unsigned long long)D);
+        free(ref);
+        free(text);
+    }
+    CHECK(retries > 0, "the Ziv test never asked for a retry with 1 guard bit");
+}
+
+static void check_corrupt(void)
+{
+    pie_bbp_job job;
+    pie_bbp_job_init(&job, 5000, 10, 32);
+    CHECK(job.nchunks > 1, "5000 digits should span several chunks");
+    pie_kbuf buf = {0};
+    CHECK(pie_bbp_series_ops.run_chunk(&job, 0, &buf) == PIE_K_OK, "run chunk 0");
+    pie_bbp_acc *acc = pie_bbp_acc_new();
+    /* Out of order, truncated, bad magic, wrong chunk. */
+    CHECK(pie_bbp_series_ops.merge(acc, &job, 1, buf.data, buf.len) != PIE_K_OK, "order");
+    CHECK(pie_bbp_series_ops.merge(acc, &job, 0, buf.data, buf.len - 1) == PIE_K_ECORRUPT, "short");
+    buf.data[0] ^= 1;
+    CHECK(pie_bbp_series_ops.merge(acc, &job, 0, buf.data, buf.len) == PIE_K_ECORRUPT, "magic");
+    buf.data[0] ^= 1;
+    CHECK(pie_bbp_series_ops.merge(acc, &job, 0, buf.data, 10) == PIE_K_ECORRUPT, "tiny");
+    CHECK(pie_bbp_series_ops.merge(acc, &job, 0, buf.data, buf.len) == PIE_K_OK, "good");
+    CHECK(pie_bbp_series_ops.merge(acc, &job, 1, buf.data, buf.len) == PIE_K_ECORRUPT,
+          "chunk 0's partial as chunk 1");
+    mpz_t x;
+    mpz_init(x);
+    CHECK(pie_bbp_fixed(acc, &job, x) == PIE_K_EINVAL, "finalize with chunks missing");
+    CHECK(pie_bbp_series_ops.run_chunk(&job, job.nchunks, &buf) == PIE_K_EINVAL, "chunk range");
+    mpz_clear(x);
+    pie_bbp_acc_free(acc);
+    pie_kbuf_free(&buf);
+    CHECK(pie_bbp_job_init(&job, 0, 10, 32) == PIE_K_EINVAL, "0 digits");
+    CHECK(pie_bbp_job_init(&job, 10, 8, 32) == PIE_K_EINVAL, "base 8");
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t max = argc > 1 ? strtoull(argv[1], NULL, 10) : 20000;
+    /* Small sizes one by one, then sizes around chunk-count changes and
+     * term-count steps, then a geometric ladder. */
+    for (uint64_t D = 1; D <= 200 && D <= max; D++) {
+        check_size(D, 10);
+        check_size(D, 16);
+    }
+    for (unsigned base = 10; base <= 16; base += 6) {
+        uint64_t prev = 0;
+        for (uint64_t D = 200; D <= max; D += D / 7 + 1) {
+            pie_bbp_job j1, j2;
+            pie_bbp_job_init(&j1, D, base, 32);
+            pie_bbp_job_init(&j2, D + 1, base, 32);
+            check_size(D, base);
+            if (j1.nchunks != j2.nchunks || j1.nterms != j2.nterms) {
+                check_size(D + 1, base);
+            }
+            prev = D;
+        }
+        (void)prev;
+        check_size(max, base);
+    }
+    check_retry();
+    check_corrupt();
+    if (failures)
+        fprintf(stderr, "%d failure(s)\n", failures);
+    else
+        printf("ok\n");
+    return failures ? 1 : 0;
+}
