@@ -176,6 +176,117 @@ PIE_API pie_status pie_mc_run(pie_ctx *ctx, uint64_t samples, pie_mc_result *res
 /* ------------------------------------------------------------------------ */
 /* Further workloads (digits, hex) add their sections below.                */
 
+/* ------------------------------------------------------------------------ */
+/* Hex digit extraction                                                     */
+
+/* Positions are 1-based after the hex point: pi = 3.243F6A88..., position 1
+ * is '2'. The largest supported position, and the most digits one call gives. */
+#define PIE_HEX_MAX_POSITION UINT64_C(1000000000000)
+#define PIE_HEX_MAX_COUNT 1000u
+
+/* BBP-type formulas. Bellard's needs about 1.43x less work than BBP's. */
+typedef enum pie_hex_formula {
+    PIE_HEX_BELLARD = 0, /* the default */
+    PIE_HEX_BBP = 1
+} pie_hex_formula;
+
+/* "bellard", "bbp"; NULL for an unknown value. */
+PIE_API const char *pie_hex_formula_name(pie_hex_formula formula);
+PIE_API pie_status pie_hex_formula_from_name(const char *name, pie_hex_formula *out);
+
+typedef struct pie_hex_result {
+    uint64_t position;          /* first position */
+    unsigned count;             /* digits in hex */
+    char hex[PIE_HEX_MAX_COUNT + 1]; /* upper case, NUL-terminated */
+    pie_hex_formula formula;    /* the formula asked for */
+    pie_hex_formula checked_by; /* the other formula, which agreed on every digit */
+    unsigned passes;            /* positions computed (more digits than one gives) */
+    double seconds;             /* wall time of the run */
+    unsigned workers;
+    pie_backend backend;
+    pie_isa isa;                /* the kernel variant used */
+    const char *kernel;         /* its name, e.g. "avx512"; static storage */
+    uint64_t chunks_total;      /* over all passes */
+    uint64_t chunks_done;
+    uint64_t chunk_retries;
+} pie_hex_result;
+
+/* The `count` hex digits of pi at positions position .. position+count-1
+ * (1 <= position <= PIE_HEX_MAX_POSITION, 1 <= count <= PIE_HEX_MAX_COUNT).
+ * Every digit is certain: each is computed with both formulas with a bounded
+ * error, and only digits that both fix and on which they agree are given;
+ * more digits than one evaluation fixes take further passes. PIE_EVERIFY if
+ * the formulas disagree (a fault) or cannot fix a digit. */
+PIE_API pie_status pie_hex_run(pie_ctx *ctx, uint64_t position, unsigned count,
+                               pie_hex_formula formula, pie_hex_result *result);
+
+/* ------------------------------------------------------------------------ */
+/* Digits                                                                   */
+
+/* "3." followed by exactly D digits of pi after the point, truncated (never
+ * rounded), base 10 or 16 (upper case), by Bellard's BBP-type series summed
+ * with truncated binary splitting on GMP integers, the term range cut into
+ * chunks that run on the context's backend and merged in order. The digits
+ * are the same bytes on every backend and worker count. A Ziv-style check
+ * proves the last digit; when it cannot, the run repeats with more guard bits. */
+
+/* Largest accepted digit count (memory refuses far earlier). */
+#define PIE_DIGITS_MAX (UINT64_C(1) << 40)
+/* Up to this many digits, verification compares with MPFR's mpfr_const_pi. */
+#define PIE_DIGITS_VERIFY_MPFR_MAX UINT64_C(10000000)
+
+/* Called when a phase starts: "series", "division", "radix conversion",
+ * "output", "verify". Same thread rules as the progress callback. */
+typedef void (*pie_phase_fn)(void *user, const char *phase);
+
+typedef struct pie_digits_options {
+    uint64_t digits;     /* D, 1 .. PIE_DIGITS_MAX */
+    unsigned base;       /* 10 or 16 */
+    const char *path;    /* NULL: the digits go to result->text; otherwise "3.<D digits>\n"
+                            is written to this file atomically (temporary file in the same
+                            directory, then rename) and result->text stays NULL */
+    int verify;          /* non-zero: check against an independent method (see verify_note) */
+    pie_phase_fn phase;  /* optional */
+    void *phase_user;
+} pie_digits_options;
+
+typedef struct pie_digits_result {
+    char *text;                     /* "3." + D digits, NUL-terminated, or NULL (path given);
+                                       release with pie_digits_result_free */
+    size_t text_len;                /* D + 2 */
+    char sha256[65];                /* hex SHA-256 of the D digits after "3." */
+    uint64_t digits;
+    unsigned base;
+    const char *algorithm;          /* static storage */
+    double seconds;                 /* wall time of the whole run */
+    double seconds_series, seconds_division, seconds_radix, seconds_output, seconds_verify;
+    unsigned workers;
+    pie_backend backend;
+    uint64_t terms;                 /* series terms summed */
+    uint64_t precision_bits;        /* working precision of the last attempt */
+    unsigned attempts;              /* 1 unless the last-digit check asked for more bits */
+    uint64_t memory_estimate_bytes; /* estimated peak over all processes */
+    uint64_t memory_available_bytes;/* MemAvailable when the run started (0: unknown) */
+    uint64_t peak_rss_bytes;        /* this process's peak RSS plus its workers' */
+    int verified;                   /* 1: checked and equal; 0: not checked */
+    char verify_note[192];          /* what was checked, or why not */
+    uint64_t chunks_total, chunks_done, chunk_retries;
+} pie_digits_result;
+
+/* Compute the digits. PIE_EINVAL for a bad digit count, base or output path
+ * (checked before any work: the file's directory must take a new file);
+ * PIE_ENOMEM when the estimated peak exceeds the memory available (nothing
+ * is computed); PIE_EVERIFY when verification disagrees; PIE_EIO when
+ * writing fails (no file is left behind). The result is filled in as far as
+ * the run got; call pie_digits_result_free on it in every case. */
+PIE_API pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *options,
+                                  pie_digits_result *result);
+/* Frees result->text; accepts NULL. */
+PIE_API void pie_digits_result_free(pie_digits_result *result);
+/* Estimated peak memory (bytes, all processes) of a run on this context. */
+PIE_API pie_status pie_digits_estimate(const pie_ctx *ctx, uint64_t digits, unsigned base,
+                                       uint64_t *bytes);
+
 #ifdef __cplusplus
 }
 #endif
