@@ -3,6 +3,7 @@
 #define PIE_CLI_MAIN_H
 
 int pie_cli_mc(int argc, char **argv);
+int pie_cli_digits(int argc, char **argv);
 int pie_cli_hex(int argc, char **argv);
 int pie_cli_cpu_info(int argc, char **argv);
 

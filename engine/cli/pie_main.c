@@ -14,6 +14,7 @@ typedef struct subcommand {
 /* Adding a subcommand is one row here and one declaration in cli_main.h. */
 static const subcommand subcommands[] = {
     {"mc", pie_cli_mc, "Monte Carlo estimate of pi with error bars"},
+    {"digits", pie_cli_digits, "D digits of pi by the BBP series (base 10 or 16)"},
     {"hex", pie_cli_hex, "hex digits of pi at any position (BBP digit extraction)"},
     {"cpu-info", pie_cli_cpu_info, "CPU features and the kernel 'auto' picks"},
 };

@@ -1,0 +1,496 @@
+/** @brief pie_digits_run: precision pi by the BBP series — memory check, series on the backend, Ziv
+ * loop, atomic output, verification. */
+#include "bbp_series.h"
+#include "engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <mpfr.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ALGORITHM "bbp-bellard-binary-splitting"
+#define FIRST_GUARD 32u
+#define MAX_ATTEMPTS 4u
+
+/* ------------------------------------------------------------------------ */
+/* SHA-256 (FIPS 180-4), for the digest of the digits.                      */
+
+typedef struct sha256 {
+    uint32_t h[8];
+    uint64_t bytes;
+    unsigned char block[64];
+    size_t fill;
+} sha256;
+
+static const uint32_t K256[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+static uint32_t ror(uint32_t x, unsigned n)
+{
+    return (x >> n) | (x << (32 - n));
+}
+
+static void sha256_block(sha256 *s, const unsigned char *p)
+{
+    uint32_t w[64], v[8];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    memcpy(v, s->h, sizeof v);
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = v[7] + (ror(v[4], 6) ^ ror(v[4], 11) ^ ror(v[4], 25)) +
+                      ((v[4] & v[5]) ^ (~v[4] & v[6])) + K256[i] + w[i];
+        uint32_t t2 = (ror(v[0], 2) ^ ror(v[0], 13) ^ ror(v[0], 22)) +
+                      ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+        memmove(v + 1, v, 7 * sizeof v[0]);
+        v[4] += t1;
+        v[0] = t1 + t2;
+    }
+    for (int i = 0; i < 8; i++)
+        s->h[i] += v[i];
+}
+
+static void sha256_init(sha256 *s)
+{
+    static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(s->h, h0, sizeof h0);
+    s->bytes = 0;
+    s->fill = 0;
+}
+
+static void sha256_update(sha256 *s, const unsigned char *p, size_t n)
+{
+    s->bytes += n;
+    if (s->fill) {
+        size_t take = 64 - s->fill < n ? 64 - s->fill : n;
+        memcpy(s->block + s->fill, p, take);
+        s->fill += take;
+        p += take;
+        n -= take;
+        if (s->fill < 64)
+            return;
+        sha256_block(s, s->block);
+        s->fill = 0;
+    }
+    for (; n >= 64; p += 64, n -= 64)
+        sha256_block(s, p);
+    memcpy(s->block, p, n);
+    s->fill = n;
+}
+
+static void sha256_hex(sha256 *s, char out[65])
+{
+    uint64_t bits = s->bytes * 8;
+    unsigned char pad[72] = {0x80};
+    size_t padlen = (s->fill < 56 ? 56 : 120) - s->fill;
+    for (int i = 0; i < 8; i++)
+        pad[padlen + i] = (unsigned char)(bits >> (56 - 8 * i));
+    sha256_update(s, pad, padlen + 8);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", (unsigned)(s->h[i / 4] >> (24 - 8 * (i % 4))) & 0xffu);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Memory                                                                   */
+
+/* MemAvailable in bytes, 0 when unknown. */
+static uint64_t mem_available(void)
+{
+    FILE *f = fopen("/proc/meminfo", "re");
+    if (!f)
+        return 0;
+    char line[256];
+    unsigned long long kib = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1)
+            break;
+    fclose(f);
+    return (uint64_t)kib * 1024u;
+}
+
+static unsigned resolve_workers(const pie_ctx *ctx, const pie_bbp_job *job)
+{
+    unsigned w = ctx->workers ? ctx->workers : pie_online_cpus();
+    if (ctx->backend == PIE_BACKEND_SERIAL)
+        w = 1;
+    if (w > job->nchunks)
+        w = (unsigned)job->nchunks;
+    return w ? w : 1;
+}
+
+/* A model of the peak, calibrated against measured RSS (bench/ and the
+ * tests print both): the parent holds the merge stack, the pending partials
+ * and, at the end, the division and radix-conversion operands of about 2W
+ * bits each plus the digit string; each worker holds one chunk's splitting
+ * tree with GMP's multiplication scratch. */
+static uint64_t estimate(const pie_ctx *ctx, const pie_bbp_job *job)
+{
+    const uint64_t base_rss = UINT64_C(8) << 20;
+    uint64_t wbytes = job->prec / 8 + 1, partials = 0;
+    for (uint64_t c = 0; c < job->nchunks; c++)
+        partials += 2 * (pie_bbp_chunk_bits(job, c) / 8);
+    uint64_t parent = base_rss + 14 * wbytes + partials + 2 * (job->digits + 2);
+    uint64_t worker = base_rss + 6 * (pie_bbp_chunk_bits(job, 0) / 8);
+    unsigned w = resolve_workers(ctx, job);
+    return parent + (uint64_t)w * worker;
+}
+
+pie_status pie_digits_estimate(const pie_ctx *ctx, uint64_t digits, unsigned base, uint64_t *bytes)
+{
+    pie_bbp_job job;
+    if (!ctx || !bytes || pie_bbp_job_init(&job, digits, base, FIRST_GUARD) != PIE_K_OK)
+        return PIE_EINVAL;
+    *bytes = estimate(ctx, &job);
+    return PIE_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Output                                                                   */
+
+typedef struct outfile {
+    char *tmp; /* temporary path, NULL when not writing a file */
+    int fd;
+} outfile;
+
+/* Create the temporary file next to `path` before any work, so that a bad
+ * path is refused at once. */
+static pie_status out_open(pie_ctx *ctx, const char *path, outfile *o)
+{
+    struct stat st;
+    if (path[0] == 0)
+        return pie__fail(ctx, PIE_EINVAL, "the output path is empty");
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return pie__fail(ctx, PIE_EINVAL, "the output path '%s' is a directory", path);
+    size_t n = strlen(path);
+    o->tmp = malloc(n + 16);
+    if (!o->tmp)
+        return pie__fail(ctx, PIE_ENOMEM, "out of memory");
+    snprintf(o->tmp, n + 16, "%s.tmp.XXXXXX", path);
+    o->fd = mkostemp(o->tmp, O_CLOEXEC);
+    if (o->fd < 0) {
+        int e = errno;
+        free(o->tmp);
+        o->tmp = NULL;
+        return pie__fail(ctx, PIE_EINVAL, "cannot create the output file '%s': %s", path,
+                         strerror(e));
+    }
+    return PIE_OK;
+}
+
+static void out_abort(outfile *o)
+{
+    if (!o->tmp)
+        return;
+    close(o->fd);
+    unlink(o->tmp);
+    free(o->tmp);
+    o->tmp = NULL;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t k = write(fd, p, n > (1u << 30) ? (1u << 30) : n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static pie_status out_commit(pie_ctx *ctx, outfile *o, const char *path, const char *text,
+                             size_t len)
+{
+    /* The file mode follows the umask, as a plain creat() would give. */
+    mode_t um = umask(0);
+    umask(um);
+    if (write_all(o->fd, text, len) != 0 || write_all(o->fd, "\n", 1) != 0 ||
+        fchmod(o->fd, 0666 & ~um) != 0 || fsync(o->fd) != 0) {
+        int e = errno;
+        out_abort(o);
+        return pie__fail(ctx, PIE_EIO, "writing '%s' failed: %s", path, strerror(e));
+    }
+    if (close(o->fd) != 0 || rename(o->tmp, path) != 0) {
+        int e = errno;
+        unlink(o->tmp);
+        free(o->tmp);
+        o->tmp = NULL;
+        return pie__fail(ctx, PIE_EIO, "writing '%s' failed: %s", path, strerror(e));
+    }
+    free(o->tmp);
+    o->tmp = NULL;
+    return PIE_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Verification                                                             */
+
+/* Compare with MPFR: pi lies in [lo, nextabove(lo)] where lo is pi rounded
+ * down; when both ends truncate to the same digits, those are pi's. */
+static pie_status verify_mpfr(pie_ctx *ctx, const pie_bbp_job *job, const char *text,
+                              pie_digits_result *res)
+{
+    uint64_t D = job->digits;
+    mpfr_prec_t prec = (mpfr_prec_t)(job->prec + 64);
+    for (int round = 0; round < 8; round++, prec += 64) {
+        mpfr_t lo, hi;
+        mpfr_inits2(prec, lo, hi, (mpfr_ptr)0);
+        mpfr_const_pi(lo, MPFR_RNDD);
+        mpfr_set(hi, lo, MPFR_RNDN);
+        mpfr_nextabove(hi);
+        mpfr_exp_t e1, e2;
+        char *s1 = mpfr_get_str(NULL, &e1, (int)job->base, D + 1, lo, MPFR_RNDZ);
+        char *s2 = mpfr_get_str(NULL, &e2, (int)job->base, D + 1, hi, MPFR_RNDZ);
+        mpfr_clears(lo, hi, (mpfr_ptr)0);
+        int certain = s1 && s2 && e1 == 1 && e2 == 1 && strcmp(s1, s2) == 0;
+        int equal = certain && s1[0] == text[0];
+        for (uint64_t i = 1; equal && i <= D; i++) {
+            char c = s1[i];
+            if (c >= 'a' && c <= 'f')
+                c = (char)(c - 'a' + 'A');
+            equal = c == text[i + 1];
+        }
+        if (s1)
+            mpfr_free_str(s1);
+        if (s2)
+            mpfr_free_str(s2);
+        if (!certain)
+            continue;
+        if (!equal) {
+            snprintf(res->verify_note, sizeof res->verify_note,
+                     "MISMATCH with mpfr_const_pi (MPFR %s) in %llu digits", mpfr_get_version(),
+                     (unsigned long long)D);
+            return pie__fail(ctx, PIE_EVERIFY, "%s", res->verify_note);
+        }
+        res->verified = 1;
+        snprintf(res->verify_note, sizeof res->verify_note,
+                 "all %llu digits equal mpfr_const_pi (MPFR %s, AGM)", (unsigned long long)D,
+                 mpfr_get_version());
+        return PIE_OK;
+    }
+    snprintf(res->verify_note, sizeof res->verify_note,
+             "not verified: MPFR's bracket did not fix the last digit");
+    return PIE_OK;
+}
+
+/* Base 16: the last (up to 8) hex digits again, by BBP digit extraction at
+ * their positions (pie_hex_run, which itself checks two formulas). */
+static pie_status verify_hex_tail(pie_ctx *ctx, const pie_bbp_job *job, const char *text,
+                                  pie_digits_result *res)
+{
+    unsigned count = job->digits < 8 ? (unsigned)job->digits : 8u;
+    uint64_t pos = job->digits - count + 1;
+    size_t n = strlen(res->verify_note);
+    if (pos > PIE_HEX_MAX_POSITION)
+        return PIE_OK;
+    pie_hex_result hr;
+    pie_status st = pie_hex_run(ctx, pos, count, PIE_HEX_BELLARD, &hr);
+    if (st != PIE_OK)
+        return st;
+    if (memcmp(text + 2 + (pos - 1), hr.hex, count) != 0) {
+        snprintf(res->verify_note + n, sizeof res->verify_note - n,
+                 "%sMISMATCH: hex digits %llu..%llu are %.*s here, %s by digit extraction",
+                 n ? "; " : "", (unsigned long long)pos, (unsigned long long)job->digits,
+                 (int)count, text + 2 + (pos - 1), hr.hex);
+        res->verified = 0;
+        return pie__fail(ctx, PIE_EVERIFY, "%s", res->verify_note);
+    }
+    snprintf(res->verify_note + n, sizeof res->verify_note - n,
+             "%shex digits %llu..%llu (%s) equal BBP digit extraction", n ? "; " : "",
+             (unsigned long long)pos, (unsigned long long)job->digits, hr.hex);
+    res->verified = 1;
+    return PIE_OK;
+}
+
+static pie_status verify(pie_ctx *ctx, const pie_bbp_job *job, const char *text,
+                         pie_digits_result *res)
+{
+    pie_status st = PIE_OK;
+    if (job->digits <= PIE_DIGITS_VERIFY_MPFR_MAX)
+        st = verify_mpfr(ctx, job, text, res);
+    else
+        snprintf(res->verify_note, sizeof res->verify_note, "no MPFR comparison beyond %llu digits",
+                 (unsigned long long)PIE_DIGITS_VERIFY_MPFR_MAX);
+    if (st == PIE_OK && job->base == 16)
+        st = verify_hex_tail(ctx, job, text, res);
+    return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The run                                                                  */
+
+static void phase(const pie_digits_options *o, const char *name)
+{
+    if (o->phase)
+        o->phase(o->phase_user, name);
+}
+
+/* One attempt at a given guard: the series on the backend, the division and
+ * the conversion. Returns PIE_OK with *text set, or a failure; *retry is set
+ * when the last digit was not certain. */
+static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie_bbp_job *job,
+                          pie_digits_result *res, char **text, int *retry)
+{
+    *retry = 0;
+    pie_bbp_acc *acc = pie_bbp_acc_new();
+    if (!acc)
+        return pie__fail(ctx, PIE_ENOMEM, "out of memory");
+    pie__task task = {.ops = &pie_bbp_series_ops, .job = job, .acc = acc, .nchunks = job->nchunks};
+    pie__run_stats stats;
+    phase(o, "series");
+    double t0 = pie__now();
+    pie_status st = pie__run_task(ctx, &task, &stats);
+    res->seconds_series += pie__now() - t0;
+    res->workers = stats.workers;
+    res->chunks_total += task.nchunks;
+    res->chunks_done += stats.chunks_done;
+    res->chunk_retries += stats.retries;
+    if (stats.worker_peak_rss_bytes > res->peak_rss_bytes)
+        res->peak_rss_bytes = stats.worker_peak_rss_bytes;
+    if (st == PIE_OK && pie__cancelled(ctx))
+        st = pie__fail(ctx, PIE_ECANCELED, "cancelled after the series");
+    if (st != PIE_OK) {
+        pie_bbp_acc_free(acc);
+        return st;
+    }
+    phase(o, "division");
+    t0 = pie__now();
+    mpz_t x;
+    mpz_init(x);
+    int krc = pie_bbp_fixed(acc, job, x);
+    pie_bbp_acc_free(acc);
+    res->seconds_division += pie__now() - t0;
+    if (krc == PIE_K_OK && pie__cancelled(ctx)) {
+        mpz_clear(x);
+        return pie__fail(ctx, PIE_ECANCELED, "cancelled after the division");
+    }
+    if (krc == PIE_K_OK) {
+        phase(o, "radix conversion");
+        t0 = pie__now();
+        size_t len;
+        krc = pie_bbp_digits(job, x, text, &len);
+        res->seconds_radix += pie__now() - t0;
+    }
+    mpz_clear(x);
+    if (krc == PIE_BBP_RETRY) {
+        *retry = 1;
+        return PIE_OK;
+    }
+    if (krc != PIE_K_OK)
+        return pie__fail(ctx, pie__from_kernel(krc), "the digits could not be formed");
+    return PIE_OK;
+}
+
+static uint64_t self_peak_rss(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (uint64_t)ru.ru_maxrss * 1024u;
+}
+
+pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_result *res)
+{
+    if (!ctx || !o || !res)
+        return PIE_EINVAL;
+    pie__clear_error(ctx);
+    *res = (pie_digits_result){0};
+    res->digits = o->digits;
+    res->base = o->base;
+    res->algorithm = ALGORITHM;
+    res->backend = ctx->backend;
+    if (o->digits < 1 || o->digits > PIE_DIGITS_MAX)
+        return pie__fail(ctx, PIE_EINVAL, "digits must be between 1 and 2^40 (got %llu)",
+                         (unsigned long long)o->digits);
+    if (o->base != 10 && o->base != 16)
+        return pie__fail(ctx, PIE_EINVAL, "base must be 10 or 16 (got %u)", o->base);
+    double start = pie__now();
+    pie_bbp_job job;
+    pie_bbp_job_init(&job, o->digits, o->base, FIRST_GUARD);
+    res->memory_estimate_bytes = estimate(ctx, &job);
+    res->memory_available_bytes = mem_available();
+    if (res->memory_available_bytes && res->memory_estimate_bytes > res->memory_available_bytes)
+        return pie__fail(
+            ctx, PIE_ENOMEM, "%llu digits need about %.1f GiB but only %.1f GiB is available",
+            (unsigned long long)o->digits, (double)res->memory_estimate_bytes / (1u << 30),
+            (double)res->memory_available_bytes / (1u << 30));
+    outfile out = {0};
+    pie_status st = o->path ? out_open(ctx, o->path, &out) : PIE_OK;
+    if (st != PIE_OK)
+        return st;
+
+    char *text = NULL;
+    int retry = 1;
+    for (unsigned guard = FIRST_GUARD; retry && res->attempts < MAX_ATTEMPTS; guard *= 4) {
+        pie_bbp_job_init(&job, o->digits, o->base, guard);
+        res->attempts++;
+        res->terms = job.nterms;
+        res->precision_bits = job.prec;
+        st = attempt(ctx, o, &job, res, &text, &retry);
+        if (st != PIE_OK)
+            break;
+    }
+    if (st == PIE_OK && retry)
+        st = pie__fail(ctx, PIE_EVERIFY, "the last digit stayed uncertain after %u attempts",
+                       res->attempts);
+    if (st == PIE_OK) {
+        sha256 h;
+        sha256_init(&h);
+        sha256_update(&h, (const unsigned char *)text + 2, o->digits);
+        sha256_hex(&h, res->sha256);
+        res->text_len = o->digits + 2;
+    }
+    if (st == PIE_OK && o->verify) {
+        phase(o, "verify");
+        double t0 = pie__now();
+        st = verify(ctx, &job, text, res);
+        res->seconds_verify = pie__now() - t0;
+    }
+    if (st == PIE_OK && o->path) {
+        phase(o, "output");
+        double t0 = pie__now();
+        st = out_commit(ctx, &out, o->path, text, o->digits + 2);
+        res->seconds_output = pie__now() - t0;
+        free(text);
+        text = NULL;
+    }
+    out_abort(&out);
+    if (st != PIE_OK) {
+        free(text);
+        text = NULL;
+    }
+    res->text = text;
+    uint64_t self = self_peak_rss();
+    res->peak_rss_bytes += self;
+    res->seconds = pie__now() - start;
+    return st;
+}
+
+void pie_digits_result_free(pie_digits_result *res)
+{
+    if (!res)
+        return;
+    free(res->text);
+    res->text = NULL;
+}
