@@ -84,8 +84,8 @@ static pie_status hex_pass(pie_ctx *ctx, uint64_t pos, pie_hex_formula formula,
         return st;
 
     char a[33], b[33];
-    unsigned na = pie_hex_certain_digits(acc.sum[0], pie_hex_error_units(&job.series[0]), a, 32);
-    unsigned nb = pie_hex_certain_digits(acc.sum[1], pie_hex_error_units(&job.series[1]), b, 32);
+    unsigned na = pie_hex_certain_digits(acc.sum[0], pie_hex_error_bound(&job.series[0]), a, 32);
+    unsigned nb = pie_hex_certain_digits(acc.sum[1], pie_hex_error_bound(&job.series[1]), b, 32);
     unsigned n = na < nb ? na : nb;
     if (memcmp(a, b, n) != 0)
         return pie__fail(ctx, PIE_EVERIFY,

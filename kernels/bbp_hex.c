@@ -66,12 +66,12 @@ int pie_hex_series_init(pie_hex_series *s, int formula, uint64_t d)
     return PIE_K_OK;
 }
 
-uint64_t pie_hex_error_units(const pie_hex_series *s)
+pie_hex_u128 pie_hex_error_bound(const pie_hex_series *s)
 {
     /* Each head term is cut below 2^-104 (2^24 units), each tail term below
      * one unit, and everything after k_end sums to less than 2^-123: one
-     * more 2^24 covers it. */
-    return (s->nterms * s->k_end + 1) << 24;
+     * more 2^24 covers it. Up to 2^43 terms: this needs 128 bits. */
+    return from_u128(((u128)s->nterms * s->k_end + 1) << 24);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -191,10 +191,10 @@ void pie_hex_head_scalar(const pie_hex_series *s, unsigned j, uint64_t k0, uint6
 /* ------------------------------------------------------------------------ */
 /* Certain digits                                                           */
 
-unsigned pie_hex_certain_digits(pie_hex_u128 frac, uint64_t err, char *out, unsigned max)
+unsigned pie_hex_certain_digits(pie_hex_u128 frac, pie_hex_u128 err_bound, char *out, unsigned max)
 {
     static const char hex[] = "0123456789ABCDEF";
-    u128 v = to_u128(frac), lo = v - err, hi = v + err;
+    u128 v = to_u128(frac), err = to_u128(err_bound), lo = v - err, hi = v + err;
     unsigned n = 0;
     /* An interval that wraps past 0 does not even fix the first digit. */
     if (v >= err && hi >= v) {

@@ -78,13 +78,13 @@ int pie_hex_series_init(pie_hex_series *s, int formula, uint64_t d);
 /* 2^e mod m for odd m < 2^62 (the scalar Montgomery reference). */
 uint64_t pie_hex_pow2mod(uint64_t e, uint64_t m);
 
-/* The error bound of a full sum of `s`, in units of 2^-128. */
-uint64_t pie_hex_error_units(const pie_hex_series *s);
+/* The error bound of a full sum of `s`, as a fraction (units of 2^-128). */
+pie_hex_u128 pie_hex_error_bound(const pie_hex_series *s);
 
 /* Write the leading hex digits (upper case) of frac that are the same for
  * every value within err units of it; at most max digits, NUL-terminated
  * (out has room for max + 1). Returns how many. */
-unsigned pie_hex_certain_digits(pie_hex_u128 frac, uint64_t err, char *out, unsigned max);
+unsigned pie_hex_certain_digits(pie_hex_u128 frac, pie_hex_u128 err, char *out, unsigned max);
 
 /* ------------------------------------------------------------------------ */
 /* The job: one or two series at the same position, cut into k-ranges.      */
