@@ -160,7 +160,7 @@ static void check_corrupt(void)
 
 int main(int argc, char **argv)
 {
-    uint64_t max = argc > 1 ? strtoull(argv[1], NULL, 10) : 20000;
+    uint64_t max = argc > 1 ? strtoull(argv[1], NULL, 10) : 30000;
     /* Small sizes one by one, then sizes around chunk-count changes and
      * term-count steps, then a geometric ladder. */
     for (uint64_t D = 1; D <= 200 && D <= max; D++) {
