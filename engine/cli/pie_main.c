@@ -62,10 +62,8 @@ int pie_cli_cpu_info(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return PIE_EXIT_USAGE;
-    }
+    if (argc < 2)
+        return pie_cli_usage(NULL, "missing command (see 'pie --help')");
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
