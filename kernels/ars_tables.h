@@ -1,4 +1,4 @@
-/** @brief AES S-box and round tables (generated from GF(2^8) arithmetic by the script in docs/rng.md). */
+/** @brief AES S-box and round tables (generated from GF(2^8) arithmetic by kernels/gen_ars_tables.py). */
 #ifndef PIE_ARS_TABLES_H
 #define PIE_ARS_TABLES_H
 #include <stdint.h>
