@@ -19,9 +19,6 @@ static const unsigned long A_COEF[7] = {8200000UL,  30250000UL, 45382000UL, 3532
                                         14990012UL, 3271617UL,  285021UL};
 #define PI_DENOM 160UL
 
-#define PARTIAL_MAGIC UINT64_C(0x3153504242454950) /* "PIEBBPS1" little-endian */
-#define PARTIAL_HEADER 56u
-
 /* A node of the splitting tree: R(a, b) = T / (Q 2^e). */
 typedef struct bnode {
     mpz_t T, Q;
@@ -165,40 +162,25 @@ static void split(const pie_bbp_job *job, bnode *x, uint64_t a, uint64_t b, mpz_
 }
 
 /* ------------------------------------------------------------------------ */
-/* Partials: header of seven little-endian u64 (magic, a, b, e, sign of T,  */
-/* bytes of |T|, bytes of Q), then |T| and Q as little-endian bytes.        */
+/* Partials. A chunk does its own division: its partial is the fixed-point  */
+/* number G = floor(R(a, b) 2^(S - 10a)) at the common scale S = W + 20 +   */
+/* lgev, so that the parent only adds C integers. The divisions, the        */
+/* costliest operations on the largest numbers, run on the workers.         */
+/* Layout: five little-endian u64 (magic, a, b, sign, bytes of |G|), then   */
+/* |G| as little-endian bytes.                                              */
 
-static int put_node(pie_kbuf *out, const bnode *x, uint64_t a, uint64_t b)
+#define PARTIAL_MAGIC UINT64_C(0x3253504242454950) /* "PIEBBPS2" little-endian */
+#define PARTIAL_HEADER 40u
+
+static uint64_t scale_bits(const pie_bbp_job *job)
 {
-    size_t tbytes = (mpz_sizeinbase(x->T, 2) + 7) / 8, qbytes = (mpz_sizeinbase(x->Q, 2) + 7) / 8;
-    if (mpz_sgn(x->T) == 0)
-        tbytes = 0;
-    int rc = pie_kbuf_reserve(out, PARTIAL_HEADER + tbytes + qbytes);
-    if (rc != PIE_K_OK)
-        return rc;
-    unsigned char *p = out->data + out->len;
-    uint64_t hdr[7] = {PARTIAL_MAGIC, a,     b, (uint64_t)x->e, mpz_sgn(x->T) < 0 ? 1u : 0u,
-                       tbytes,        qbytes};
-    for (int i = 0; i < 7; i++)
-        pie_kput_u64(p + 8 * i, hdr[i]);
-    size_t cnt = 0;
-    if (tbytes)
-        mpz_export(p + PARTIAL_HEADER, &cnt, -1, 1, -1, 0, x->T);
-    if (cnt != tbytes)
-        return PIE_K_ECORRUPT;
-    mpz_export(p + PARTIAL_HEADER + tbytes, &cnt, -1, 1, -1, 0, x->Q);
-    if (cnt != qbytes)
-        return PIE_K_ECORRUPT;
-    out->len += PARTIAL_HEADER + tbytes + qbytes;
-    return PIE_K_OK;
+    return job->prec + 20 + job->lgev;
 }
 
-static uint64_t bound_bits(const pie_bbp_job *job, uint64_t a, uint64_t b)
+/* Bits of |G| for a chunk starting at a: R < 2^9 and 10a < S. */
+static uint64_t partial_bits(const pie_bbp_job *job, uint64_t a)
 {
-    /* Q(n) < (10n+10)^7 and |T| < Q 2^(10(b-a)+10); truncation only shrinks. */
-    uint64_t per = 7 * (ceil_log2(10 * b + 10) + 1) + 10;
-    (void)job;
-    return (b - a) * per + 128;
+    return scale_bits(job) - 10 * a + 16;
 }
 
 static int bbp_run_chunk(const void *jobp, uint64_t chunk, pie_kbuf *out)
@@ -215,9 +197,37 @@ static int bbp_run_chunk(const void *jobp, uint64_t chunk, pie_kbuf *out)
     node_init(&x);
     mpz_init(tmp);
     split(job, &x, a, b, tmp);
-    int rc = put_node(out, &x, a, b);
+    /* G = floor(T 2^(S - 10a - e) / Q); a right shift first is exact too,
+     * since floor(floor(y) / Q) = floor(y / Q) for integer Q > 0. */
+    int64_t sh = (int64_t)scale_bits(job) - 10 * (int64_t)a - x.e;
+    if (sh >= 0)
+        mpz_mul_2exp(tmp, x.T, (mp_bitcnt_t)sh);
+    else
+        mpz_fdiv_q_2exp(tmp, x.T, (mp_bitcnt_t)-sh);
+    mpz_clear(x.T);
+    mpz_fdiv_q(tmp, tmp, x.Q);
+    mpz_clear(x.Q);
+
+    int rc = PIE_K_OK;
+    size_t nbytes = mpz_sgn(tmp) ? (mpz_sizeinbase(tmp, 2) + 7) / 8 : 0;
+    if (nbytes * 8 > partial_bits(job, a) + 8)
+        rc = PIE_K_ECORRUPT; /* cannot happen unless the error analysis is wrong */
+    if (rc == PIE_K_OK)
+        rc = pie_kbuf_reserve(out, PARTIAL_HEADER + nbytes);
+    if (rc == PIE_K_OK) {
+        unsigned char *p = out->data + out->len;
+        uint64_t hdr[5] = {PARTIAL_MAGIC, a, b, mpz_sgn(tmp) < 0 ? 1u : 0u, nbytes};
+        for (int i = 0; i < 5; i++)
+            pie_kput_u64(p + 8 * i, hdr[i]);
+        size_t cnt = 0;
+        if (nbytes)
+            mpz_export(p + PARTIAL_HEADER, &cnt, -1, 1, -1, 0, tmp);
+        if (cnt == nbytes)
+            out->len += PARTIAL_HEADER + nbytes;
+        else
+            rc = PIE_K_ECORRUPT;
+    }
     mpz_clear(tmp);
-    node_clear(&x);
     return rc;
 }
 
@@ -228,37 +238,33 @@ static uint64_t bbp_max_partial(const void *jobp, uint64_t chunk)
     if (chunk >= job->nchunks)
         return 0;
     pie_bbp_chunk_range(job, chunk, &a, &b);
-    return PARTIAL_HEADER + 2 * (bound_bits(job, a, b) / 8 + 16);
+    return PARTIAL_HEADER + partial_bits(job, a) / 8 + 2;
 }
 
 uint64_t pie_bbp_chunk_bits(const pie_bbp_job *job, uint64_t chunk)
 {
+    /* The chunk's splitting tree: Q(n) < (10n+10)^7 and |T| < Q 2^(10(b-a)+10),
+     * until truncation caps both near kept(a). */
     uint64_t a, b;
     pie_bbp_chunk_range(job, chunk, &a, &b);
-    uint64_t bb = bound_bits(job, a, b), k = kept_bits(job, a) * 2 + 64;
-    return bb < k ? bb : k;
+    uint64_t per = 7 * (ceil_log2(10 * b + 10) + 1);
+    uint64_t untrunc = (b - a) * per + 128, cap = kept_bits(job, a) * 9 / 8 + 64;
+    return untrunc < cap ? untrunc : cap;
 }
 
 /* ------------------------------------------------------------------------ */
-/* The accumulator: a stack of merged nodes, folded like a binary counter.  */
-
-typedef struct anode {
-    bnode x;
-    uint64_t a, b, weight;
-} anode;
+/* The accumulator: the sum of the chunks' fixed-point partials.            */
 
 struct pie_bbp_acc {
-    anode *st;
-    size_t n, cap;
+    mpz_t sum;
     uint64_t next_chunk;
-    mpz_t tmp;
 };
 
 pie_bbp_acc *pie_bbp_acc_new(void)
 {
     pie_bbp_acc *acc = calloc(1, sizeof *acc);
     if (acc)
-        mpz_init(acc->tmp);
+        mpz_init(acc->sum);
     return acc;
 }
 
@@ -266,77 +272,34 @@ void pie_bbp_acc_free(pie_bbp_acc *acc)
 {
     if (!acc)
         return;
-    for (size_t i = 0; i < acc->n; i++)
-        node_clear(&acc->st[i].x);
-    free(acc->st);
-    mpz_clear(acc->tmp);
+    mpz_clear(acc->sum);
     free(acc);
 }
 
-static void acc_fold_top(pie_bbp_acc *acc, const pie_bbp_job *job)
-{
-    anode *l = &acc->st[acc->n - 2], *r = &acc->st[acc->n - 1];
-    node_merge(job, &l->x, &r->x, l->a, r->a, acc->tmp);
-    l->b = r->b;
-    l->weight += r->weight;
-    node_clear(&r->x);
-    acc->n--;
-}
-
-static int parse_node(bnode *x, const pie_bbp_job *job, uint64_t chunk, const unsigned char *p,
-                      size_t len)
-{
-    uint64_t a, b, h[7];
-    if (len < PARTIAL_HEADER)
-        return PIE_K_ECORRUPT;
-    for (int i = 0; i < 7; i++)
-        h[i] = pie_kget_u64(p + 8 * i);
-    pie_bbp_chunk_range(job, chunk, &a, &b);
-    uint64_t maxb = bound_bits(job, a, b) / 8 + 16;
-    if (h[0] != PARTIAL_MAGIC || h[1] != a || h[2] != b || h[4] > 1 || h[5] > maxb || h[6] > maxb ||
-        h[6] == 0 || len != PARTIAL_HEADER + h[5] + h[6])
-        return PIE_K_ECORRUPT;
-    int64_t e = (int64_t)h[3];
-    if (e > (int64_t)1 << 50 || e < -((int64_t)1 << 50))
-        return PIE_K_ECORRUPT;
-    mpz_import(x->T, h[5], -1, 1, -1, 0, p + PARTIAL_HEADER);
-    if (h[4])
-        mpz_neg(x->T, x->T);
-    mpz_import(x->Q, h[6], -1, 1, -1, 0, p + PARTIAL_HEADER + h[5]);
-    if (mpz_sgn(x->Q) == 0)
-        return PIE_K_ECORRUPT;
-    x->e = e;
-    return PIE_K_OK;
-}
-
-static int bbp_merge(void *accp, const void *jobp, uint64_t chunk, const unsigned char *partial,
+static int bbp_merge(void *accp, const void *jobp, uint64_t chunk, const unsigned char *p,
                      size_t len)
 {
     pie_bbp_acc *acc = accp;
     const pie_bbp_job *job = jobp;
     if (chunk != acc->next_chunk || chunk >= job->nchunks)
         return PIE_K_EINVAL;
-    if (acc->n == acc->cap) {
-        size_t cap = acc->cap ? 2 * acc->cap : 8;
-        anode *st = realloc(acc->st, cap * sizeof *st);
-        if (!st)
-            return PIE_K_ENOMEM;
-        acc->st = st;
-        acc->cap = cap;
-    }
-    anode *top = &acc->st[acc->n];
-    node_init(&top->x);
-    int rc = parse_node(&top->x, job, chunk, partial, len);
-    if (rc != PIE_K_OK) {
-        node_clear(&top->x);
-        return rc;
-    }
-    pie_bbp_chunk_range(job, chunk, &top->a, &top->b);
-    top->weight = 1;
-    acc->n++;
+    uint64_t a, b, h[5];
+    if (len < PARTIAL_HEADER)
+        return PIE_K_ECORRUPT;
+    for (int i = 0; i < 5; i++)
+        h[i] = pie_kget_u64(p + 8 * i);
+    pie_bbp_chunk_range(job, chunk, &a, &b);
+    if (h[0] != PARTIAL_MAGIC || h[1] != a || h[2] != b || h[3] > 1 ||
+        h[4] > partial_bits(job, a) / 8 + 2 || len != PARTIAL_HEADER + h[4])
+        return PIE_K_ECORRUPT;
+    mpz_t g;
+    mpz_init(g);
+    mpz_import(g, h[4], -1, 1, -1, 0, p + PARTIAL_HEADER);
+    if (h[3])
+        mpz_neg(g, g);
+    mpz_add(acc->sum, acc->sum, g);
+    mpz_clear(g);
     acc->next_chunk++;
-    while (acc->n >= 2 && acc->st[acc->n - 2].weight == acc->st[acc->n - 1].weight)
-        acc_fold_top(acc, job);
     return PIE_K_OK;
 }
 
@@ -352,20 +315,12 @@ const pie_kernel_ops pie_bbp_series_ops = {
 
 int pie_bbp_fixed(pie_bbp_acc *acc, const pie_bbp_job *job, mpz_t x)
 {
-    if (acc->next_chunk != job->nchunks || acc->n == 0)
+    if (acc->next_chunk != job->nchunks)
         return PIE_K_EINVAL;
-    while (acc->n > 1)
-        acc_fold_top(acc, job);
-    bnode *r = &acc->st[0].x;
-    /* pi 2^W = R 2^W / 160 = T 2^(W-e) / (160 Q). */
-    int64_t sh = (int64_t)job->prec - r->e;
-    if (sh >= 0)
-        mpz_mul_2exp(acc->tmp, r->T, (mp_bitcnt_t)sh);
-    else
-        mpz_tdiv_q_2exp(acc->tmp, r->T, (mp_bitcnt_t)-sh);
-    mpz_mul_ui(r->Q, r->Q, PI_DENOM);
-    mpz_fdiv_q(x, acc->tmp, r->Q);
-    mpz_set_ui(acc->tmp, 0);
+    /* sum ~ R 2^S with an error far below 2^(S-W); pi 2^W = R 2^W / 160:
+     * X = floor(sum / (160 2^(S-W))), two exact floors in a row. */
+    mpz_fdiv_q_2exp(x, acc->sum, scale_bits(job) - job->prec);
+    mpz_fdiv_q_ui(x, x, PI_DENOM);
     return PIE_K_OK;
 }
 

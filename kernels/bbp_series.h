@@ -20,10 +20,12 @@
  * Once T or Q has more bits than the node can contribute to a W-bit result
  * (W - 10a plus guard bits), both are truncated; the truncation depends on
  * (job, node) only, so the result is the same on every backend and worker
- * count. The merge folds chunk nodes as a binary counter would, giving the
- * same balanced tree whatever the arrival order.
+ * count. Each chunk then divides its own T by Q, at the precision its terms
+ * can still contribute, so the partial is one fixed-point integer and the
+ * ordered merge is an addition: the divisions on the largest numbers run on
+ * the workers, and the parent's serial share stays small.
  *
- * Finalizing divides once to get X ~ pi 2^W with |X - pi 2^W| <= 3, then
+ * Finalizing scales the sum to X ~ pi 2^W with |X - pi 2^W| <= 3, then
  * converts to D digits in base 10 or 16, truncated, after checking that
  * every value in [X-3, X+3] gives the same digits (a Ziv test). If not, the
  * caller retries with more guard bits.
