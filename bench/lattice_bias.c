@@ -14,12 +14,14 @@
  * and there are (s + 1) / 2 of them. 2^31 columns; a few seconds per core.
  */
 
+__extension__ typedef unsigned __int128 u128;
+
 static uint64_t isqrt64(uint64_t v)
 {
     uint64_t r = (uint64_t)sqrtl((long double)v);
-    while (r > 0 && (unsigned __int128)r * r > v)
+    while (r > 0 && (u128)r * r > v)
         r--;
-    while ((unsigned __int128)(r + 1) * (r + 1) <= v)
+    while ((u128)(r + 1) * (r + 1) <= v)
         r++;
     return r;
 }
