@@ -1,10 +1,12 @@
-/** @brief Process backend: forked workers, framed pipes, poll() in the parent, lost chunks re-run. */
+/** @brief Process backend: forked workers, framed pipes, poll() in the parent, lost chunks re-run.
+ */
 #include "engine.h"
 #include "sysio.h"
 #include "wire.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gmp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -33,9 +35,200 @@
 #define DEPTH 2
 #define MAX_ATTEMPTS 3
 #define POLL_MS 50
+/* How long a worker whose pipe closed may take to exit by itself. */
+#define EXIT_GRACE 0.2
 
-/* Exit codes a worker uses to tell the parent why it stopped. */
-enum { WORKER_EXIT_PROTOCOL = 70, WORKER_EXIT_SEND = 71 };
+/* Exit codes a worker uses to tell the parent why it stopped (reap() turns
+ * them back into words). */
+enum { WORKER_EXIT_PROTOCOL = 70, WORKER_EXIT_SEND = 71, WORKER_EXIT_NOMEM = 72 };
+
+/* ---------------------------------------------------------------------- */
+/* Fault injection (test builds only, cmake -DPIE_FAULT_INJECTION=ON).      */
+/* PIE_FAULT="ACTION:WHERE[:all]" (docs/faults.md) makes a worker misbehave */
+/* at one chunk. WHERE is a chunk id, or wK#N: worker slot K at its N-th   */
+/* chunk (1-based). Only the first generation of workers misbehaves, so a  */
+/* replacement succeeds, unless ":all" is given (then the chunk fails on   */
+/* every attempt). The spec is parsed in the parent, before any fork.      */
+
+#ifdef PIE_FAULT_INJECTION
+enum fault_action {
+    FAULT_NONE,
+    FAULT_KILL,     /* raise(SIGKILL) */
+    FAULT_SIGNAL,   /* raise(arg) with the default disposition */
+    FAULT_EXIT,     /* _exit(arg) */
+    FAULT_GARBAGE,  /* a frame with a wrong CRC, then wait */
+    FAULT_JUNK,     /* bytes that are not a frame header, then wait */
+    FAULT_OVERSIZE, /* a header announcing a huge payload, then wait */
+    FAULT_TRUNCATE, /* half a header, then exit 0: EOF inside a header */
+    FAULT_EOF,      /* a header and half its payload, then exit 0 */
+    FAULT_HANG,     /* wait forever without answering */
+    FAULT_OOM,      /* a GMP allocation that cannot be satisfied */
+    FAULT_EPIPE,    /* close the request pipe, answer, wait: the parent's next write fails */
+    FAULT_WRONG     /* a valid frame for a chunk it was not given */
+};
+
+typedef struct fault {
+    enum fault_action action;
+    int arg;
+    int by_worker; /* 0: at chunk `chunk`; 1: worker slot `slot` at its `nth` chunk */
+    uint64_t chunk;
+    unsigned slot;
+    uint64_t nth;
+    int all;
+} fault;
+
+static const struct {
+    const char *name;
+    enum fault_action action;
+    int needs_arg; /* 0 none, 1 optional, 2 required */
+    int def;
+} fault_names[] = {
+    {"kill", FAULT_KILL, 0, 0},         {"signal", FAULT_SIGNAL, 2, 0},
+    {"exit", FAULT_EXIT, 1, 3},         {"garbage", FAULT_GARBAGE, 0, 0},
+    {"junk", FAULT_JUNK, 0, 0},         {"oversize", FAULT_OVERSIZE, 0, 0},
+    {"truncate", FAULT_TRUNCATE, 0, 0}, {"eof", FAULT_EOF, 0, 0},
+    {"hang", FAULT_HANG, 0, 0},         {"oom", FAULT_OOM, 0, 0},
+    {"epipe", FAULT_EPIPE, 0, 0},       {"wrong", FAULT_WRONG, 0, 0},
+};
+
+static int parse_uint(const char **p, uint64_t max, uint64_t *out)
+{
+    const char *s = *p;
+    uint64_t v = 0;
+    if (*s < '0' || *s > '9')
+        return -1;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (v > (max - (uint64_t)(*s - '0')) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *p = s;
+    *out = v;
+    return 0;
+}
+
+/* 0: no fault asked for; 1: *f filled; -1: the variable is malformed. */
+static int parse_fault(const char *s, fault *f)
+{
+    *f = (fault){FAULT_NONE, 0, 0, 0, 0, 0, 0};
+    if (!s || !*s)
+        return 0;
+    size_t n = strcspn(s, "=:");
+    size_t i = 0;
+    while (i < sizeof fault_names / sizeof fault_names[0] &&
+           (strlen(fault_names[i].name) != n || strncmp(s, fault_names[i].name, n) != 0))
+        i++;
+    if (i == sizeof fault_names / sizeof fault_names[0])
+        return -1;
+    f->action = fault_names[i].action;
+    f->arg = fault_names[i].def;
+    const char *p = s + n;
+    uint64_t v;
+    if (*p == '=') {
+        p++;
+        if (fault_names[i].needs_arg == 0 || parse_uint(&p, 255, &v) != 0)
+            return -1;
+        f->arg = (int)v;
+    } else if (fault_names[i].needs_arg == 2) {
+        return -1;
+    }
+    if (*p++ != ':')
+        return -1;
+    if (*p == 'w') {
+        p++;
+        if (parse_uint(&p, PIE_MAX_WORKERS, &v) != 0 || *p++ != '#')
+            return -1;
+        f->by_worker = 1;
+        f->slot = (unsigned)v;
+        if (parse_uint(&p, UINT64_MAX, &f->nth) != 0 || f->nth == 0)
+            return -1;
+    } else if (parse_uint(&p, UINT64_MAX, &f->chunk) != 0) {
+        return -1;
+    }
+    if (*p == '\0')
+        return 1;
+    if (strcmp(p, ":all") == 0) {
+        f->all = 1;
+        return 1;
+    }
+    return -1;
+}
+
+/* Does the fault fire for this worker (slot, generation) at chunk c, its nth chunk? */
+static int fault_fires(const fault *f, unsigned slot, int first_gen, uint64_t c, uint64_t nth)
+{
+    if (f->action == FAULT_NONE || (!f->all && !first_gen))
+        return 0;
+    return f->by_worker ? (slot == f->slot && nth == f->nth) : c == f->chunk;
+}
+
+static _Noreturn void wait_forever(void)
+{
+    for (;;)
+        pause();
+}
+
+/* Misbehave as `f` says, at chunk c. Returns only for FAULT_EPIPE (after
+ * closing *in), so that the worker answers the chunk normally. */
+static void inject_fault(const fault *f, int *in, int out, uint64_t c)
+{
+    unsigned char hdr[PIE_WIRE_HEADER];
+    unsigned char junk[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    switch (f->action) {
+    case FAULT_NONE:
+        return;
+    case FAULT_KILL:
+        raise(SIGKILL);
+        break;
+    case FAULT_SIGNAL:
+        signal(f->arg, SIG_DFL);
+        raise(f->arg);
+        wait_forever(); /* a signal whose default is to stop or be ignored: a hang */
+    case FAULT_EXIT:
+        _exit(f->arg);
+    case FAULT_GARBAGE:
+        pie__wire_header(hdr, PIE_FRAME_PARTIAL, c, junk, sizeof junk);
+        hdr[28] ^= 0xff; /* break the CRC */
+        pie__write_all(out, hdr, sizeof hdr);
+        pie__write_all(out, junk, sizeof junk);
+        wait_forever();
+    case FAULT_JUNK:
+        memset(hdr, 0x5a, sizeof hdr);
+        pie__write_all(out, hdr, sizeof hdr);
+        wait_forever();
+    case FAULT_OVERSIZE:
+        pie__wire_header(hdr, PIE_FRAME_PARTIAL, c, NULL, 0);
+        pie_kput_u64(hdr + 16, UINT64_C(1) << 40);
+        pie__write_all(out, hdr, sizeof hdr);
+        wait_forever();
+    case FAULT_TRUNCATE:
+        pie__wire_header(hdr, PIE_FRAME_PARTIAL, c, junk, sizeof junk);
+        pie__write_all(out, hdr, sizeof hdr / 2);
+        _exit(0);
+    case FAULT_EOF:
+        pie__wire_header(hdr, PIE_FRAME_PARTIAL, c, junk, sizeof junk);
+        pie__write_all(out, hdr, sizeof hdr);
+        pie__write_all(out, junk, sizeof junk / 2);
+        _exit(0);
+    case FAULT_HANG:
+        wait_forever();
+    case FAULT_OOM: {
+        /* Through GMP's allocation hook, as a kernel's mpz would. */
+        void *(*alloc)(size_t);
+        mp_get_memory_functions(&alloc, NULL, NULL);
+        alloc((size_t)1 << 46);
+        _exit(WORKER_EXIT_PROTOCOL); /* not reached: the hook exits */
+    }
+    case FAULT_EPIPE:
+        close(*in);
+        *in = -1;
+        return;
+    case FAULT_WRONG:
+        pie__wire_send(out, PIE_FRAME_PARTIAL, c + 1000, junk, 0);
+        wait_forever();
+    }
+}
+#endif
 
 typedef struct worker {
     pid_t pid; /* 0: no process in this slot */
@@ -67,64 +260,10 @@ typedef struct pstate {
     size_t nfail, cap_fail;
     pie__reorder r;
     pie__run_stats *stats;
-} pstate;
-
-/* ---------------------------------------------------------------------- */
-/* Fault injection (test builds only): PIE_FAULT="kind:chunk[:all]" makes   */
-/* the first generation of workers (or every worker with ":all") misbehave */
-/* when handed that chunk. kind: kill, exit, garbage, truncate, hang.       */
-
 #ifdef PIE_FAULT_INJECTION
-typedef struct fault {
-    char kind[16];
-    uint64_t chunk;
-    int all;
-} fault;
-
-static int parse_fault(fault *f)
-{
-    const char *s = getenv("PIE_FAULT");
-    if (!s || !*s)
-        return 0;
-    char all[8] = "";
-    unsigned long long c;
-    if (sscanf(s, "%15[a-z]:%llu:%7s", f->kind, &c, all) < 2)
-        return 0;
-    f->chunk = c;
-    f->all = strcmp(all, "all") == 0;
-    return 1;
-}
-
-static void inject_fault(const fault *f, unsigned serial, unsigned nworkers, int out, uint64_t c)
-{
-    if (c != f->chunk || (!f->all && serial >= nworkers))
-        return;
-    if (strcmp(f->kind, "kill") == 0)
-        raise(SIGKILL);
-    if (strcmp(f->kind, "exit") == 0)
-        _exit(3);
-    if (strcmp(f->kind, "hang") == 0)
-        for (;;)
-            pause();
-    if (strcmp(f->kind, "garbage") == 0) {
-        unsigned char hdr[PIE_WIRE_HEADER];
-        unsigned char junk[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-        pie__wire_header(hdr, PIE_FRAME_PARTIAL, c, junk, sizeof junk);
-        hdr[28] ^= 0xff; /* break the CRC */
-        pie__write_all(out, hdr, sizeof hdr);
-        pie__write_all(out, junk, sizeof junk);
-        for (;;)
-            pause();
-    }
-    if (strcmp(f->kind, "truncate") == 0) {
-        unsigned char hdr[PIE_WIRE_HEADER];
-        unsigned char junk[8] = {0};
-        pie__wire_header(hdr, PIE_FRAME_PARTIAL, c, junk, sizeof junk);
-        pie__write_all(out, hdr, sizeof hdr / 2);
-        _exit(0);
-    }
-}
+    fault fault;
 #endif
+} pstate;
 
 /* ---------------------------------------------------------------------- */
 /* Worker side                                                              */
@@ -137,29 +276,60 @@ static uint64_t request_bound(void *user, uint16_t type, uint64_t chunk)
     return 0; /* chunk requests carry no payload */
 }
 
-static _Noreturn void worker_main(const pie__task *task, int in, int out, unsigned serial,
-                                  unsigned nworkers)
+/* GMP aborts the whole process when an allocation fails. In a worker that
+ * would still only kill the worker, but through abort() and a core dump, with
+ * GMP's message on stderr; these hooks make it a quiet _exit with a code the
+ * parent names ("ran out of memory"), and the chunk runs again elsewhere.
+ * Only workers install them: the parent's GMP behaviour is the host's. */
+static void *worker_gmp_alloc(size_t n)
 {
-#ifdef PIE_FAULT_INJECTION
-    fault f;
-    int have_fault = parse_fault(&f);
-#else
-    (void)serial;
-    (void)nworkers;
+    void *p = malloc(n);
+    if (!p)
+        _exit(WORKER_EXIT_NOMEM);
+    return p;
+}
+
+static void *worker_gmp_realloc(void *old, size_t old_size, size_t n)
+{
+    (void)old_size;
+    void *p = realloc(old, n);
+    if (!p && n)
+        _exit(WORKER_EXIT_NOMEM);
+    return p;
+}
+
+static void worker_gmp_free(void *p, size_t size)
+{
+    (void)size;
+    free(p);
+}
+
+static _Noreturn void worker_main(const pstate *s, unsigned slot, int first_gen, int in, int out)
+{
+    const pie__task *task = s->task;
+#ifndef PIE_FAULT_INJECTION
+    (void)slot;
+    (void)first_gen;
 #endif
+    mp_set_memory_functions(worker_gmp_alloc, worker_gmp_realloc, worker_gmp_free);
     pie__frame_reader rd = {0};
     pie_kbuf part = {0};
+    uint64_t nth = 0;
     for (;;) {
-        int rc = pie__frame_read(in, &rd, request_bound, NULL);
+        int rc = in >= 0 ? pie__frame_read(in, &rd, request_bound, NULL) : PIE_WIRE_IO;
         if (rc == PIE_WIRE_EOF)
             _exit(0); /* the parent closed our pipe: the run is over */
+        if (in < 0)   /* fault injection closed it: stay, so the parent's write fails */
+            for (;;)
+                pause();
         if (rc != PIE_WIRE_OK || rd.h.type != PIE_FRAME_CHUNK)
             _exit(WORKER_EXIT_PROTOCOL);
         uint64_t c = rd.h.chunk;
         pie__frame_reader_reset(&rd);
+        nth++;
 #ifdef PIE_FAULT_INJECTION
-        if (have_fault)
-            inject_fault(&f, serial, nworkers, out, c);
+        if (fault_fires(&s->fault, slot, first_gen, c, nth))
+            inject_fault(&s->fault, &in, out, c);
 #endif
         part.len = 0;
         int k = task->ops->run_chunk(task->job, c, &part);
@@ -241,7 +411,7 @@ static pie_status spawn(pstate *s, unsigned k)
         sigset_t none;
         sigemptyset(&none);
         pthread_sigmask(SIG_SETMASK, &none, NULL);
-        worker_main(s->task, req[0], res[1], serial, s->nw);
+        worker_main(s, k, serial < s->nw, req[0], res[1]);
     }
     int fork_errno = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -268,31 +438,64 @@ static void account_rusage(pstate *s, const struct rusage *ru)
     s->stats->worker_peak_rss_bytes += (uint64_t)ru->ru_maxrss * 1024u;
 }
 
-/* Reap worker k (killing it first if `kill_first`) and describe how it ended. */
-static void reap(pstate *s, unsigned k, int kill_first, char *why, size_t whylen)
+static const char *exit_meaning(int code)
+{
+    switch (code) {
+    case WORKER_EXIT_PROTOCOL:
+        return " (bad request from the parent)";
+    case WORKER_EXIT_SEND:
+        return " (could not send its result)";
+    case WORKER_EXIT_NOMEM:
+        return " (ran out of memory)";
+    default:
+        return "";
+    }
+}
+
+static void describe_status(int status, char *why, size_t whylen)
+{
+    if (WIFSIGNALED(status))
+        snprintf(why, whylen, "killed by signal %d (%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    else if (WIFEXITED(status))
+        snprintf(why, whylen, "exited with code %d%s", WEXITSTATUS(status),
+                 exit_meaning(WEXITSTATUS(status)));
+}
+
+/* Reap worker k. A worker that has not ended yet gets `grace` seconds to do
+ * so (a closed pipe usually means it is exiting: its status says why), then
+ * SIGKILL. `why` (if not NULL) receives how it ended, or "" if we killed it. */
+static void reap(pstate *s, unsigned k, double grace, char *why, size_t whylen)
 {
     worker *w = &s->w[k];
     close_fd(&w->to_fd);
     close_fd(&w->from_fd);
+    if (why && whylen)
+        why[0] = '\0';
     if (w->pid <= 0)
         return;
-    if (kill_first)
-        kill(w->pid, SIGKILL);
-    int status = 0;
+    int status = 0, killed = 0;
     struct rusage ru;
+    double deadline = pie__now() + grace;
     pid_t r;
-    do
-        r = wait4(w->pid, &status, 0, &ru);
-    while (r < 0 && errno == EINTR);
+    for (;;) {
+        r = wait4(w->pid, &status, killed ? 0 : WNOHANG, &ru);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r != 0)
+            break; /* reaped, or an error (not our child any more) */
+        if (pie__now() >= deadline) {
+            kill(w->pid, SIGKILL);
+            killed = 1;
+        } else {
+            struct timespec ts = {0, 2000000}; /* 2 ms; ends as soon as the child does */
+            nanosleep(&ts, NULL);
+        }
+    }
     if (r == w->pid) {
         account_rusage(s, &ru);
-        if (why) {
-            if (WIFSIGNALED(status))
-                snprintf(why, whylen, "killed by signal %d (%s)", WTERMSIG(status),
-                         strsignal(WTERMSIG(status)));
-            else if (WIFEXITED(status))
-                snprintf(why, whylen, "exited with code %d", WEXITSTATUS(status));
-        }
+        if (why && !killed)
+            describe_status(status, why, whylen);
     }
     w->pid = 0;
 }
@@ -348,13 +551,14 @@ static unsigned note_failure(pstate *s, uint64_t c)
     return 1;
 }
 
-/* A worker is lost: `cause` says why. Requeue its chunks and replace it. */
-static pie_status lose_worker(pstate *s, unsigned k, const char *cause)
+/* A worker is lost: `cause` says why. Requeue its chunks and replace it.
+ * `grace`: how long it may take to end by itself (see reap). */
+static pie_status lose_worker(pstate *s, unsigned k, const char *cause, double grace)
 {
     worker *w = &s->w[k];
     char why[128] = "";
     pid_t pid = w->pid;
-    reap(s, k, 1, why, sizeof why);
+    reap(s, k, grace, why, sizeof why);
     for (int i = 0; i < w->ninflight; i++) {
         uint64_t c = w->inflight[i];
         if (i == 0) { /* only the chunk it was computing counts as failed */
@@ -364,8 +568,8 @@ static pie_status lose_worker(pstate *s, unsigned k, const char *cause)
             if (n >= MAX_ATTEMPTS)
                 return pie__fail(s->ctx, PIE_EWORKER,
                                  "chunk %llu failed %u times; last: worker %u (pid %ld) %s%s%s",
-                                 (unsigned long long)c, n, k, (long)pid, cause,
-                                 why[0] ? ", " : "", why);
+                                 (unsigned long long)c, n, k, (long)pid, cause, why[0] ? ", " : "",
+                                 why);
         }
         if (push_retry(s, c) != 0)
             return pie__fail(s->ctx, PIE_ENOMEM, "out of memory while recovering a worker");
@@ -387,7 +591,7 @@ static pie_status feed(pstate *s, unsigned k)
             /* The worker is gone (EPIPE): give the chunk back, then replace it. */
             if (push_retry(s, c) != 0)
                 return pie__fail(s->ctx, PIE_ENOMEM, "out of memory");
-            pie_status st = lose_worker(s, k, "stopped reading (EPIPE)");
+            pie_status st = lose_worker(s, k, "stopped reading its requests (EPIPE)", EXIT_GRACE);
             if (st != PIE_OK)
                 return st;
             continue;
@@ -417,7 +621,7 @@ static pie_status on_frame(pstate *s, unsigned k)
     if (w->ninflight == 0 || h.chunk != w->inflight[0] ||
         (h.type != PIE_FRAME_PARTIAL && h.type != PIE_FRAME_FAILED)) {
         pie__frame_reader_reset(&w->rd);
-        return lose_worker(s, k, "sent a frame for a chunk it was not given");
+        return lose_worker(s, k, "sent a frame for a chunk it was not given", 0.0);
     }
     memmove(w->inflight, w->inflight + 1, (size_t)(w->ninflight - 1) * sizeof w->inflight[0]);
     w->ninflight--;
@@ -468,7 +672,10 @@ static pie_status service(pstate *s, unsigned k)
         snprintf(cause, sizeof cause, "%s on its pipe",
                  rc == PIE_WIRE_EOF ? "closed its end" : pie__wire_result_name(rc));
         pie__frame_reader_reset(&w->rd);
-        return lose_worker(s, k, cause);
+        /* EOF (clean or mid-frame) means the worker is ending: let its exit
+         * status say why. A bad frame means it is confused: kill it now. */
+        int ending = rc == PIE_WIRE_EOF || rc == PIE_WIRE_TRUNCATED || rc == PIE_WIRE_IO;
+        return lose_worker(s, k, cause, ending ? EXIT_GRACE : 0.0);
     }
 }
 
@@ -481,7 +688,7 @@ static pie_status check_hung(pstate *s, double now)
         if (w->pid > 0 && w->ninflight > 0 && now - w->head_since > s->ctx->chunk_timeout) {
             char cause[96];
             snprintf(cause, sizeof cause, "made no progress for %.3g s", s->ctx->chunk_timeout);
-            pie_status st = lose_worker(s, k, cause);
+            pie_status st = lose_worker(s, k, cause, 0.0);
             if (st != PIE_OK)
                 return st;
         }
@@ -494,8 +701,7 @@ static pie_status run_loop(pstate *s, struct pollfd *pfd)
     while (s->r.next < s->task->nchunks) {
         if (pie__cancelled(s->ctx))
             return pie__fail(s->ctx, PIE_ECANCELED, "cancelled after %llu of %llu chunks",
-                             (unsigned long long)s->r.next,
-                             (unsigned long long)s->task->nchunks);
+                             (unsigned long long)s->r.next, (unsigned long long)s->task->nchunks);
         for (unsigned k = 0; k < s->nw; k++) {
             pie_status st = feed(s, k);
             if (st != PIE_OK)
@@ -550,7 +756,7 @@ static void shutdown_workers(pstate *s, int force)
         }
     }
     for (unsigned k = 0; k < s->nw; k++) {
-        reap(s, k, 1, NULL, 0);
+        reap(s, k, 0.0, NULL, 0);
         pie__frame_reader_free(&s->w[k].rd);
     }
 }
@@ -568,6 +774,14 @@ pie_status pie__backend_process(pie_ctx *ctx, const pie__task *task, unsigned wo
     }
     for (unsigned k = 0; k < workers; k++)
         s.w[k].to_fd = s.w[k].from_fd = -1;
+#ifdef PIE_FAULT_INJECTION
+    if (parse_fault(getenv("PIE_FAULT"), &s.fault) < 0) {
+        free(s.w);
+        free(pfd);
+        return pie__fail(ctx, PIE_EINVAL, "PIE_FAULT='%s' is malformed (see docs/faults.md)",
+                         getenv("PIE_FAULT"));
+    }
+#endif
     pie__reorder_init(&s.r, task);
 
     pie_status st = PIE_OK;
