@@ -31,28 +31,79 @@ pie_status pie_hex_formula_from_name(const char *name, pie_hex_formula *out)
     return PIE_EINVAL;
 }
 
-/* The hex kernel's variants: AVX-512 IFMA or the scalar reference. The AVX2
- * and AES-NI levels have no hex variant of their own and run the scalar one
- * (the result names the kernel actually used). */
-static pie_status hex_select(pie_ctx *ctx, pie_isa *used, pie_hex_head_fn *fn)
+/* Which hex variants this CPU runs. AVX-512 needs IFMA (with F, DQ, VL);
+ * AVX2 needs FMA, which cpu.c does not track: GCC/Clang's own CPUID check
+ * adds it to cpu.c's AVX2 (which includes the OS's YMM state check). */
+static int hex_cpu_has(pie_isa isa)
 {
-    pie_isa want = ctx->isa;
+    unsigned f = pie__cpu_features();
+    switch (isa) {
 #ifdef PIE_HAVE_HEX_AVX512
-    const unsigned need =
-        PIE_CPU_AVX512F | PIE_CPU_AVX512DQ | PIE_CPU_AVX512VL | PIE_CPU_AVX512IFMA;
-    int have = (pie__cpu_features() & need) == need;
-    if ((want == PIE_ISA_AUTO || want == PIE_ISA_AVX512) && have) {
-        *used = PIE_ISA_AVX512;
-        *fn = pie_hex_head_avx512;
-        return PIE_OK;
+    case PIE_ISA_AVX512: {
+        const unsigned need =
+            PIE_CPU_AVX512F | PIE_CPU_AVX512DQ | PIE_CPU_AVX512VL | PIE_CPU_AVX512IFMA;
+        return (f & need) == need;
     }
 #endif
-    if (want == PIE_ISA_AVX512)
-        return pie__fail(ctx, PIE_EUNSUPPORTED,
-                         "the avx512 hex kernel needs AVX-512 IFMA (and a build with it)");
-    *used = PIE_ISA_SCALAR;
-    *fn = pie_hex_head_scalar;
+#ifdef PIE_HAVE_HEX_AVX2
+    case PIE_ISA_AVX2:
+        return (f & PIE_CPU_AVX2) && __builtin_cpu_supports("fma");
+#endif
+    case PIE_ISA_SCALAR:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static pie_hex_head_fn hex_fn(pie_isa isa)
+{
+    switch (isa) {
+#ifdef PIE_HAVE_HEX_AVX512
+    case PIE_ISA_AVX512:
+        return pie_hex_head_avx512;
+#endif
+#ifdef PIE_HAVE_HEX_AVX2
+    case PIE_ISA_AVX2:
+        return pie_hex_head_avx2;
+#endif
+    default:
+        return pie_hex_head_scalar;
+    }
+}
+
+/* The hex kernel for the context's ISA choice: auto takes the best variant
+ * this CPU runs; aesni (no hex variant of its own) runs the scalar one, and
+ * the result names the kernel actually used. */
+static pie_status hex_select(pie_ctx *ctx, pie_isa *used, pie_hex_head_fn *fn)
+{
+    static const pie_isa order[] = {PIE_ISA_AVX512, PIE_ISA_AVX2, PIE_ISA_SCALAR};
+    pie_isa want = ctx->isa;
+    if (want == PIE_ISA_AUTO) {
+        for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+            if (hex_cpu_has(order[i])) {
+                want = order[i];
+                break;
+            }
+        }
+    } else if (want == PIE_ISA_AESNI) {
+        want = PIE_ISA_SCALAR;
+    } else if (!hex_cpu_has(want)) {
+        return pie__fail(ctx, PIE_EUNSUPPORTED, "the %s hex kernel is %s", pie_isa_name(want),
+                         want == PIE_ISA_AVX512 ? "not available (it needs AVX-512 IFMA)"
+                                                : "not available (it needs AVX2 and FMA)");
+    }
+    *used = want;
+    *fn = hex_fn(want);
     return PIE_OK;
+}
+
+/* For the tests (declared there too; nothing else calls it): the head
+ * function of a variant, or NULL when this CPU or build lacks it. */
+pie_hex_head_fn pie__hex_head_for(pie_isa isa);
+pie_hex_head_fn pie__hex_head_for(pie_isa isa)
+{
+    return hex_cpu_has(isa) ? hex_fn(isa) : NULL;
 }
 
 static int kernel_formula(pie_hex_formula f)

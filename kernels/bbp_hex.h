@@ -70,6 +70,12 @@ void pie_hex_head_scalar(const pie_hex_series *s, unsigned j, uint64_t k0, uint6
 void pie_hex_head_avx512(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
                          pie_hex_u128 *acc);
 #endif
+#ifdef PIE_HAVE_HEX_AVX2
+/* AVX2 + FMA: double-precision residues with exact FMA remainders, 16 terms
+ * at a time; moduli < 2^50. */
+void pie_hex_head_avx2(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
+                       pie_hex_u128 *acc);
+#endif
 
 /* Fill *s for `formula` at digit offset d = position - 1; PIE_K_EINVAL when
  * the formula is unknown or d + 1 exceeds PIE_HEXK_MAX_POSITION. */

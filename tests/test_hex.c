@@ -82,6 +82,11 @@ static u128 get(pie_hex_u128 v)
     return (u128)v.hi << 64 | v.lo;
 }
 
+/* The variants of the head sums (engine/hex.c); NULL when this CPU or build
+ * lacks one. */
+pie_hex_head_fn pie__hex_head_for(pie_isa isa);
+static const pie_isa all_isas[] = {PIE_ISA_SCALAR, PIE_ISA_AVX2, PIE_ISA_AVX512};
+
 /* The head sums of every variant against the division-only reference, on
  * ranges that start at odd k, end inside a group, and include k = 0 (m = 1). */
 static void test_head_variants(void)
@@ -89,16 +94,15 @@ static void test_head_variants(void)
     struct {
         const char *name;
         pie_hex_head_fn fn;
-    } variants[2] = {{"scalar", pie_hex_head_scalar}};
-    int nvar = 1;
-#ifdef PIE_HAVE_HEX_AVX512
-    unsigned need = PIE_CPU_AVX512F | PIE_CPU_AVX512DQ | PIE_CPU_AVX512VL | PIE_CPU_AVX512IFMA;
-    if ((pie__cpu_features() & need) == need) {
-        variants[1].name = "avx512";
-        variants[1].fn = pie_hex_head_avx512;
-        nvar = 2;
+    } variants[3];
+    int nvar = 0;
+    for (size_t i = 0; i < sizeof all_isas / sizeof all_isas[0]; i++) {
+        pie_hex_head_fn fn = pie__hex_head_for(all_isas[i]);
+        if (fn) {
+            variants[nvar].name = pie_isa_name(all_isas[i]);
+            variants[nvar++].fn = fn;
+        }
     }
-#endif
     printf("head variants tested:");
     for (int v = 0; v < nvar; v++)
         printf(" %s", variants[v].name);
@@ -142,14 +146,12 @@ static void test_job_variants(void)
     static const uint64_t positions[] = {1, 1000, 250001};
     for (size_t p = 0; p < sizeof positions / sizeof positions[0]; p++) {
         int formulas[2] = {PIE_HEXK_BELLARD, PIE_HEXK_BBP};
-        pie_hex_head_fn fns[2] = {pie_hex_head_scalar, pie_hex_head_scalar};
-        int nfn = 1;
-#ifdef PIE_HAVE_HEX_AVX512
-        unsigned need = PIE_CPU_AVX512F | PIE_CPU_AVX512DQ | PIE_CPU_AVX512VL | PIE_CPU_AVX512IFMA;
-        if ((pie__cpu_features() & need) == need)
-            fns[nfn++] = pie_hex_head_avx512;
-#endif
-        pie_hex_acc accs[2];
+        pie_hex_head_fn fns[3];
+        int nfn = 0;
+        for (size_t i = 0; i < sizeof all_isas / sizeof all_isas[0]; i++)
+            if ((fns[nfn] = pie__hex_head_for(all_isas[i])) != NULL)
+                nfn++;
+        pie_hex_acc accs[3];
         for (int v = 0; v < nfn; v++) {
             pie_hex_job job;
             CHECK(pie_hex_job_init(&job, positions[p] - 1, formulas, 2, fns[v]) == PIE_K_OK,
@@ -184,8 +186,8 @@ static void test_job_variants(void)
             CHECK(n >= 16 && memcmp(d0, d1, n) == 0, "formulas at %llu: %s vs %s",
                   (unsigned long long)positions[p], d0, d1);
         }
-        if (nfn == 2)
-            CHECK(memcmp(&accs[0], &accs[1], sizeof accs[0]) == 0, "variants differ at %llu",
+        for (int v = 1; v < nfn; v++)
+            CHECK(memcmp(&accs[0], &accs[v], sizeof accs[0]) == 0, "variant %d differs at %llu", v,
                   (unsigned long long)positions[p]);
     }
 }
@@ -200,8 +202,7 @@ static void test_certain_digits(void)
           out);
     /* 0x...12FFFFFFFFFFFFFFF8 +- 16 units carries into digit 16 (2 or 3). */
     pie_hex_u128 w = {UINT64_C(0xfffffffffffffff8), 0x12};
-    CHECK(pie_hex_certain_digits(w, sixteen, out, 32) == 15 &&
-              strcmp(out, "000000000000001") == 0,
+    CHECK(pie_hex_certain_digits(w, sixteen, out, 32) == 15 && strcmp(out, "000000000000001") == 0,
           "carry: %s", out);
     /* An interval that wraps past 0 or 1 fixes nothing. */
     pie_hex_u128 z = {3, 0};
@@ -311,14 +312,16 @@ static void test_backends(void)
     static const pie_backend backends[] = {PIE_BACKEND_SERIAL, PIE_BACKEND_PROCESS,
                                            PIE_BACKEND_THREAD};
     static const unsigned workers[] = {1, 2, 3, 5};
-    static const pie_isa isas[] = {PIE_ISA_SCALAR, PIE_ISA_AUTO};
+    static const pie_isa isas[] = {PIE_ISA_SCALAR, PIE_ISA_AUTO, PIE_ISA_AVX2};
     char ref[64] = "";
     for (size_t b = 0; b < 3; b++) {
         if (!pie_backend_available(backends[b]))
             continue;
         for (size_t w = 0; w < 4; w++) {
-            for (size_t i = 0; i < 2; i++) {
-                if (backends[b] == PIE_BACKEND_SERIAL && w > 0)
+            for (size_t i = 0; i < 3; i++) {
+                if ((backends[b] == PIE_BACKEND_SERIAL && w > 0) ||
+                    (isas[i] != PIE_ISA_AUTO &&
+                     (pie_isa_check(isas[i]) != PIE_OK || !pie__hex_head_for(isas[i]))))
                     continue;
                 pie_ctx *ctx = make_ctx(backends[b], workers[w], isas[i]);
                 CHECK(ctx, "context");
