@@ -62,6 +62,12 @@ grep -Eq '^pie [0-9]+\.[0-9]+\.[0-9]+' "$tmp/out" || fail "--version"
 expect 0 cpu-info
 grep -q '^auto' "$tmp/out" || fail "cpu-info names the auto kernel"
 
+# Progress: silent when stderr is not a terminal, unless forced; forced shows the end.
+"$PIE" mc -n 5e7 -j 2 >/dev/null 2>"$tmp/err"
+[ -s "$tmp/err" ] && fail "progress or noise on a non-terminal stderr: $(head -c 200 "$tmp/err")"
+"$PIE" mc -n 5e7 -j 2 --progress >/dev/null 2>"$tmp/err"
+grep -q '100.0% (3/3 chunks)' "$tmp/err" || fail "--progress reports completion: $(cat "$tmp/err")"
+
 # --- bad invocations: exit 2, one line naming the argument --------------------
 for n in 0 -5 1.5 1e-3 abc '' 1e19 9223372036854775809 18446744073709551616 1__0 _1 1_ 1e 1.2.3 \
     0x10 '1 000' 1e1000 +5 ; do
