@@ -1,5 +1,4 @@
-/** @brief Process backend: forked workers, framed pipes, poll() in the parent, lost chunks re-run.
- */
+/** @brief Process backend: forked workers, framed pipes, poll(), lost chunks run again. */
 #include "engine.h"
 #include "sysio.h"
 #include "wire.h"
@@ -669,8 +668,10 @@ static pie_status service(pstate *s, unsigned k)
         if (rc == PIE_WIRE_NOMEM)
             return pie__fail(s->ctx, PIE_ENOMEM, "out of memory receiving a partial");
         char cause[96];
-        snprintf(cause, sizeof cause, "%s on its pipe",
-                 rc == PIE_WIRE_EOF ? "closed its end" : pie__wire_result_name(rc));
+        if (rc == PIE_WIRE_EOF)
+            snprintf(cause, sizeof cause, "closed its pipe");
+        else
+            snprintf(cause, sizeof cause, "sent a bad frame (%s)", pie__wire_result_name(rc));
         pie__frame_reader_reset(&w->rd);
         /* EOF (clean or mid-frame) means the worker is ending: let its exit
          * status say why. A bad frame means it is confused: kill it now. */

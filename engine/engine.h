@@ -8,6 +8,9 @@
 #include <stdarg.h>
 #include <stdint.h>
 
+/* Longest checkpoint directory name, with its NUL. */
+#define PIE_CKPT_DIR_MAX 1024u
+
 struct pie_ctx {
     unsigned workers; /* 0 = auto */
     pie_backend backend;
@@ -17,6 +20,8 @@ struct pie_ctx {
     void *progress_user;
     const volatile sig_atomic_t *cancel;
     double chunk_timeout; /* seconds, 0 = none */
+    int mpi_local;        /* mpi backend: local backend + 1 inside each rank, 0 = auto */
+    char checkpoint_dir[PIE_CKPT_DIR_MAX]; /* "" = no checkpoint (engine/checkpoint.c) */
     char last_error[512];
 };
 
@@ -26,6 +31,10 @@ typedef struct pie__task {
     const void *job;
     void *acc;
     uint64_t nchunks;
+    /* The job's identity for checkpoints: every input that changes a
+     * partial's bytes, as text (e.g. "samples 1000 seed 7"). NULL: the task
+     * cannot be checkpointed. */
+    const char *fingerprint;
 } pie__task;
 
 /* What a backend reports back besides the merged result. */
@@ -36,6 +45,9 @@ typedef struct pie__run_stats {
     /* Sum over the worker processes of their peak resident set (process
      * backend, from wait4); 0 for backends that run in this process. */
     uint64_t worker_peak_rss_bytes;
+    /* Chunks merged from a checkpoint instead of being run (included in
+     * chunks_done). */
+    uint64_t chunks_resumed;
 } pie__run_stats;
 
 /* A backend runs every chunk of a task and merges the partials in order.
@@ -50,6 +62,8 @@ pie_status pie__backend_process(pie_ctx *ctx, const pie__task *task, unsigned wo
                                 pie__run_stats *stats);
 pie_status pie__backend_thread(pie_ctx *ctx, const pie__task *task, unsigned workers,
                                pie__run_stats *stats);
+pie_status pie__backend_mpi(pie_ctx *ctx, const pie__task *task, unsigned workers,
+                            pie__run_stats *stats);
 
 /* Run a task on the context's backend with its worker count (resolving
  * "auto"; never more workers than chunks). Fills stats. */

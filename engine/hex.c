@@ -4,6 +4,7 @@
 #include "cpu.h"
 #include "engine.h"
 
+#include <stdio.h>
 #include <strings.h>
 
 const char *pie_hex_formula_name(pie_hex_formula formula)
@@ -125,6 +126,10 @@ static pie_status hex_pass(pie_ctx *ctx, uint64_t pos, pie_hex_formula formula,
     memset(&acc, 0, sizeof acc);
     pie__task task = {
         .ops = &pie_hex_kernel_ops, .job = &job, .acc = &acc, .nchunks = pie_hex_job_chunks(&job)};
+    char fingerprint[96]; /* the job's identity for checkpoints; not the ISA: same bytes */
+    snprintf(fingerprint, sizeof fingerprint, "hex offset %llu formulas %d %d",
+             (unsigned long long)(pos - 1), formulas[0], formulas[1]);
+    task.fingerprint = fingerprint;
     pie__run_stats stats;
     pie_status st = pie__run_task(ctx, &task, &stats);
     res->workers = stats.workers > res->workers ? stats.workers : res->workers;

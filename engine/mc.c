@@ -4,6 +4,7 @@
 #include "mc_kernel.h"
 
 #include <math.h>
+#include <stdio.h>
 
 #define PIE_PI 3.14159265358979323846
 #define Z95 1.959963984540054 /* two-sided 95% normal quantile */
@@ -42,6 +43,11 @@ pie_status pie_mc_run(pie_ctx *ctx, uint64_t samples, pie_mc_result *result)
     pie_mc_acc acc = {0};
     pie__task task = {
         .ops = &pie_mc_kernel_ops, .job = &job, .acc = &acc, .nchunks = pie_mc_job_chunks(&job)};
+    char fingerprint[96]; /* the job's identity for checkpoints; not the ISA: same bytes */
+    snprintf(fingerprint, sizeof fingerprint, "mc samples %llu seed %llu chunk %llu",
+             (unsigned long long)samples, (unsigned long long)job.seed,
+             (unsigned long long)job.chunk_samples);
+    task.fingerprint = fingerprint;
     pie__run_stats stats;
     double t0 = pie__now();
     st = pie__run_task(ctx, &task, &stats);

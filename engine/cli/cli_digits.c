@@ -30,6 +30,7 @@ static const char digits_help[] =
     "  -q, --quiet            the digits alone, no summary\n"
     "      --progress         always show progress (naming the phase) on stderr\n"
     "      --no-progress      never show progress\n"
+    PIE_CLI_FAULT_HELP
     "  -h, --help             this help\n"
     "\n"
     "The digits are the same bytes on every backend and worker count. The memory\n"
@@ -39,6 +40,7 @@ static const char digits_help[] =
     "a size beyond memory or an unwritable output path), 130/143 interrupted.\n";
 
 enum { OPT_BACKEND = 256, OPT_BASE, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VERIFY };
+enum { OPT_CHUNK_TIMEOUT = 400, OPT_CHECKPOINT }; /* common: cli_util.h */
 
 /* Phase names on the progress line: the series reports chunks through the
  * progress bar; the later phases announce themselves. */
@@ -149,6 +151,8 @@ static int run(const pie_cli_common *c, pie_digits_options *o)
     o->phase_user = &ps;
     pie_cli_install_signals();
 
+    if (pie_mpi_rank() > 0)
+        o->path = NULL; /* under mpirun only rank 0 writes the file */
     pie_digits_result r;
     pie_status st = pie_digits_run(ctx, o, &r);
     pie_cli_progress_done(&prog);
@@ -159,6 +163,10 @@ static int run(const pie_cli_common *c, pie_digits_options *o)
         return rc;
     }
     pie_ctx_free(ctx);
+    if (pie_mpi_rank() > 0) { /* ... and prints */
+        pie_digits_result_free(&r);
+        return PIE_EXIT_OK;
+    }
     const char *path = o->path;
     const char *shown = path ? NULL : r.text;
     if (c->json) {
@@ -192,6 +200,8 @@ int pie_cli_digits(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"progress", no_argument, NULL, OPT_PROGRESS},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+        {"chunk-timeout", required_argument, NULL, OPT_CHUNK_TIMEOUT},
+        {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -258,6 +268,14 @@ int pie_cli_digits(int argc, char **argv)
             if ((rc = pie_cli_once(cmd, &seen, 8, "--progress/--no-progress")) != 0)
                 return rc;
             c.progress = opt == OPT_PROGRESS;
+            break;
+        case OPT_CHUNK_TIMEOUT:
+            if ((rc = pie_cli_set_chunk_timeout(cmd, &c, optarg)) != 0)
+                return rc;
+            break;
+        case OPT_CHECKPOINT:
+            if ((rc = pie_cli_set_checkpoint(cmd, &c, optarg)) != 0)
+                return rc;
             break;
         case 'h':
             fputs(digits_help, stdout);

@@ -26,11 +26,13 @@ static const char hex_help[] =
     "  -q, --quiet            print the digits alone, upper case\n"
     "      --progress         always show progress on stderr\n"
     "      --no-progress      never show progress\n"
+    PIE_CLI_FAULT_HELP
     "  -h, --help             this help\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure, 2 bad usage, 130/143 interrupted.\n";
 
 enum { OPT_BACKEND = 256, OPT_ISA, OPT_JSON, OPT_FORMULA, OPT_PROGRESS, OPT_NO_PROGRESS };
+enum { OPT_CHUNK_TIMEOUT = 400, OPT_CHECKPOINT }; /* common: cli_util.h */
 
 static void print_human(const pie_hex_result *r)
 {
@@ -77,6 +79,8 @@ int pie_cli_hex(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"progress", no_argument, NULL, OPT_PROGRESS},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+        {"chunk-timeout", required_argument, NULL, OPT_CHUNK_TIMEOUT},
+        {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -143,6 +147,14 @@ int pie_cli_hex(int argc, char **argv)
                 return rc;
             c.progress = opt == OPT_PROGRESS;
             break;
+        case OPT_CHUNK_TIMEOUT:
+            if ((rc = pie_cli_set_chunk_timeout(cmd, &c, optarg)) != 0)
+                return rc;
+            break;
+        case OPT_CHECKPOINT:
+            if ((rc = pie_cli_set_checkpoint(cmd, &c, optarg)) != 0)
+                return rc;
+            break;
         case 'h':
             fputs(hex_help, stdout);
             return PIE_EXIT_OK;
@@ -194,6 +206,10 @@ int pie_cli_hex(int argc, char **argv)
         return rc;
     }
     pie_ctx_free(ctx);
+    if (pie_mpi_rank() > 0) { /* under mpirun only rank 0 prints */
+        free(r);
+        return PIE_EXIT_OK;
+    }
     if (c.json)
         print_json(r);
     else if (c.quiet)

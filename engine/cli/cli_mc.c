@@ -24,11 +24,13 @@ static const char mc_help[] =
     "  -q, --quiet            print the estimate alone\n"
     "      --progress         always show progress on stderr\n"
     "      --no-progress      never show progress\n"
+    PIE_CLI_FAULT_HELP
     "  -h, --help             this help\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure, 2 bad usage, 130/143 interrupted.\n";
 
 enum { OPT_BACKEND = 256, OPT_SEED, OPT_ISA, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS };
+enum { OPT_CHUNK_TIMEOUT = 400, OPT_CHECKPOINT }; /* common: cli_util.h */
 
 static void print_human(const pie_mc_result *r)
 {
@@ -87,6 +89,8 @@ int pie_cli_mc(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"progress", no_argument, NULL, OPT_PROGRESS},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+        {"chunk-timeout", required_argument, NULL, OPT_CHUNK_TIMEOUT},
+        {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -145,6 +149,14 @@ int pie_cli_mc(int argc, char **argv)
                 return rc;
             c.progress = opt == OPT_PROGRESS;
             break;
+        case OPT_CHUNK_TIMEOUT:
+            if ((rc = pie_cli_set_chunk_timeout(cmd, &c, optarg)) != 0)
+                return rc;
+            break;
+        case OPT_CHECKPOINT:
+            if ((rc = pie_cli_set_checkpoint(cmd, &c, optarg)) != 0)
+                return rc;
+            break;
         case 'h':
             fputs(mc_help, stdout);
             return PIE_EXIT_OK;
@@ -187,6 +199,8 @@ int pie_cli_mc(int argc, char **argv)
         return rc;
     }
     pie_ctx_free(ctx);
+    if (pie_mpi_rank() > 0)
+        return PIE_EXIT_OK; /* under mpirun only rank 0 prints */
     if (c.json)
         print_json(&r);
     else if (c.quiet)

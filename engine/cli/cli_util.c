@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -150,6 +151,8 @@ int pie_cli_parse_u64(const char *s, uint64_t *out, char *why, size_t whylen)
 
 static int vreport(const char *cmd, int code, const char *fmt, va_list ap)
 {
+    if (pie_mpi_rank() > 0)
+        return code; /* under mpirun only rank 0 speaks; every rank fails alike */
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
     fprintf(stderr, "pie%s%s: %s\n", cmd ? " " : "", cmd ? cmd : "", msg);
@@ -212,6 +215,78 @@ int pie_cli_set_isa(const char *cmd, pie_cli_common *c, const char *v)
     return PIE_EXIT_OK;
 }
 
+int pie_cli_parse_seconds(const char *s, double max, double *out, char *why, size_t whylen)
+{
+    if (!s || !*s)
+        return set_why(why, whylen, "is empty"), -1;
+    if (*s == '-')
+        return set_why(why, whylen, "is negative"), -1;
+    size_t digits = 0, dots = 0;
+    for (const char *p = s; *p; p++) {
+        if (isdigit((unsigned char)*p))
+            digits++;
+        else if (*p == '.' && dots == 0)
+            dots++;
+        else
+            return set_why(why, whylen, "is not a number of seconds"), -1;
+    }
+    if (digits == 0 || digits > 30)
+        return set_why(why, whylen, "is not a number of seconds"), -1;
+    double v = strtod(s, NULL);
+    if (!(v > 0.0))
+        return set_why(why, whylen, "must be positive"), -1;
+    if (v > max) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "must be at most %g", max);
+        return set_why(why, whylen, msg), -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int pie_cli_set_chunk_timeout(const char *cmd, pie_cli_common *c, const char *v)
+{
+    char why[96];
+    if (c->chunk_timeout > 0)
+        return pie_cli_usage(cmd, "--chunk-timeout given more than once");
+    if (pie_cli_parse_seconds(v, 1e6, &c->chunk_timeout, why, sizeof why) != 0)
+        return pie_cli_usage(cmd, "invalid value for --chunk-timeout: '%s' %s", v, why);
+    return PIE_EXIT_OK;
+}
+
+int pie_cli_set_checkpoint(const char *cmd, pie_cli_common *c, const char *v)
+{
+    if (c->checkpoint)
+        return pie_cli_usage(cmd, "--checkpoint given more than once");
+    if (!*v)
+        return pie_cli_usage(cmd, "invalid value for --checkpoint: the directory name is empty");
+    if (strlen(v) >= 1000)
+        return pie_cli_usage(cmd, "invalid value for --checkpoint: the name is too long");
+    /* Check now, so that a bad path is a usage error before any work; the
+     * directory itself is created by the library when the run starts. */
+    struct stat st;
+    if (stat(v, &st) == 0) {
+        if (!S_ISDIR(st.st_mode))
+            return pie_cli_usage(cmd, "invalid value for --checkpoint: '%s' is not a directory",
+                                 v);
+        if (access(v, W_OK | X_OK) != 0)
+            return pie_cli_usage(cmd, "invalid value for --checkpoint: '%s' is not writable", v);
+    } else {
+        char parent[1024];
+        snprintf(parent, sizeof parent, "%s", v);
+        char *slash = strrchr(parent, '/');
+        while (slash && slash > parent && slash[1] == '\0') { /* "dir/" */
+            *slash = '\0';
+            slash = strrchr(parent, '/');
+        }
+        const char *dir = !slash ? "." : slash == parent ? "/" : (*slash = '\0', parent);
+        if (errno != ENOENT || access(dir, W_OK | X_OK) != 0)
+            return pie_cli_usage(cmd, "invalid value for --checkpoint: cannot create '%s'", v);
+    }
+    c->checkpoint = v;
+    return PIE_EXIT_OK;
+}
+
 int pie_cli_set_workers(const char *cmd, pie_cli_common *c, const char *v)
 {
     char why[96];
@@ -254,6 +329,23 @@ pie_ctx *pie_cli_make_ctx(const char *cmd, const pie_cli_common *c, int *exit_co
         st = pie_ctx_set_isa(ctx, c->isa);
     if (st == PIE_OK)
         st = pie_ctx_set_cancel_flag(ctx, &pie_cli_signal);
+    if (st == PIE_OK)
+        st = pie_ctx_set_chunk_timeout(ctx, c->chunk_timeout);
+    if (st == PIE_OK && c->checkpoint)
+        st = pie_ctx_set_checkpoint_dir(ctx, c->checkpoint);
+    /* How each MPI rank runs its own chunks: thread (default), process or serial. */
+    const char *local = getenv("PIE_MPI_LOCAL");
+    pie_backend lb;
+    if (st == PIE_OK && local && *local) {
+        if (pie_backend_from_name(local, &lb) != PIE_OK) {
+            *exit_code = pie_cli_usage(cmd, "invalid value for PIE_MPI_LOCAL: '%s' (expected "
+                                            "serial, process or thread)",
+                                       local);
+            pie_ctx_free(ctx);
+            return NULL;
+        }
+        st = pie_ctx_set_mpi_local_backend(ctx, lb);
+    }
     if (st != PIE_OK) {
         *exit_code = pie_cli_usage(cmd, "%s", pie_ctx_last_error(ctx));
         pie_ctx_free(ctx);
@@ -294,7 +386,9 @@ double pie_cli_now(void)
 
 void pie_cli_progress_init(pie_cli_progress *p, int mode, const char *label)
 {
-    *p = (pie_cli_progress){.mode = mode, .tty = isatty(STDERR_FILENO), .label = label};
+    /* Under mpirun only rank 0 draws progress. */
+    *p = (pie_cli_progress){
+        .mode = pie_mpi_rank() > 0 ? 0 : mode, .tty = isatty(STDERR_FILENO), .label = label};
     p->start = pie_cli_now();
 }
 

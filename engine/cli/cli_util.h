@@ -37,6 +37,8 @@ typedef struct pie_cli_common {
     int json;
     int quiet;
     int progress; /* -1 auto (terminal only), 0 off, 1 on */
+    double chunk_timeout;   /* --chunk-timeout seconds; 0 = none */
+    const char *checkpoint; /* --checkpoint directory; NULL = none */
 } pie_cli_common;
 
 /* Fill defaults, taking PIE_WORKERS and PIE_ISA from the environment. Returns
@@ -46,6 +48,19 @@ int pie_cli_common_defaults(const char *cmd, pie_cli_common *c);
 int pie_cli_set_backend(const char *cmd, pie_cli_common *c, const char *v);
 int pie_cli_set_isa(const char *cmd, pie_cli_common *c, const char *v);
 int pie_cli_set_workers(const char *cmd, pie_cli_common *c, const char *v);
+/* The fault-tolerance options every workload takes (docs/faults.md); each
+ * rejects being given twice. --chunk-timeout: positive seconds ("30", "0.5")
+ * up to a million. --checkpoint: a directory that exists and is writable, or
+ * can be created in one that is. */
+int pie_cli_set_chunk_timeout(const char *cmd, pie_cli_common *c, const char *v);
+int pie_cli_set_checkpoint(const char *cmd, pie_cli_common *c, const char *v);
+#define PIE_CLI_FAULT_HELP                                                                         \
+    "      --chunk-timeout S  a worker silent on one chunk for S seconds is killed\n"               \
+    "                         and its chunk run again (process backend)\n"                         \
+    "      --checkpoint DIR   save each finished chunk in DIR; the same command\n"                 \
+    "                         run again resumes; removed when the run succeeds\n"
+/* Seconds: digits with an optional fraction, > 0 and <= max. */
+int pie_cli_parse_seconds(const char *s, double max, double *out, char *why, size_t whylen);
 /* Create a context configured from the common options (prints on failure). */
 pie_ctx *pie_cli_make_ctx(const char *cmd, const pie_cli_common *c, int *exit_code);
 

@@ -136,6 +136,16 @@ PIE_API pie_status pie_ctx_set_cancel_flag(pie_ctx *ctx, const volatile sig_atom
  * no limit. */
 PIE_API pie_status pie_ctx_set_chunk_timeout(pie_ctx *ctx, double seconds);
 
+/* Checkpoint and resume: with a directory set, every finished chunk's partial
+ * is saved there (one file per job, each partial with a CRC, the job's
+ * fingerprint in its header; the directory is created if missing). The same
+ * run on the same context settings later merges the saved chunks instead of
+ * computing them again and gives the identical result; a corrupt or foreign
+ * file is detected and its chunks recomputed; a run that succeeds removes its
+ * file (and the directory, if that leaves it empty). NULL turns it off (the
+ * default); PIE_EINVAL for "" or a name of 1024 bytes or more. */
+PIE_API pie_status pie_ctx_set_checkpoint_dir(pie_ctx *ctx, const char *dir);
+
 /* A sentence describing the last failure on this context ("" if none). Valid
  * until the next call on the context. */
 PIE_API const char *pie_ctx_last_error(const pie_ctx *ctx);
@@ -286,6 +296,37 @@ PIE_API void pie_digits_result_free(pie_digits_result *result);
 /* Estimated peak memory (bytes, all processes) of a run on this context. */
 PIE_API pie_status pie_digits_estimate(const pie_ctx *ctx, uint64_t digits, unsigned base,
                                        uint64_t *bytes);
+
+/* ------------------------------------------------------------------------ */
+/* MPI                                                                      */
+
+/* Under `mpirun -np R prog ...` with the mpi backend every rank runs the same
+ * calls with the same arguments; chunk c runs on rank c mod R (inside a rank
+ * on its own backend with the context's workers: see below), and every rank
+ * merges all partials in chunk order, so every rank gets the serial result.
+ * Only rank 0 should print or write files (pie_mpi_rank()).
+ *
+ * MPI_Init: the first run on the mpi backend initialises MPI (threads
+ * serialized) if the program has not; libpie then finalizes it at exit, or
+ * earlier with pie_mpi_finalize(). A program that initialised MPI itself
+ * keeps control: libpie never finalizes it. One mpi run at a time per
+ * process. A rank that dies ends the whole job (fail-stop). */
+
+/* The rank of this process in MPI_COMM_WORLD: from MPI while it is
+ * initialised, else from the launcher's environment (Open MPI, PMIx, MPICH),
+ * else 0. Also meaningful in builds without MPI. */
+PIE_API int pie_mpi_rank(void);
+/* The number of ranks, found the same way; 1 outside a launcher. */
+PIE_API int pie_mpi_size(void);
+/* Finalize MPI if libpie initialised it; otherwise, and when called again,
+ * nothing. PIE_ESYSTEM if MPI_Finalize fails. No run on the mpi backend is
+ * possible afterwards in this process. */
+PIE_API pie_status pie_mpi_finalize(void);
+/* How each rank runs its own chunks: PIE_BACKEND_THREAD (the default when
+ * built with OpenMP), PIE_BACKEND_PROCESS (the default otherwise) or
+ * PIE_BACKEND_SERIAL, with the context's workers per rank (one worker is
+ * always serial). PIE_EINVAL for another backend. */
+PIE_API pie_status pie_ctx_set_mpi_local_backend(pie_ctx *ctx, pie_backend backend);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,68 @@
+/** @brief Checkpoints: merged partials appended to a CRC-framed log and reloaded on resume. */
+#ifndef PIE_CHECKPOINT_H
+#define PIE_CHECKPOINT_H
+
+#include "engine.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * File DIR/pie-<64-bit hash of the job>.ckpt:
+ *   0  "PIECKPT\n"            8 bytes
+ *   8  u32 format version (1)
+ *  12  u32 fingerprint length L (at most PIE_CKPT_MAX_FINGERPRINT)
+ *  16  fingerprint, L bytes   (pie version, kernel, chunks, the job's own text)
+ *  16+L u32 CRC-32C of bytes 0 .. 16+L-1
+ * then wire frames (wire.h) of type PIE_FRAME_PARTIAL: chunk id, the
+ * partial's bytes, CRC. Frames are appended in merge order as chunks are
+ * merged. A reader trusts nothing: a header that fails its CRC or names
+ * another job makes the whole file foreign (every chunk is recomputed); a
+ * frame that fails any check is skipped and the reader resynchronises on the
+ * next frame magic; a chunk id out of range or seen before is skipped.
+ */
+
+#define PIE_CKPT_MAGIC "PIECKPT\n"
+#define PIE_CKPT_VERSION 1u
+#define PIE_CKPT_MAX_FINGERPRINT 4096u
+
+/* What a scan of a checkpoint image found. */
+typedef struct pie__ckpt_scan {
+    int header; /* 1: valid and ours; 0: missing or corrupt; -1: another job's */
+    uint64_t frames_ok;
+    uint64_t frames_bad; /* frames (or stretches of bytes) skipped as corrupt */
+    uint64_t duplicates; /* valid frames for a chunk already seen, or out of range */
+} pie__ckpt_scan;
+
+/* Called for each valid frame, in file order; a non-zero return stops the scan. */
+typedef int (*pie__ckpt_chunk_fn)(void *user, uint64_t chunk, const unsigned char *partial,
+                                  size_t len);
+/* Bound on a chunk's partial (the kernel's max_partial). */
+typedef uint64_t (*pie__ckpt_bound_fn)(void *user, uint64_t chunk);
+
+/* Scan a checkpoint image in memory. `fingerprint` is the job's; frames are
+ * only reported when the header is valid and matches. Returns what the
+ * callback returned, or 0. Pure: no I/O, no allocation. */
+int pie__ckpt_scan_image(const unsigned char *buf, size_t len, const char *fingerprint,
+                         uint64_t nchunks, pie__ckpt_bound_fn bound, pie__ckpt_chunk_fn fn,
+                         void *user, pie__ckpt_scan *scan);
+
+/* Serialise the header for `fingerprint` into out (at least 20 + L bytes);
+ * returns its length. */
+size_t pie__ckpt_header(unsigned char *out, const char *fingerprint);
+
+typedef struct pie__ckpt pie__ckpt;
+
+/* If the context has a checkpoint directory: open (or create) the task's
+ * checkpoint, load the chunks it holds, and fill *run with the task to run
+ * instead (it merges saved chunks from the file and appends newly merged
+ * ones). Without a directory, *run = *task and *out = NULL. */
+pie_status pie__ckpt_begin(pie_ctx *ctx, const pie__task *task, pie__ckpt **out, pie__task *run);
+/* After the run `st` of the wrapped task: merges the saved chunks still
+ * pending; on success removes the checkpoint, otherwise keeps it for a later
+ * resume. Adds the chunks merged from the file to stats->chunks_done and
+ * stats->chunks_resumed. Returns `st`, or the checkpoint's own failure.
+ * Frees ck (accepts NULL). */
+pie_status pie__ckpt_end(pie_ctx *ctx, pie__ckpt *ck, pie_status st, pie__run_stats *stats);
+
+#endif
