@@ -5,6 +5,7 @@
 int pie_cli_mc(int argc, char **argv);
 int pie_cli_digits(int argc, char **argv);
 int pie_cli_hex(int argc, char **argv);
+int pie_cli_bench(int argc, char **argv);
 int pie_cli_cpu_info(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const subcommand subcommands[] = {
     {"mc", pie_cli_mc, "Monte Carlo estimate of pi with error bars"},
     {"digits", pie_cli_digits, "D digits of pi by the BBP series (base 10 or 16)"},
     {"hex", pie_cli_hex, "hex digits of pi at any position (BBP digit extraction)"},
+    {"bench", pie_cli_bench, "scaling experiments: strong/weak, threads vs processes, vs Python"},
     {"cpu-info", pie_cli_cpu_info, "CPU features and the kernel 'auto' picks"},
 };
 
