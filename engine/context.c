@@ -80,6 +80,8 @@ int pie_backend_available(pie_backend backend)
         return 1;
     case PIE_BACKEND_THREAD:
         return PIE_HAVE_OPENMP;
+    case PIE_BACKEND_MPI:
+        return PIE_HAVE_MPI;
     default:
         return 0;
     }
