@@ -105,7 +105,7 @@ static void node_truncate(bnode *x, uint64_t kept)
 
 /* l = [a, m) + [m, b): R = R1 + 2^-10(m-a) R2, exact, then truncated. */
 static void node_merge(const pie_bbp_job *job, bnode *l, bnode *r, uint64_t a, uint64_t m,
-                       mpz_t tmp)
+                       mpz_t tmp, int trunc)
 {
     int64_t e2 = r->e + 10 * (int64_t)(m - a);
     mpz_mul(tmp, l->T, r->Q);
@@ -118,7 +118,8 @@ static void node_merge(const pie_bbp_job *job, bnode *l, bnode *r, uint64_t a, u
         mpz_mul_2exp(l->T, l->T, (mp_bitcnt_t)(l->e - e2));
     }
     mpz_add(l->T, l->T, tmp);
-    node_truncate(l, kept_bits(job, a));
+    if (trunc)
+        node_truncate(l, kept_bits(job, a));
 }
 
 static void leaf(bnode *x, uint64_t n)
@@ -146,7 +147,7 @@ static void leaf(bnode *x, uint64_t n)
 }
 
 /* Binary splitting of [a, b) into x; tmp is scratch. */
-static void split(const pie_bbp_job *job, bnode *x, uint64_t a, uint64_t b, mpz_t tmp)
+static void split(const pie_bbp_job *job, bnode *x, uint64_t a, uint64_t b, mpz_t tmp, int trunc)
 {
     if (b - a == 1) {
         leaf(x, a);
@@ -155,10 +156,189 @@ static void split(const pie_bbp_job *job, bnode *x, uint64_t a, uint64_t b, mpz_
     uint64_t m = a + (b - a) / 2;
     bnode r;
     node_init(&r);
-    split(job, x, a, m, tmp);
-    split(job, &r, m, b, tmp);
-    node_merge(job, x, &r, a, m, tmp);
+    split(job, x, a, m, tmp, trunc);
+    split(job, &r, m, b, tmp, trunc);
+    node_merge(job, x, &r, a, m, tmp, trunc);
     node_clear(&r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Small primes shared between terms. A node's denominator is kept as      */
+/* R * S: S = prod p^x[p] over the odd primes p < SMALL_LIMIT, held as an   */
+/* exponent vector, and R the rest, a big integer. Merging takes the least  */
+/* common multiple of the S parts (the maximum exponent), not their         */
+/* product: the linear factors of nearby terms share these primes, so the  */
+/* integers the multiplications see shrink by about a third (a factor-      */
+/* removal trick in the spirit of gmp-chudnovsky's, limited to small        */
+/* primes so that the bookkeeping stays a short dense vector). Leaves are   */
+/* blocks of BLOCK terms summed the plain way, whose prime exponents come   */
+/* from a sieve that walks each (prime, linear factor) progression.         */
+
+#define SMALL_LIMIT 1000u
+#define NSMALL 167 /* odd primes below 1000 */
+#define BLOCK 16u
+
+static const unsigned long LIN[7][2] = {{4, 1}, {4, 3}, {10, 1}, {10, 3}, {2, 1}, {10, 7}, {10, 9}};
+
+typedef struct lnode {
+    mpz_t T, R;
+    int64_t e;
+    uint16_t x[NSMALL];
+} lnode;
+
+typedef struct lctx {
+    const pie_bbp_job *job;
+    unsigned prime[NSMALL];
+    uint64_t next[NSMALL][7]; /* next term n whose factor j the prime divides */
+    mpz_t tmp, f1, f2;
+    bnode plain;
+} lctx;
+
+static void lctx_init(lctx *c, const pie_bbp_job *job, uint64_t a0)
+{
+    c->job = job;
+    unsigned char comp[SMALL_LIMIT] = {0};
+    unsigned np = 0;
+    for (unsigned p = 3; p < SMALL_LIMIT; p += 2) {
+        if (comp[p])
+            continue;
+        for (unsigned q = p * p; q < SMALL_LIMIT; q += 2 * p)
+            comp[q] = 1;
+        c->prime[np++] = p;
+    }
+    for (unsigned i = 0; i < NSMALL; i++) {
+        unsigned p = c->prime[i];
+        for (unsigned j = 0; j < 7; j++) {
+            /* n0 = -d / c mod p, when c is invertible mod p. */
+            unsigned cm = (unsigned)(LIN[j][0] % p), inv = 0;
+            for (unsigned t = 1; t < p && cm; t++)
+                if (cm * t % p == 1) {
+                    inv = t;
+                    break;
+                }
+            if (!inv) {
+                c->next[i][j] = UINT64_MAX;
+                continue;
+            }
+            uint64_t n0 = (uint64_t)(p - LIN[j][1] % p) % p * inv % p;
+            uint64_t r = a0 % p;
+            c->next[i][j] = a0 + (n0 + p - r) % p;
+        }
+    }
+    mpz_inits(c->tmp, c->f1, c->f2, NULL);
+    node_init(&c->plain);
+}
+
+static void lctx_clear(lctx *c)
+{
+    mpz_clears(c->tmp, c->f1, c->f2, NULL);
+    node_clear(&c->plain);
+}
+
+/* f = prod p^(m - x) over the small primes. */
+static void small_product(const lctx *c, mpz_t f, const uint16_t *m, const uint16_t *x)
+{
+    mpz_set_ui(f, 1);
+    unsigned long acc = 1;
+    for (unsigned i = 0; i < NSMALL; i++) {
+        unsigned long p = c->prime[i];
+        for (unsigned k = x ? x[i] : 0; k < m[i]; k++) {
+            if (acc > ULONG_MAX / p) {
+                mpz_mul_ui(f, f, acc);
+                acc = 1;
+            }
+            acc *= p;
+        }
+    }
+    mpz_mul_ui(f, f, acc);
+}
+
+static void lnode_truncate(lnode *x, uint64_t kept);
+
+/* A block [a, b) of at most BLOCK terms: the plain sum gives T and the full
+ * product Q of the denominators; the sieve gives Q's small-prime exponents;
+ * R = Q / S exactly. Blocks are visited in increasing order, so the sieve
+ * pointers only move forward. */
+static void block_leaf(lctx *c, lnode *x, uint64_t a, uint64_t b)
+{
+    split(c->job, &c->plain, a, b, c->tmp, 0);
+    memset(x->x, 0, sizeof x->x);
+    for (unsigned i = 0; i < NSMALL; i++) {
+        unsigned long p = c->prime[i];
+        for (unsigned j = 0; j < 7; j++) {
+            uint64_t n = c->next[i][j];
+            for (; n < b; n += p) {
+                uint64_t v = LIN[j][0] * n + LIN[j][1];
+                do {
+                    v /= p;
+                    x->x[i]++;
+                } while (v % p == 0);
+            }
+            c->next[i][j] = n;
+        }
+    }
+    small_product(c, c->f1, x->x, NULL);
+    mpz_divexact(x->R, c->plain.Q, c->f1);
+    mpz_swap(x->T, c->plain.T);
+    x->e = c->plain.e;
+    lnode_truncate(x, kept_bits(c->job, a));
+}
+
+static void lnode_truncate(lnode *x, uint64_t kept)
+{
+    uint64_t limit = kept + kept / 16 + 32;
+    size_t tb = mpz_sizeinbase(x->T, 2), rb = mpz_sizeinbase(x->R, 2);
+    if (tb > limit) {
+        mpz_tdiv_q_2exp(x->T, x->T, tb - kept);
+        x->e -= (int64_t)(tb - kept);
+    }
+    if (rb > limit) {
+        mpz_tdiv_q_2exp(x->R, x->R, rb - kept);
+        x->e += (int64_t)(rb - kept);
+    }
+}
+
+/* l = [a, m) + [m, b) with S = lcm(S1, S2): T = T1 R2 (S/S1) 2^.. + T2 R1 (S/S2). */
+static void lnode_merge(lctx *c, lnode *l, lnode *r, uint64_t a, uint64_t m)
+{
+    uint16_t mx[NSMALL];
+    for (unsigned i = 0; i < NSMALL; i++)
+        mx[i] = l->x[i] > r->x[i] ? l->x[i] : r->x[i];
+    small_product(c, c->f1, mx, l->x);
+    small_product(c, c->f2, mx, r->x);
+    int64_t e2 = r->e + 10 * (int64_t)(m - a);
+    mpz_mul(c->tmp, l->T, r->R);
+    mpz_mul(c->tmp, c->tmp, c->f1);
+    mpz_mul(l->T, r->T, l->R);
+    mpz_mul(l->T, l->T, c->f2);
+    mpz_mul(l->R, l->R, r->R);
+    memcpy(l->x, mx, sizeof mx);
+    if (e2 >= l->e) {
+        mpz_mul_2exp(c->tmp, c->tmp, (mp_bitcnt_t)(e2 - l->e));
+        l->e = e2;
+    } else {
+        mpz_mul_2exp(l->T, l->T, (mp_bitcnt_t)(l->e - e2));
+    }
+    mpz_add(l->T, l->T, c->tmp);
+    lnode_truncate(l, kept_bits(c->job, a));
+}
+
+static void lsplit(lctx *c, lnode *x, uint64_t a, uint64_t b)
+{
+    if (b - a <= BLOCK) {
+        block_leaf(c, x, a, b);
+        return;
+    }
+    uint64_t m = a + (b - a) / 2;
+    lnode *r = malloc(sizeof *r);
+    if (!r)
+        abort(); /* GMP aborts on exhaustion too; the engine checks memory first */
+    mpz_inits(r->T, r->R, NULL);
+    lsplit(c, x, a, m);
+    lsplit(c, r, m, b);
+    lnode_merge(c, x, r, a, m);
+    mpz_clears(r->T, r->R, NULL);
+    free(r);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -192,21 +372,32 @@ static int bbp_run_chunk(const void *jobp, uint64_t chunk, pie_kbuf *out)
     pie_bbp_chunk_range(job, chunk, &a, &b);
     if (b <= a)
         return PIE_K_EINVAL;
-    bnode x;
+    lctx *c = malloc(sizeof *c);
+    lnode *x = malloc(sizeof *x);
+    if (!c || !x) {
+        free(c);
+        free(x);
+        return PIE_K_ENOMEM;
+    }
+    lctx_init(c, job, a);
+    mpz_inits(x->T, x->R, NULL);
+    lsplit(c, x, a, b);
+    /* Q = R S; G = floor(T 2^(S - 10a - e) / Q); a right shift first is
+     * exact too, since floor(floor(y) / Q) = floor(y / Q) for integer Q > 0. */
+    small_product(c, c->f1, x->x, NULL);
+    mpz_mul(x->R, x->R, c->f1);
     mpz_t tmp;
-    node_init(&x);
     mpz_init(tmp);
-    split(job, &x, a, b, tmp);
-    /* G = floor(T 2^(S - 10a - e) / Q); a right shift first is exact too,
-     * since floor(floor(y) / Q) = floor(y / Q) for integer Q > 0. */
-    int64_t sh = (int64_t)scale_bits(job) - 10 * (int64_t)a - x.e;
+    int64_t sh = (int64_t)scale_bits(job) - 10 * (int64_t)a - x->e;
     if (sh >= 0)
-        mpz_mul_2exp(tmp, x.T, (mp_bitcnt_t)sh);
+        mpz_mul_2exp(tmp, x->T, (mp_bitcnt_t)sh);
     else
-        mpz_fdiv_q_2exp(tmp, x.T, (mp_bitcnt_t)-sh);
-    mpz_clear(x.T);
-    mpz_fdiv_q(tmp, tmp, x.Q);
-    mpz_clear(x.Q);
+        mpz_fdiv_q_2exp(tmp, x->T, (mp_bitcnt_t)-sh);
+    mpz_fdiv_q(tmp, tmp, x->R);
+    mpz_clears(x->T, x->R, NULL);
+    free(x);
+    lctx_clear(c);
+    free(c);
 
     int rc = PIE_K_OK;
     size_t nbytes = mpz_sgn(tmp) ? (mpz_sizeinbase(tmp, 2) + 7) / 8 : 0;
