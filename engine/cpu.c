@@ -1,5 +1,6 @@
 /** @brief CPU feature detection (CPUID + XCR0) and kernel selection; the portable path always exists. */
 #include "cpu.h"
+#include "mc_simd.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -107,7 +108,7 @@ static unsigned isa_requirements(pie_isa isa)
     case PIE_ISA_AVX2:
         return PIE_CPU_AVX2 | PIE_CPU_AES;
     case PIE_ISA_AVX512:
-        return PIE_CPU_AVX512F | PIE_CPU_AVX512BW | PIE_CPU_VAES;
+        return PIE_CPU_AVX512F | PIE_CPU_AVX512BW | PIE_CPU_AVX512VL | PIE_CPU_AES | PIE_CPU_VAES;
     default:
         return 0;
     }
@@ -171,7 +172,8 @@ pie_status pie__mc_select(pie_isa requested, pie_isa *used, pie_mc_count_fn *fn)
 #endif
 #ifdef PIE_HAVE_ISA_AVX2
     case PIE_ISA_AVX2:
-        *fn = pie_mc_count_avx2;
+        /* Same count either way; 256-bit VAES does two blocks per instruction. */
+        *fn = pie__cpu_features() & PIE_CPU_VAES ? pie__mc_count_avx2_vaes : pie_mc_count_avx2;
         return PIE_OK;
 #endif
 #ifdef PIE_HAVE_ISA_AVX512

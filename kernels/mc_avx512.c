@@ -1,0 +1,42 @@
+/** @brief Monte Carlo kernel for AVX-512 + VAES: four ARS-5 blocks per 512-bit register, eight in
+ * flight. */
+#include "mc_kernel.h"
+#include "mc_simd_common.h"
+
+/* Outside iff X^2 + Y^2 wraps 64 bits: an unsigned compare into a mask, and
+ * a masked increment of the per-lane counts. */
+static inline __m512i count_512(__m512i acc, __m512i v)
+{
+    __m512i t = _mm512_or_si512(v, _mm512_set1_epi32(1));
+    __m512i ty = _mm512_srli_epi64(t, 32);
+    __m512i xx = _mm512_mul_epu32(t, t);
+    __m512i s = _mm512_add_epi64(xx, _mm512_mul_epu32(ty, ty));
+    __mmask8 out = _mm512_cmplt_epu64_mask(s, xx);
+    return _mm512_mask_sub_epi64(acc, out, acc, _mm512_set1_epi64(-1));
+}
+
+#define MC_OUTSIDE outside_avx512
+#define MC_ATTR
+#define MC_V __m512i
+#define MC_LANES 4
+#define MC_UNROLL 8
+#define MC_KEY(k) _mm512_broadcast_i32x4(k)
+#define MC_CTR(b)                                                                                  \
+    _mm512_set_epi64(0, (long long)((b) + 3), 0, (long long)((b) + 2), 0, (long long)((b) + 1), 0, \
+                     (long long)(b))
+#define MC_STEP(n)                                                                                 \
+    _mm512_set_epi64(0, (long long)(n), 0, (long long)(n), 0, (long long)(n), 0, (long long)(n))
+#define MC_XOR _mm512_xor_si512
+#define MC_ADD64 _mm512_add_epi64
+#define MC_ENC _mm512_aesenc_epi128
+#define MC_ENCLAST _mm512_aesenclast_epi128
+#define MC_ACC_T __m512i
+#define MC_ACC_ZERO _mm512_setzero_si512
+#define MC_COUNT(acc, v) ((acc) = count_512((acc), (v)))
+#define MC_ACC_SUM(acc) ((uint64_t)_mm512_reduce_add_epi64(acc))
+#include "mc_simd_body.h"
+
+uint64_t pie_mc_count_avx512(uint64_t seed, uint64_t first, uint64_t count)
+{
+    return pie__mc_count_with(seed, first, count, outside_avx512);
+}
