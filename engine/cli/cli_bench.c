@@ -580,10 +580,8 @@ static int bench_scaling(int argc, char **argv)
 
 int pie_cli_bench(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs(bench_help, stderr);
-        return PIE_EXIT_USAGE;
-    }
+    if (argc < 2)
+        return pie_cli_usage("bench", "missing the benchmark name (try 'pie bench scaling')");
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         fputs(bench_help, stdout);
         return PIE_EXIT_OK;

@@ -550,9 +550,10 @@ static void md_reading(FILE *f, const bench *b)
     if (pp && pt)
         fprintf(f,
                 "- Threads against processes at %u workers: the thread backend takes %.3f s, "
-                "the process backend %.3f s (%+.1f%%); with chunks this large the fork+pipe "
-                "cost is small against the compute.\n",
-                c, pt->median, pp->median, 100.0 * (pp->median - pt->median) / pt->median);
+                "the process backend %.3f s (%+.1f%%, %+.1f ms a run; the process backend "
+                "forks, pipes and reaps its workers inside each run).\n",
+                c, pt->median, pp->median, 100.0 * (pp->median - pt->median) / pt->median,
+                1e3 * (pp->median - pt->median));
     const bench_point *s1 = find(b, "strong", PIE_BACKEND_SERIAL, 1);
     const bench_point *p1 = find(b, "strong", PIE_BACKEND_PROCESS, 1);
     if (s1 && p1)

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# @brief pie bench scaling --quick: files written, parseable, and holding sane numbers; bad usage exits 2.
+set -u
+PIE=${1:?usage: test_bench_scaling.sh PATH_TO_PIE}
+fail() { echo "FAIL: $*" >&2; exit 1; }
+tmp=$(mktemp -d) || fail "mktemp"
+trap 'rm -rf "$tmp"' EXIT
+
+# --- usage errors --------------------------------------------------------------
+expect_usage() {
+    "$PIE" "$@" >/dev/null 2>"$tmp/err"; rc=$?
+    [ "$rc" -eq 2 ] || fail "pie $* exited $rc, expected 2"
+    [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "pie $*: expected one line on stderr, got: $(cat "$tmp/err")"
+}
+expect_usage bench
+expect_usage bench nosuch
+expect_usage bench scaling --workload nope
+expect_usage bench scaling --workers 0
+expect_usage bench scaling --workers 1,x
+expect_usage bench scaling --backends process,bogus
+expect_usage bench scaling --repeats 0
+expect_usage bench scaling --size -5
+expect_usage bench scaling --quick --quick
+expect_usage bench scaling extra
+"$PIE" bench scaling --help | grep -q -- "--quick" || fail "--help lacks --quick"
+"$PIE" bench scaling --quick --out /proc/no/such/dir >/dev/null 2>&1
+[ $? -eq 1 ] || fail "an unwritable --out should exit 1"
+
+# --- a quick run (4 chunks strong, 1 chunk per worker weak) ---------------------
+out="$tmp/out"
+start=$(date +%s)
+"$PIE" bench scaling --quick --size 67108864 --weak-size 16777216 --out "$out" >"$tmp/stdout" 2>"$tmp/stderr" \
+    || { cat "$tmp/stderr" >&2; fail "pie bench scaling --quick failed"; }
+elapsed=$(( $(date +%s) - start ))
+echo "quick run took ${elapsed}s"
+[ "$elapsed" -le 120 ] || fail "--quick took ${elapsed}s (target 60 s on 2 cores)"
+for f in results.csv results.json report.md; do
+    [ -s "$out/$f" ] || fail "$f missing or empty"
+done
+grep -q "^experiment,workload,backend,workers" "$out/results.csv" || fail "CSV header"
+grep -q "^strong,mc,process,1," "$out/results.csv" || fail "CSV lacks the process 1-worker point"
+grep -q "^weak,mc,thread,2," "$out/results.csv" || grep -q "thread(no)" <("$PIE" cpu-info) \
+    || fail "CSV lacks the thread 2-worker weak point"
+grep -q "## Strong scaling" "$out/report.md" || fail "report lacks the strong-scaling table"
+grep -q '"git_commit"' "$out/results.json" || fail "JSON lacks git_commit"
+
+if command -v gnuplot >/dev/null 2>&1; then
+    for f in speedup.png throughput.png weak.png; do
+        [ "$(head -c 4 "$out/$f" | od -An -tx1 | tr -d ' \n')" = "89504e47" ] || fail "$f is not a PNG"
+    done
+else
+    grep -qi "gnuplot not found" "$out/report.md" || fail "report should say gnuplot is missing"
+fi
+
+if ! command -v python3 >/dev/null 2>&1; then
+    grep -qi "python.*not found\|Python baselines skipped" "$out/report.md" || fail "report should say python3 is missing"
+    grep -q "^strong,mc,serial,1," "$out/results.csv" || fail "CSV lacks the serial point"
+    echo "python3 absent: grep-level checks only"
+    exit 0
+fi
+
+python3 - "$out" <<'PY' || fail "content checks"
+import csv, json, math, sys
+d = sys.argv[1]
+j = json.load(open(f"{d}/results.json"))
+m = j["machine"]
+for k in ("cpu_model", "cores", "compiler", "pie_version", "git_commit", "date", "kernel"):
+    assert m.get(k) not in (None, ""), f"machine.{k} missing"
+assert m["cores"] >= 1
+strong, weak = j["strong"], j["weak"]
+assert strong and weak, "no points"
+checks = {p["check"] for p in strong}
+assert len(checks) == 1, f"strong points disagree: {checks}"
+assert all(p["size"] == 67108864 for p in strong)
+backends = {p["backend"] for p in strong}
+assert "process" in backends and "serial" in backends, backends
+for p in strong + weak:
+    assert p["repeats"] == 3 and len(p["seconds"]) == 3, p
+    assert all(t > 0 for t in p["seconds"]), p
+    assert p["min_s"] <= p["median_s"] <= p["max_s"], p
+    assert p["throughput_per_s"] > 0
+    assert p["speedup"] > 0, p
+    assert 0 < p["efficiency"] <= 1.5, p
+    if p in strong and p["workers"] > 1:
+        assert p["karp_flatt"] is not None and math.isfinite(p["karp_flatt"]), p
+    assert abs(p["throughput_per_s"] * p["median_s"] - p["size"]) < 1e-6 * p["size"]
+# weak: work per worker fixed, and the same size gives the same count on every backend
+for p in weak:
+    assert p["size"] == 16777216 * p["workers"], p
+by_size = {}
+for p in strong + weak:
+    by_size.setdefault(p["size"], set()).add(p["check"])
+assert all(len(v) == 1 for v in by_size.values()), by_size
+one = [p for p in strong if p["workers"] == 1 and p["backend"] == "process"][0]
+assert abs(one["speedup"] - 1) < 1e-9 and abs(one["efficiency"] - 1) < 1e-9
+names = {o["name"] for o in j["overheads"]}
+for n in ("serial_chunk_time", "run_fixed_cost", "startup_team", "dispatch_per_chunk",
+          "memory_per_worker", "tail_after_last_merge"):
+    assert n in names, f"overhead {n} missing"
+for o in j["overheads"]:
+    if o["name"] == "run_fixed_cost":
+        assert 0 < o["value"] < 1e6, o  # microseconds: under a second
+    if o["name"] == "memory_per_worker" and o["backend"] == "process":
+        assert o["value"] is not None and 0 < o["value"] < 1 << 20, o  # KiB, under 1 GiB
+py = {b["name"]: b for b in j["python"]["baselines"]}
+for n in ("python-serial", "python-pool", "python-threads"):
+    assert py[n]["ran"], f"{n} did not run: {py[n]['note']}"
+    assert py[n]["per_second"] > 0 and py[n]["pie_over_python"] > 0, py[n]
+rows = list(csv.DictReader(open(f"{d}/results.csv")))
+assert len([r for r in rows if r["experiment"] in ("strong", "weak")]) == len(strong) + len(weak)
+for r in rows:
+    if r["experiment"] == "strong":
+        assert float(r["speedup"]) > 0 and 0 < float(r["efficiency"]) <= 1.5, r
+        assert r["check"] == strong[0]["check"]
+print(f"ok: {len(strong)} strong, {len(weak)} weak points, {len(j['overheads'])} overheads, "
+      f"{sum(b['ran'] for b in py.values())} Python baselines")
+PY
+echo "PASS"
