@@ -1,4 +1,4 @@
-/** @brief Baseline for bench_hex.sh: a plain scalar one-core hex digit extractor (128-bit remainders, 64-bit fraction). */
+/** @brief Baseline for bench_hex.sh: a plain scalar one-core hex digit extractor. */
 /*
  * The straightforward exact integer extractor that pie hex is measured
  * against: left-to-right binary powering of 2 with one 128-by-64-bit

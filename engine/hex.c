@@ -1,5 +1,4 @@
-/** @brief pie_hex_run: hex digits of pi at a position, each one fixed by two formulas with bounded
- * error. */
+/** @brief pie_hex_run: hex digits of pi at a position, fixed by two formulas with bounded error. */
 #include "bbp_hex.h"
 #include "cpu.h"
 #include "engine.h"

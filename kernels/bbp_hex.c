@@ -1,5 +1,4 @@
-/** @brief BBP and Bellard hex digit extraction: series set-up, scalar Montgomery reference, chunks
- * and merge. */
+/** @brief BBP and Bellard hex digit extraction: series, scalar Montgomery reference, chunks. */
 #include "bbp_hex.h"
 
 #include <limits.h>

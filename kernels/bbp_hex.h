@@ -1,5 +1,4 @@
-/** @brief BBP-type hex digit extraction kernel: modular sums cut into k-ranges, 128-bit fixed-point
- * partials. */
+/** @brief BBP-type hex digit extraction: modular sums in k-ranges, 128-bit fixed-point partials. */
 #ifndef PIE_BBP_HEX_H
 #define PIE_BBP_HEX_H
 
@@ -31,7 +30,7 @@
 enum { PIE_HEXK_BBP = 0, PIE_HEXK_BELLARD = 1 };
 
 /* The largest position (1-based) the kernel supports: the moduli then stay
- * below 2^43 (the vector kernels need < 2^50, the scalar one < 2^52) and the
+ * below 2^43 (the vector kernels need < 2^49, the scalar one < 2^52) and the
  * error bound leaves at least 14 certain hex digits per pass. */
 #define PIE_HEXK_MAX_POSITION UINT64_C(1000000000000)
 
@@ -66,7 +65,7 @@ typedef void (*pie_hex_head_fn)(const pie_hex_series *s, unsigned j, uint64_t k0
 void pie_hex_head_scalar(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
                          pie_hex_u128 *acc);
 #ifdef PIE_HAVE_HEX_AVX512
-/* AVX-512 IFMA: 52-bit Montgomery arithmetic, 32 terms at a time; moduli < 2^50. */
+/* AVX-512 IFMA: 52-bit Montgomery arithmetic, 32 terms at a time; moduli < 2^49. */
 void pie_hex_head_avx512(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
                          pie_hex_u128 *acc);
 #endif

@@ -1,5 +1,4 @@
-/** @brief AVX2+FMA head terms for hex extraction: 2^e mod m in double precision with exact FMA
- * remainders, 16 terms at a time. */
+/** @brief AVX2+FMA hex head terms: 2^e mod m in doubles with exact FMA remainders, 32 at a time. */
 #include "bbp_hex.h"
 
 #include <immintrin.h>
@@ -16,7 +15,7 @@
  * 104 bits exactly as in the scalar code, so the sums are bit-identical.
  */
 
-enum { V = 4 }; /* vectors per group, 4 lanes each */
+enum { V = 8 }; /* vectors per group, 4 lanes each */
 
 static inline __m256d sqr_mod(__m256d x, __m256d m, __m256d minv)
 {

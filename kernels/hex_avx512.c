@@ -1,18 +1,18 @@
-/** @brief AVX-512 IFMA head terms for hex extraction: 52-bit Montgomery 2^e mod m, 32 terms at a
- * time. */
+/** @brief AVX-512 IFMA hex head terms: 52-bit Montgomery 2^e mod m, 48 terms at a time. */
 #include "bbp_hex.h"
 
 #include <immintrin.h>
 
 /*
- * Each lane holds one term (one k of term j): its own modulus m < 2^50 and
+ * Each lane holds one term (one k of term j): its own modulus m < 2^49 and
  * exponent e. The exponent is scanned from the top bit of the group's largest
  * one; a lane whose exponent is shorter squares its Montgomery 1 until its
  * own bits start, which costs a few squarings and no branch. Four vectors
  * (32 consecutive k) run interleaved so the IFMA latency is hidden.
  *
- * Montgomery with R = 2^52: for a, b < 2m and m < 2^50, REDC(a*b) < 2m, so
- * values stay lazily reduced in [0, 2m) throughout.
+ * Montgomery with R = 2^52: for x < 2m, y < 4m and m < 2^49, REDC(x*y) < 2m,
+ * so values stay lazily reduced in [0, 2m) and a square times 2^bit is one
+ * product, REDC(x * (x << bit)).
  *
  * The fraction r/m is taken to 104 bits exactly as in the scalar code
  * (double estimate of the quotient, exact IFMA remainder, fix-ups), so the
@@ -21,15 +21,16 @@
 
 __extension__ typedef unsigned __int128 u128;
 
-enum { V = 4 }; /* vectors per group */
+enum { V = 6 }; /* vectors per group */
 
 #define MASK52 ((UINT64_C(1) << 52) - 1)
 
-static inline __m512i mont_sqr(__m512i x, __m512i m, __m512i mp)
+/* REDC(x * y) for x < 2m, y < 4m, m < 2^49: the result is below 2m. */
+static inline __m512i mont_mul(__m512i x, __m512i y, __m512i m, __m512i mp)
 {
     const __m512i z = _mm512_setzero_si512();
-    __m512i lo = _mm512_madd52lo_epu64(z, x, x);
-    __m512i hi = _mm512_madd52hi_epu64(z, x, x);
+    __m512i lo = _mm512_madd52lo_epu64(z, x, y);
+    __m512i hi = _mm512_madd52hi_epu64(z, x, y);
     __m512i q = _mm512_madd52lo_epu64(z, lo, mp);
     __m512i r = _mm512_madd52hi_epu64(hi, q, m);
     /* lo + low(q*m) is 0 when lo is 0 and exactly 2^52 otherwise. */
@@ -114,8 +115,15 @@ void pie_hex_head_avx512(const pie_hex_series *s, unsigned j, uint64_t k0, uint6
     __m512i acc_hi = z, acc_lo = z;
     unsigned pending = 0;
     for (uint64_t k = k0; k < k1; k += 8 * V) {
-        __m512i m[V], mp[V], x[V], e[V], m2[V];
+        __m512i m[V], mp[V], x[V], e[V];
         uint64_t emax = (uint64_t)(s->e0 + s->s[j]) - s->a * k;
+        int top = emax ? 64 - __builtin_clzll(emax) : 0;
+        /* Start from 2^t, t = the exponent's top w bits, when 2^t < m for
+         * every lane (the smallest modulus is at k): saves w squarings. */
+        int w = 5;
+        while (w > 0 && (w > top || s->b[j] * k + s->c[j] <= UINT64_C(1) << ((1 << w) - 1)))
+            w--;
+        int skip = top - w;
         for (int v = 0; v < V; v++) {
             __m512i kv =
                 _mm512_add_epi64(_mm512_set1_epi64((long long)(k + 8u * (unsigned)v)), lanes);
@@ -124,18 +132,18 @@ void pie_hex_head_avx512(const pie_hex_series *s, unsigned j, uint64_t k0, uint6
             m[v] = _mm512_mask_blend_epi64(live, one, _mm512_madd52lo_epu64(vc, kv, vb));
             e[v] = _mm512_maskz_sub_epi64(live, ve, _mm512_madd52lo_epu64(z, kv, va));
             mp[v] = neg_inv52(m[v]);
-            m2[v] = _mm512_add_epi64(m[v], m[v]);
-            __m512i dummy;
-            (void)frac52(one, m[v], _mm512_div_pd(two52, _mm512_cvtepu64_pd(m[v])), &dummy);
-            x[v] = dummy; /* R mod m = 2^52 mod m */
+            /* Montgomery form of 2^t: 2^t * 2^52 mod m, the remainder of
+             * frac52 (2^t < m; a dead lane has t = 0, m = 1, remainder 0). */
+            __m512i t = _mm512_srl_epi64(e[v], _mm_cvtsi32_si128(skip));
+            (void)frac52(_mm512_sllv_epi64(one, t), m[v],
+                         _mm512_div_pd(two52, _mm512_cvtepu64_pd(m[v])), &x[v]);
         }
-        int top = emax ? 64 - __builtin_clzll(emax) : 0;
-        for (int b = top - 1; b >= 0; b--) {
-            const __m512i bit = _mm512_set1_epi64((long long)(UINT64_C(1) << b));
+        for (int b = skip - 1; b >= 0; b--) {
+            const __m128i sh = _mm_cvtsi32_si128(b);
             for (int v = 0; v < V; v++) {
-                __m512i y = mont_sqr(x[v], m[v], mp[v]);
-                y = _mm512_mask_add_epi64(y, _mm512_test_epi64_mask(e[v], bit), y, y);
-                x[v] = _mm512_min_epu64(y, _mm512_sub_epi64(y, m2[v]));
+                /* x^2 * 2^bit in one product: REDC(x * (x << bit)). */
+                __m512i bit = _mm512_and_si512(_mm512_srl_epi64(e[v], sh), one);
+                x[v] = mont_mul(x[v], _mm512_sllv_epi64(x[v], bit), m[v], mp[v]);
             }
         }
         for (int v = 0; v < V; v++) {

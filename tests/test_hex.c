@@ -1,5 +1,4 @@
-/** @brief Tests of hex digit extraction: arithmetic, known digits, MPFR windows, variants,
- * backends, bad input. */
+/** @brief Tests of hex extraction: arithmetic, known digits, MPFR, variants, backends, input. */
 #include "bbp_hex.h"
 #include "cpu.h"
 #include "pie.h"
