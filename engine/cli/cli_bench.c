@@ -250,7 +250,7 @@ static bench_point *add_point(bench *b, const char *exp, pie_backend be, unsigne
     p->backend = be;
     p->workers = w;
     p->size = size;
-    p->speedup = p->efficiency = p->karp_flatt = NAN;
+    p->speedup = p->efficiency = p->karp_flatt = p->cpu_efficiency = NAN;
     return p;
 }
 
@@ -296,6 +296,7 @@ static int measure(bench *b, const char *exp, size_t from)
                         pie_backend_name(p->backend), p->workers, p->check, r.check);
                 return PIE_EXIT_FAILURE;
             }
+            p->cpu[p->nt] = r.cpu_seconds;
             p->t[p->nt++] = r.seconds;
             p->used = r.used;
             p->kernel = r.kernel;
@@ -314,6 +315,8 @@ static void summarize(bench_point *p)
         p->max = p->t[i] > p->max ? p->t[i] : p->max;
     }
     p->spread_pct = 100.0 * (p->max - p->min) / p->median;
+    p->cpu_median = bench_median(p->cpu, p->nt);
+    p->cpus_used = p->cpu_median / p->median;
     p->throughput = (double)p->size / p->median;
 }
 
@@ -340,6 +343,7 @@ static void derive(bench *b, const char *exp, int weak)
         if (!one)
             continue;
         double n = p->workers;
+        p->cpu_efficiency = (weak ? n : 1.0) * one->cpu_median / p->cpu_median;
         if (weak) {
             p->efficiency = one->median / p->median;
             p->speedup = n * p->efficiency;

@@ -22,8 +22,12 @@ typedef struct bench_point {
     uint64_t size;    /* work units: samples, digits, or the hex position */
     double t[BENCH_MAX_REPEATS];
     unsigned nt;
-    double median, min, max, spread_pct;    /* spread = (max - min) / median */
-    double throughput;                      /* units per second at the median */
+    double cpu[BENCH_MAX_REPEATS];       /* CPU seconds (user + system, all workers) per run */
+    double median, min, max, spread_pct; /* spread = (max - min) / median */
+    double cpu_median;                   /* CPU seconds, median over the runs */
+    double cpus_used;                    /* cpu_median / median: CPUs the run actually got */
+    double cpu_efficiency; /* CPU seconds at 1 worker / at p workers (work overhead only) */
+    double throughput;     /* units per second at the median */
     double speedup, efficiency, karp_flatt; /* NAN where they do not apply */
     char check[72];                         /* the result: inside count, digest, hex digits */
     const char *kernel;
@@ -95,6 +99,7 @@ typedef struct bench {
  * `check` gets the result's fingerprint. */
 typedef struct bench_run {
     double seconds;
+    double cpu_seconds; /* user + system of this process and its reaped workers */
     unsigned used;
     const char *kernel;
     uint64_t chunks;

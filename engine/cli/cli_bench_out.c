@@ -128,7 +128,7 @@ static int write_csv(const bench *b)
     const char *wl = bench_wl_name(b->wl), *unit = bench_wl_unit(b->wl);
     fputs("experiment,workload,backend,workers,workers_used,size,unit,repeats,median_s,min_s,"
           "max_s,spread_pct,throughput_per_s,speedup,efficiency,karp_flatt,pie_ratio,metric,"
-          "value,value_unit,check,kernel\n",
+          "value,value_unit,check,kernel,cpu_s,cpus_used,cpu_efficiency\n",
           f);
     for (size_t i = 0; i < b->npts; i++) {
         const bench_point *p = &b->pts[i];
@@ -142,14 +142,18 @@ static int write_csv(const bench *b)
         csv_num(f, p->speedup);
         csv_num(f, p->efficiency);
         csv_num(f, p->karp_flatt);
-        fprintf(f, ",,,,,%s,%s\n", p->check, p->kernel ? p->kernel : "");
+        fprintf(f, ",,,,,%s,%s", p->check, p->kernel ? p->kernel : "");
+        csv_num(f, p->cpu_median);
+        csv_num(f, p->cpus_used);
+        csv_num(f, p->cpu_efficiency);
+        fputc('\n', f);
     }
     for (size_t i = 0; i < b->nov; i++) {
         const bench_overhead *o = &b->ov[i];
         fprintf(f, "overhead,%s,%s,%u,,,,,,,,,,,,,,%s", wl, pie_backend_name(o->backend),
                 o->workers, o->name);
         csv_num(f, o->value);
-        fprintf(f, ",%s,,\n", o->unit);
+        fprintf(f, ",%s,,,,,\n", o->unit);
     }
     for (size_t i = 0; i < b->npy; i++) {
         const bench_python *p = &b->py[i];
@@ -165,7 +169,7 @@ static int write_csv(const bench *b)
         csv_num(f, p->per_second);
         fputs(",,,", f);
         csv_num(f, p->pie_per_second / p->per_second);
-        fputs(",,,,,\n", f);
+        fputs(",,,,,,,,\n", f);
     }
     return close_out(f, path);
 }
@@ -224,6 +228,9 @@ static void jpoints(FILE *f, const bench *b, const char *exp)
         jnum(f, "speedup", p->speedup, &first);
         jnum(f, "efficiency", p->efficiency, &first);
         jnum(f, "karp_flatt", p->karp_flatt, &first);
+        jnum(f, "cpu_s", p->cpu_median, &first);
+        jnum(f, "cpus_used", p->cpus_used, &first);
+        jnum(f, "cpu_efficiency", p->cpu_efficiency, &first);
         jnum(f, "chunks", (double)p->chunks, &first);
         jstr(f, "check", p->check, &first);
         jstr(f, "kernel", p->kernel ? p->kernel : "", &first);
@@ -485,10 +492,10 @@ static void md_points(FILE *f, const bench *b, const char *exp, int weak)
 {
     fprintf(f,
             "| backend | workers | size | median s | min-max s | spread | throughput (%s/s) | "
-            "%s | efficiency |%s\n",
+            "%s | efficiency |%s CPUs got | CPU-time efficiency |\n",
             bench_wl_unit(b->wl), weak ? "scaled speed-up" : "speed-up",
             weak ? "" : " Karp-Flatt e |");
-    fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|---:|%s\n", weak ? "" : "---:|");
+    fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|---:|%s---:|---:|\n", weak ? "" : "---:|");
     for (size_t i = 0; i < b->npts; i++) {
         const bench_point *p = &b->pts[i];
         if (strcmp(p->experiment, exp) != 0)
@@ -503,7 +510,7 @@ static void md_points(FILE *f, const bench *b, const char *exp, int weak)
             else
                 fputs(" - |", f);
         }
-        fputc('\n', f);
+        fprintf(f, " %.2f | %.1f%% |\n", p->cpus_used, 100.0 * p->cpu_efficiency);
     }
 }
 
@@ -536,6 +543,20 @@ static void md_reading(FILE *f, const bench *b)
                     "(target >= 90%%: %s), Karp-Flatt serial fraction %.3f.\n",
                     pie_backend_name(par[i]), p2->speedup, 100 * p2->efficiency,
                     p2->efficiency >= 0.9 ? "met" : "NOT met", p2->karp_flatt);
+        if (p2 && two > 1) {
+            const bench_point *p1 = find(b, "strong", par[i], 1);
+            fprintf(f,
+                    "  The 2-worker runs got %.2f CPUs on average (CPU seconds / wall seconds; "
+                    "2 is the most there is), the 1-worker runs %.2f. CPU-time efficiency "
+                    "(CPU seconds at 1 worker / at 2 workers) is %.1f%%: that much of the CPU "
+                    "time went to the same work as in the 1-worker run.%s\n",
+                    p2->cpus_used, p1 ? p1->cpus_used : NAN, 100 * p2->cpu_efficiency,
+                    p2->cpus_used < 0.8 * two
+                        ? " The run did not get the CPUs it asked for: other processes held "
+                          "them, so the wall-clock efficiency measures the machine's load, "
+                          "not pie; the CPU-time efficiency shows pie's own overhead."
+                        : "");
+        }
         if (pc && c != two)
             fprintf(f, "- %s backend, %u workers (all CPUs): speed-up %.2f, efficiency %.1f%%.\n",
                     pie_backend_name(par[i]), c, pc->speedup, 100 * pc->efficiency);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* The digits and hex workloads exist once their sections are in pie.h. */
@@ -162,6 +163,19 @@ static pie_status run_workload(bench *b, pie_ctx *ctx, uint64_t size, bench_run 
     return st;
 }
 
+static double tv(struct timeval t)
+{
+    return (double)t.tv_sec + 1e-6 * (double)t.tv_usec;
+}
+
+static double cpu_now(void)
+{
+    struct rusage self, kids;
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &kids);
+    return tv(self.ru_utime) + tv(self.ru_stime) + tv(kids.ru_utime) + tv(kids.ru_stime);
+}
+
 int bench_run_once(bench *b, pie_backend backend, unsigned workers, uint64_t size, bench_run *out)
 {
     memset(out, 0, sizeof *out);
@@ -183,9 +197,13 @@ int bench_run_once(bench *b, pie_backend backend, unsigned workers, uint64_t siz
     if (st == PIE_OK)
         st = pie_ctx_set_cancel_flag(ctx, &pie_cli_signal);
     if (st == PIE_OK) {
+        /* CPU time of this process (threads) and of reaped children (the
+         * process backend's workers, waited for inside the run). */
+        double c0 = cpu_now();
         cb.t0 = pie_cli_now();
         st = run_workload(b, ctx, size, out);
         out->seconds = pie_cli_now() - cb.t0;
+        out->cpu_seconds = cpu_now() - c0;
     }
     out->first_cb = cb.first;
     out->last_cb = cb.last;
