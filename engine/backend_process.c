@@ -50,6 +50,9 @@ enum { WORKER_EXIT_PROTOCOL = 70, WORKER_EXIT_SEND = 71, WORKER_EXIT_NOMEM = 72 
 /* every attempt). The spec is parsed in the parent, before any fork.      */
 
 #ifdef PIE_FAULT_INJECTION
+#include <stdatomic.h>
+#include <sys/mman.h>
+
 enum fault_action {
     FAULT_NONE,
     FAULT_KILL,     /* raise(SIGKILL) */
@@ -74,6 +77,7 @@ typedef struct fault {
     unsigned slot;
     uint64_t nth;
     int all;
+    atomic_uint *fired; /* shared with the workers (MAP_SHARED) */
 } fault;
 
 static const struct {
@@ -109,7 +113,7 @@ static int parse_uint(const char **p, uint64_t max, uint64_t *out)
 /* 0: no fault asked for; 1: *f filled; -1: the variable is malformed. */
 static int parse_fault(const char *s, fault *f)
 {
-    *f = (fault){FAULT_NONE, 0, 0, 0, 0, 0, 0};
+    *f = (fault){FAULT_NONE, 0, 0, 0, 0, 0, 0, NULL};
     if (!s || !*s)
         return 0;
     size_t n = strcspn(s, "=:");
@@ -153,12 +157,16 @@ static int parse_fault(const char *s, fault *f)
     return -1;
 }
 
-/* Does the fault fire for this worker (slot, generation) at chunk c, its nth chunk? */
-static int fault_fires(const fault *f, unsigned slot, int first_gen, uint64_t c, uint64_t nth)
+/* Does the fault fire for worker `slot` at chunk c, its nth chunk? Without
+ * ":all" only the first worker to get there misbehaves (a counter shared by
+ * every worker of the run), so the chunk's next attempt succeeds. */
+static int fault_fires(const fault *f, unsigned slot, uint64_t c, uint64_t nth)
 {
-    if (f->action == FAULT_NONE || (!f->all && !first_gen))
+    if (f->action == FAULT_NONE)
         return 0;
-    return f->by_worker ? (slot == f->slot && nth == f->nth) : c == f->chunk;
+    if (!(f->by_worker ? (slot == f->slot && nth == f->nth) : c == f->chunk))
+        return 0;
+    return f->all || atomic_fetch_add(f->fired, 1) == 0;
 }
 
 static _Noreturn void wait_forever(void)
@@ -236,7 +244,6 @@ typedef struct worker {
     uint64_t inflight[DEPTH]; /* FIFO; inflight[0] is the chunk being computed */
     int ninflight;
     double head_since; /* when inflight[0] became the worker's current chunk */
-    unsigned serial;   /* spawn number, for fault injection in test builds */
     pie__frame_reader rd;
 } worker;
 
@@ -250,7 +257,6 @@ typedef struct pstate {
     const pie__task *task;
     worker *w;
     unsigned nw;
-    unsigned spawned;
     pid_t parent;
     uint64_t next_fresh;
     uint64_t *retry; /* chunks to run again, served before fresh ones */
@@ -303,12 +309,11 @@ static void worker_gmp_free(void *p, size_t size)
     free(p);
 }
 
-static _Noreturn void worker_main(const pstate *s, unsigned slot, int first_gen, int in, int out)
+static _Noreturn void worker_main(const pstate *s, unsigned slot, int in, int out)
 {
     const pie__task *task = s->task;
 #ifndef PIE_FAULT_INJECTION
     (void)slot;
-    (void)first_gen;
 #endif
     mp_set_memory_functions(worker_gmp_alloc, worker_gmp_realloc, worker_gmp_free);
     pie__frame_reader rd = {0};
@@ -327,7 +332,7 @@ static _Noreturn void worker_main(const pstate *s, unsigned slot, int first_gen,
         pie__frame_reader_reset(&rd);
         nth++;
 #ifdef PIE_FAULT_INJECTION
-        if (fault_fires(&s->fault, slot, first_gen, c, nth))
+        if (fault_fires(&s->fault, slot, c, nth))
             inject_fault(&s->fault, &in, out, c);
 #endif
         part.len = 0;
@@ -372,7 +377,6 @@ static pie_status spawn(pstate *s, unsigned k)
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    unsigned serial = s->spawned++;
     pid_t pid = fork();
     if (pid == 0) {
         /* Child. Handlers inherited from the host would run host code here:
@@ -410,7 +414,7 @@ static pie_status spawn(pstate *s, unsigned k)
         sigset_t none;
         sigemptyset(&none);
         pthread_sigmask(SIG_SETMASK, &none, NULL);
-        worker_main(s, k, serial < s->nw, req[0], res[1]);
+        worker_main(s, k, req[0], res[1]);
     }
     int fork_errno = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -426,7 +430,6 @@ static pie_status spawn(pstate *s, unsigned k)
     w->to_fd = req[1];
     w->from_fd = res[0];
     w->ninflight = 0;
-    w->serial = serial;
     pie__frame_reader_reset(&w->rd);
     return PIE_OK;
 }
@@ -578,6 +581,8 @@ static pie_status lose_worker(pstate *s, unsigned k, const char *cause, double g
     return spawn(s, k);
 }
 
+static pie_status service(pstate *s, unsigned k);
+
 /* Keep worker k supplied with up to DEPTH chunks. */
 static pie_status feed(pstate *s, unsigned k)
 {
@@ -587,10 +592,17 @@ static pie_status feed(pstate *s, unsigned k)
         if (next_chunk(s, &c) != PIE_OK)
             return PIE_OK;
         if (pie__wire_send(w->to_fd, PIE_FRAME_CHUNK, c, NULL, 0) != 0) {
-            /* The worker is gone (EPIPE): give the chunk back, then replace it. */
+            /* The worker is gone (EPIPE): give the chunk back (it counts as
+             * a retry: it goes to another worker), then replace the worker. */
             if (push_retry(s, c) != 0)
                 return pie__fail(s->ctx, PIE_ENOMEM, "out of memory");
-            pie_status st = lose_worker(s, k, "stopped reading its requests (EPIPE)", EXIT_GRACE);
+            s->stats->retries++;
+            /* What it sent before it went (a truncated frame, then its exit
+             * status) says more than EPIPE does: read that first. */
+            pid_t pid = w->pid;
+            pie_status st = service(s, k);
+            if (st == PIE_OK && w->pid == pid)
+                st = lose_worker(s, k, "stopped reading its requests (EPIPE)", EXIT_GRACE);
             if (st != PIE_OK)
                 return st;
             continue;
@@ -776,7 +788,16 @@ pie_status pie__backend_process(pie_ctx *ctx, const pie__task *task, unsigned wo
     for (unsigned k = 0; k < workers; k++)
         s.w[k].to_fd = s.w[k].from_fd = -1;
 #ifdef PIE_FAULT_INJECTION
-    if (parse_fault(getenv("PIE_FAULT"), &s.fault) < 0) {
+    int have_fault = parse_fault(getenv("PIE_FAULT"), &s.fault);
+    if (have_fault > 0) {
+        s.fault.fired = mmap(NULL, sizeof *s.fault.fired, PROT_READ | PROT_WRITE,
+                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (s.fault.fired == MAP_FAILED)
+            have_fault = -1;
+        else
+            atomic_init(s.fault.fired, 0);
+    }
+    if (have_fault < 0) {
         free(s.w);
         free(pfd);
         return pie__fail(ctx, PIE_EINVAL, "PIE_FAULT='%s' is malformed (see docs/faults.md)",
@@ -794,6 +815,10 @@ pie_status pie__backend_process(pie_ctx *ctx, const pie__task *task, unsigned wo
 
     stats->chunks_done = s.r.next;
     pie__reorder_free(&s.r);
+#ifdef PIE_FAULT_INJECTION
+    if (s.fault.fired)
+        munmap(s.fault.fired, sizeof *s.fault.fired);
+#endif
     free(s.retry);
     free(s.fail);
     free(s.w);

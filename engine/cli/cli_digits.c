@@ -126,10 +126,11 @@ static void print_json(const pie_digits_result *r, const char *path)
     fputs("}\n", f);
 }
 
-static int map_status(pie_ctx *ctx, pie_status st)
+static int map_status(pie_ctx *ctx, pie_status st, const pie_digits_result *r)
 {
     if (st == PIE_ECANCELED) {
-        fprintf(stderr, "pie digits: interrupted; no output\n");
+        fprintf(stderr, "pie digits: interrupted after %llu of %llu chunks; no output\n",
+                (unsigned long long)r->chunks_done, (unsigned long long)r->chunks_total);
         return pie_cli_signal_exit();
     }
     if (st == PIE_EINVAL || st == PIE_ENOMEM || st == PIE_EUNSUPPORTED)
@@ -157,7 +158,7 @@ static int run(const pie_cli_common *c, pie_digits_options *o)
     pie_status st = pie_digits_run(ctx, o, &r);
     pie_cli_progress_done(&prog);
     if (st != PIE_OK) {
-        rc = map_status(ctx, st);
+        rc = map_status(ctx, st, &r);
         pie_digits_result_free(&r);
         pie_ctx_free(ctx);
         return rc;

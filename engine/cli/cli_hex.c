@@ -192,7 +192,8 @@ int pie_cli_hex(int argc, char **argv)
     pie_status st = pie_hex_run(ctx, position, (unsigned)count, formula, r);
     pie_cli_progress_done(&prog);
     if (st == PIE_ECANCELED) {
-        fprintf(stderr, "pie hex: interrupted; no result\n");
+        fprintf(stderr, "pie hex: interrupted after %llu of %llu chunks; no result\n",
+                (unsigned long long)r->chunks_done, (unsigned long long)r->chunks_total);
         free(r);
         pie_ctx_free(ctx);
         return pie_cli_signal_exit();

@@ -1,0 +1,270 @@
+/** @brief Worker faults (process backend): every fault gives the undisturbed bytes, or names chunk
+ * and cause. */
+#include "test_fault_util.h"
+
+/*
+ * Needs a build with -DPIE_FAULT_INJECTION=ON (exits 77 otherwise). Every
+ * fault of docs/faults.md is injected through PIE_FAULT into a toy job with
+ * an order-sensitive merge and into the real workloads (hex, mc, digits);
+ * the result must equal an undisturbed serial run bit for bit, with at least
+ * one retry, and no child process may be left behind. The same faults on
+ * every attempt (":all") must end the run with PIE_EWORKER and a message
+ * naming the chunk and the cause.
+ */
+
+static pie_ctx *make_ctx(pie_backend b, unsigned workers, double timeout)
+{
+    pie_ctx *ctx = pie_ctx_create();
+    if (!ctx || pie_ctx_set_backend(ctx, b) != PIE_OK || pie_ctx_set_workers(ctx, workers) ||
+        pie_ctx_set_chunk_timeout(ctx, timeout) != PIE_OK) {
+        fprintf(stderr, "context setup failed\n");
+        exit(1);
+    }
+    return ctx;
+}
+
+/* Whether this build honours PIE_FAULT: a malformed spec is then refused. */
+static int injection_built(void)
+{
+    tf_job job = {4, 1, 0};
+    tf_acc acc;
+    pie__run_stats stats;
+    pie_ctx *ctx = make_ctx(PIE_BACKEND_PROCESS, 2, 0);
+    setenv("PIE_FAULT", "no-such-fault:1", 1);
+    pie_status st = tf_run_job(ctx, &job, &acc, &stats);
+    unsetenv("PIE_FAULT");
+    pie_ctx_free(ctx);
+    return st == PIE_EINVAL;
+}
+
+typedef struct recoverable {
+    const char *spec;
+    double timeout; /* for faults that are only visible as silence */
+} recoverable;
+
+static const recoverable recoverable_faults[] = {
+    {"kill:5", 0},     {"signal=15:3", 0},   {"signal=11:7", 0},  {"signal=2:4", 0},
+    {"signal=6:0", 0}, {"exit=0:2", 0},      {"exit=1:3", 0},     {"exit=255:29", 0},
+    {"exit=70:9", 0},  {"garbage:6", 0},     {"junk:2", 0},       {"oversize:3", 0},
+    {"truncate:4", 0}, {"eof:5", 0},         {"oom:6", 0},        {"epipe:w0#1", 1.0},
+    {"wrong:2", 0},    {"kill:w1#2", 0},     {"exit=42:w0#1", 0}, {"garbage:w2#2", 0},
+    {"hang:4", 0.3},   {"signal=19:8", 0.3}, {"hang:w1#1", 0.3},
+};
+
+static void toy_recoverable(void)
+{
+    tf_job job = {30, 77, 2000};
+    uint64_t ref = tf_reference(&job);
+    for (size_t i = 0; i < sizeof recoverable_faults / sizeof recoverable_faults[0]; i++) {
+        const recoverable *f = &recoverable_faults[i];
+        for (unsigned w = 2; w <= 3; w++) {
+            pie_ctx *ctx = make_ctx(PIE_BACKEND_PROCESS, w, f->timeout);
+            tf_acc acc;
+            pie__run_stats stats;
+            setenv("PIE_FAULT", f->spec, 1);
+            double t0 = tf_now();
+            pie_status st = tf_run_job(ctx, &job, &acc, &stats);
+            double dt = tf_now() - t0;
+            unsetenv("PIE_FAULT");
+            /* w0..w2: a slot the run may not have (2 workers): then no fault. */
+            int fired = !(strstr(f->spec, ":w2#") && w < 3);
+            TF_CHECK(st == PIE_OK, "%s, %u workers: %s (%s)", f->spec, w, pie_status_name(st),
+                     pie_ctx_last_error(ctx));
+            TF_CHECK(acc.h == ref, "%s, %u workers: result differs", f->spec, w);
+            TF_CHECK(!fired || stats.retries >= 1, "%s, %u workers: no retry recorded", f->spec, w);
+            TF_CHECK(tf_no_children_now(), "%s, %u workers: a child is left", f->spec, w);
+            TF_CHECK(dt < 5.0, "%s, %u workers: took %.2f s", f->spec, w, dt);
+            pie_ctx_free(ctx);
+        }
+    }
+}
+
+typedef struct permanent {
+    const char *spec;
+    double timeout;
+    const char *chunk; /* "chunk N" */
+    const char *cause; /* a part of the message naming the cause */
+} permanent;
+
+static const permanent permanent_faults[] = {
+    {"kill:7:all", 0, "chunk 7 ", "killed by signal 9"},
+    {"signal=11:3:all", 0, "chunk 3 ", "signal 11"},
+    {"exit=42:3:all", 0, "chunk 3 ", "exited with code 42"},
+    {"oom:2:all", 0, "chunk 2 ", "ran out of memory"},
+    {"garbage:1:all", 0, "chunk 1 ", "CRC mismatch"},
+    {"junk:0:all", 0, "chunk 0 ", "bad frame header"},
+    {"oversize:4:all", 0, "chunk 4 ", "oversized frame"},
+    {"eof:3:all", 0, "chunk 3 ", "truncated frame"},
+    {"truncate:5:all", 0, "chunk 5 ", "truncated frame"},
+    {"hang:2:all", 0.2, "chunk 2 ", "made no progress"},
+    {"wrong:6:all", 0, "chunk 6 ", "not given"},
+};
+
+static void toy_permanent(void)
+{
+    tf_job job = {12, 5, 0};
+    for (size_t i = 0; i < sizeof permanent_faults / sizeof permanent_faults[0]; i++) {
+        const permanent *f = &permanent_faults[i];
+        pie_ctx *ctx = make_ctx(PIE_BACKEND_PROCESS, 2, f->timeout);
+        tf_acc acc;
+        pie__run_stats stats;
+        setenv("PIE_FAULT", f->spec, 1);
+        pie_status st = tf_run_job(ctx, &job, &acc, &stats);
+        unsetenv("PIE_FAULT");
+        const char *msg = pie_ctx_last_error(ctx);
+        TF_CHECK(st == PIE_EWORKER, "%s: %s (%s)", f->spec, pie_status_name(st), msg);
+        TF_CHECK(strstr(msg, f->chunk) != NULL, "%s: message does not name %s: %s", f->spec,
+                 f->chunk, msg);
+        TF_CHECK(strstr(msg, "3 times") != NULL, "%s: message lacks the count: %s", f->spec, msg);
+        TF_CHECK(strstr(msg, f->cause) != NULL, "%s: message lacks '%s': %s", f->spec, f->cause,
+                 msg);
+        TF_CHECK(tf_no_children_now(), "%s: a child is left", f->spec);
+        pie_ctx_free(ctx);
+    }
+}
+
+static void malformed_specs(void)
+{
+    static const char *bad[] = {"kill",        "kill:",   "kill:x",    "signal:3",
+                                "exit=300:1",  "kill:w1", "kill:w#1",  "kill:w1#0",
+                                "kill:1:some", "KILL:1",  "exit=-1:2", "hang:1:all:all"};
+    tf_job job = {4, 1, 0};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        pie_ctx *ctx = make_ctx(PIE_BACKEND_PROCESS, 2, 0);
+        tf_acc acc;
+        pie__run_stats stats;
+        setenv("PIE_FAULT", bad[i], 1);
+        pie_status st = tf_run_job(ctx, &job, &acc, &stats);
+        unsetenv("PIE_FAULT");
+        TF_CHECK(st == PIE_EINVAL, "PIE_FAULT='%s' accepted: %s", bad[i], pie_status_name(st));
+        TF_CHECK(strstr(pie_ctx_last_error(ctx), "PIE_FAULT") != NULL, "%s: message: %s", bad[i],
+                 pie_ctx_last_error(ctx));
+        pie_ctx_free(ctx);
+    }
+}
+
+/* Fault injection is a process-backend feature: the other backends run
+ * every chunk in this process and ignore PIE_FAULT (docs/faults.md). */
+static void other_backends_ignore_faults(void)
+{
+    tf_job job = {10, 9, 0};
+    uint64_t ref = tf_reference(&job);
+    pie_backend bs[] = {PIE_BACKEND_SERIAL, PIE_BACKEND_THREAD};
+    for (size_t i = 0; i < 2; i++) {
+        if (!pie_backend_available(bs[i]))
+            continue;
+        pie_ctx *ctx = make_ctx(bs[i], 2, 0);
+        tf_acc acc;
+        pie__run_stats stats;
+        setenv("PIE_FAULT", "kill:3:all", 1);
+        pie_status st = tf_run_job(ctx, &job, &acc, &stats);
+        unsetenv("PIE_FAULT");
+        TF_CHECK(st == PIE_OK && acc.h == ref, "%s backend: %s", pie_backend_name(bs[i]),
+                 pie_status_name(st));
+        pie_ctx_free(ctx);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* The real workloads                                                       */
+
+static void hex_faults(void)
+{
+    static const recoverable faults[] = {
+        {"kill:3", 0}, {"exit=7:w1#2", 0},  {"garbage:10", 0}, {"truncate:20", 0},
+        {"oom:4", 0},  {"epipe:w0#1", 1.0}, {"hang:5", 0.5},
+    };
+    pie_ctx *ref_ctx = make_ctx(PIE_BACKEND_SERIAL, 1, 0);
+    pie_hex_result *ref = calloc(2, sizeof *ref), *got = ref + 1;
+    pie_status st = pie_hex_run(ref_ctx, 100000, 8, PIE_HEX_BELLARD, ref);
+    TF_CHECK(st == PIE_OK, "hex reference: %s", pie_ctx_last_error(ref_ctx));
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+        pie_ctx *ctx = make_ctx(PIE_BACKEND_PROCESS, 2, faults[i].timeout);
+        setenv("PIE_FAULT", faults[i].spec, 1);
+        st = pie_hex_run(ctx, 100000, 8, PIE_HEX_BELLARD, got);
+        unsetenv("PIE_FAULT");
+        TF_CHECK(st == PIE_OK && strcmp(got->hex, ref->hex) == 0, "hex %s: %s %s vs %s",
+                 faults[i].spec, pie_ctx_last_error(ctx), got->hex, ref->hex);
+        TF_CHECK(got->chunk_retries >= 1, "hex %s: no retry", faults[i].spec);
+        TF_CHECK(tf_no_children_now(), "hex %s: a child is left", faults[i].spec);
+        pie_ctx_free(ctx);
+    }
+    pie_ctx *ctx = make_ctx(PIE_BACKEND_PROCESS, 2, 0);
+    setenv("PIE_FAULT", "exit=9:40:all", 1);
+    st = pie_hex_run(ctx, 100000, 8, PIE_HEX_BELLARD, got);
+    unsetenv("PIE_FAULT");
+    TF_CHECK(st == PIE_EWORKER && strstr(pie_ctx_last_error(ctx), "chunk 40 ") &&
+                 strstr(pie_ctx_last_error(ctx), "exited with code 9"),
+             "hex permanent: %s %s", pie_status_name(st), pie_ctx_last_error(ctx));
+    pie_ctx_free(ctx);
+    pie_ctx_free(ref_ctx);
+    free(ref);
+}
+
+static void mc_faults(void)
+{
+    /* Two chunks: the Monte Carlo chunk is 2^24 samples, the dearest here. */
+    const uint64_t n = PIE_MC_CHUNK_SAMPLES + 1000;
+    static const char *faults[] = {"kill:1", "garbage:0", "oom:w0#2"};
+    pie_mc_result ref, got;
+    pie_ctx *ref_ctx = make_ctx(PIE_BACKEND_SERIAL, 1, 0);
+    pie_ctx_set_seed(ref_ctx, 11);
+    TF_CHECK(pie_mc_run(ref_ctx, n, &ref) == PIE_OK, "mc reference");
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+        pie_ctx *ctx = make_ctx(PIE_BACKEND_PROCESS, 2, 0);
+        pie_ctx_set_seed(ctx, 11);
+        setenv("PIE_FAULT", faults[i], 1);
+        pie_status st = pie_mc_run(ctx, n, &got);
+        unsetenv("PIE_FAULT");
+        TF_CHECK(st == PIE_OK && got.inside == ref.inside && got.chunk_retries >= 1,
+                 "mc %s: %s inside %llu vs %llu", faults[i], pie_ctx_last_error(ctx),
+                 (unsigned long long)got.inside, (unsigned long long)ref.inside);
+        TF_CHECK(tf_no_children_now(), "mc %s: a child is left", faults[i]);
+        pie_ctx_free(ctx);
+    }
+    pie_ctx_free(ref_ctx);
+}
+
+static void digits_faults(void)
+{
+    static const char *faults[] = {"kill:1", "oom:2", "eof:0", "exit=3:w1#1"};
+    pie_digits_options o = {.digits = 3000, .base = 10};
+    pie_digits_result ref = {0}, got = {0};
+    pie_ctx *ref_ctx = make_ctx(PIE_BACKEND_SERIAL, 1, 0);
+    pie_status st = pie_digits_run(ref_ctx, &o, &ref);
+    TF_CHECK(st == PIE_OK && ref.text, "digits reference: %s", pie_ctx_last_error(ref_ctx));
+    for (size_t i = 0; st == PIE_OK && i < sizeof faults / sizeof faults[0]; i++) {
+        pie_ctx *ctx = make_ctx(PIE_BACKEND_PROCESS, 2, 0);
+        setenv("PIE_FAULT", faults[i], 1);
+        pie_status s2 = pie_digits_run(ctx, &o, &got);
+        unsetenv("PIE_FAULT");
+        TF_CHECK(s2 == PIE_OK && got.text && strcmp(got.text, ref.text) == 0, "digits %s: %s (%s)",
+                 faults[i], pie_status_name(s2), pie_ctx_last_error(ctx));
+        TF_CHECK(got.chunk_retries >= 1, "digits %s: no retry", faults[i]);
+        TF_CHECK(tf_no_children_now(), "digits %s: a child is left", faults[i]);
+        pie_digits_result_free(&got);
+        pie_ctx_free(ctx);
+    }
+    pie_digits_result_free(&ref);
+    pie_ctx_free(ref_ctx);
+}
+
+int main(void)
+{
+    tf_become_subreaper();
+    if (!injection_built()) {
+        printf("SKIP: built without -DPIE_FAULT_INJECTION=ON\n");
+        return 77;
+    }
+    double t0 = tf_now();
+    malformed_specs();
+    toy_recoverable();
+    toy_permanent();
+    other_backends_ignore_faults();
+    hex_faults();
+    mc_faults();
+    digits_faults();
+    TF_CHECK(tf_leftover_children(0.5) == 0, "processes left behind at the end");
+    printf("test_fault: %d failure(s), %.1f s\n", tf_failures, tf_now() - t0);
+    return tf_failures ? 1 : 0;
+}

@@ -1,0 +1,346 @@
+/** @brief Signals on the pie command: SIGINT/SIGTERM stop and reap within 1 s; SIGKILL takes the
+ * workers. */
+#include "test_fault_util.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+
+/*
+ * Runs the built `pie` (path in PIE_BIN) as a child of this process, which is
+ * a child subreaper: a worker that outlives pie lands here and is counted.
+ * The signal is sent only once pie is provably running the job: its SIGINT
+ * and SIGTERM handlers are installed (SigCgt in /proc/PID/status) and, for
+ * the process backend, its workers exist (/proc/PID/task/PID/children); no
+ * sleep stands in for that.
+ */
+
+static const char *pie_bin;
+
+static int count_children_of(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int n = 0;
+    long v;
+    while (fscanf(f, "%ld", &v) == 1)
+        n++;
+    fclose(f);
+    return n;
+}
+
+static int children_of(pid_t pid, pid_t *out, int max)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int n = 0;
+    long v;
+    while (n < max && fscanf(f, "%ld", &v) == 1)
+        out[n++] = (pid_t)v;
+    fclose(f);
+    return n;
+}
+
+static int count_threads(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    int n = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %d", &n) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* Whether pid has handlers for SIGINT and SIGTERM (bits 2 and 15 of SigCgt). */
+static int handlers_installed(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    unsigned long long mask = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "SigCgt: %llx", &mask) == 1)
+            break;
+    if (f)
+        fclose(f);
+    unsigned long long want = (1ull << (SIGINT - 1)) | (1ull << (SIGTERM - 1));
+    return (mask & want) == want;
+}
+
+typedef struct proc {
+    pid_t pid;
+    int err_fd; /* read end of pie's stderr */
+} proc;
+
+static proc start(char *const argv[], const char *dir)
+{
+    int p[2];
+    if (pipe(p) != 0) {
+        perror("pipe");
+        exit(1);
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (dir && chdir(dir) != 0)
+            _exit(127);
+        dup2(p[1], 2);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        close(p[0]);
+        close(p[1]);
+        execv(pie_bin, argv);
+        _exit(127);
+    }
+    close(p[1]);
+    return (proc){pid, p[0]};
+}
+
+/* Poll until pie runs the job: handlers in place and `workers` children
+ * (or, with want_threads, more than one thread). */
+static int wait_running(pid_t pid, int workers, int want_threads)
+{
+    double deadline = tf_now() + 20.0;
+    while (tf_now() < deadline) {
+        int ok = handlers_installed(pid);
+        if (ok && workers > 0)
+            ok = count_children_of(pid) >= workers;
+        if (ok && want_threads)
+            ok = count_threads(pid) > 1;
+        if (ok)
+            return 1;
+        if (waitpid(pid, NULL, WNOHANG) == pid)
+            return 0;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+/* Wait for pid to end within `seconds`; returns its wait status or -1. */
+static int wait_exit(pid_t pid, double seconds, double *took)
+{
+    double t0 = tf_now();
+    for (;;) {
+        int status;
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid) {
+            *took = tf_now() - t0;
+            return status;
+        }
+        if (tf_now() - t0 > seconds) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            *took = tf_now() - t0;
+            return -1;
+        }
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static size_t read_all(int fd, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (;;) {
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        if (n == cap - 1)
+            break;
+    }
+    buf[n] = '\0';
+    close(fd);
+    return n;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static int dir_is_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(d)) != NULL)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n == 0;
+}
+
+typedef struct sigcase {
+    const char *name;
+    const char *args[16];
+    int sig;
+    int workers;      /* children to wait for (process backend) */
+    int want_threads; /* thread backend */
+} sigcase;
+
+static const sigcase cases[] = {
+    {"mc process SIGINT", {"mc", "-n", "1e15", "-j", "2", "--no-progress", NULL}, SIGINT, 2, 0},
+    {"mc process SIGTERM", {"mc", "-n", "1e15", "-j", "3", "--no-progress", NULL}, SIGTERM, 3, 0},
+    {"mc thread SIGINT",
+     {"mc", "-n", "1e15", "-j", "2", "--backend", "thread", NULL},
+     SIGINT,
+     0,
+     1},
+    {"mc serial SIGTERM", {"mc", "-n", "1e15", "--backend", "serial", NULL}, SIGTERM, 0, 0},
+    {"hex process SIGINT", {"hex", "-p", "1e11", "-c", "8", "-j", "2", NULL}, SIGINT, 2, 0},
+    {"hex thread SIGTERM",
+     {"hex", "-p", "1e11", "-c", "8", "-j", "2", "--backend", "thread", NULL},
+     SIGTERM,
+     0,
+     1},
+    {"digits -o process SIGTERM",
+     {"digits", "-d", "3e7", "-o", "pi.txt", "-j", "2", NULL},
+     SIGTERM,
+     2,
+     0},
+    {"digits -o process SIGINT",
+     {"digits", "-d", "3e7", "-o", "pi.txt", "-j", "2", NULL},
+     SIGINT,
+     2,
+     0},
+    {"mc --checkpoint SIGINT",
+     {"mc", "-n", "1e15", "-j", "2", "--checkpoint", "ck", NULL},
+     SIGINT,
+     2,
+     0},
+};
+
+static void interrupt_case(const sigcase *c, const char *tmp)
+{
+    char *argv[18];
+    int n = 0;
+    argv[n++] = (char *)"pie";
+    for (int i = 0; c->args[i]; i++)
+        argv[n++] = (char *)c->args[i];
+    argv[n] = NULL;
+    proc p = start(argv, tmp);
+    if (!wait_running(p.pid, c->workers, c->want_threads)) {
+        TF_CHECK(0, "%s: pie did not start running", c->name);
+        kill(p.pid, SIGKILL);
+        waitpid(p.pid, NULL, 0);
+        close(p.err_fd);
+        return;
+    }
+    pid_t workers[16];
+    int nworkers = children_of(p.pid, workers, 16);
+    kill(p.pid, c->sig);
+    double took;
+    int status = wait_exit(p.pid, 5.0, &took);
+    char err[2048];
+    read_all(p.err_fd, err, sizeof err);
+    int want = 128 + c->sig;
+    TF_CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == want,
+             "%s: status %#x, want exit %d", c->name, (unsigned)status, want);
+    TF_CHECK(took < 1.0, "%s: took %.3f s to stop", c->name, took);
+    TF_CHECK(count_lines(err) == 1 && strstr(err, "interrupted after ") && strstr(err, " chunks"),
+             "%s: stderr is not one line saying how far it got: '%s'", c->name, err);
+    /* pie reaped its workers before exiting: none was handed to us. */
+    for (int i = 0; i < nworkers; i++)
+        TF_CHECK(kill(workers[i], 0) != 0, "%s: worker %d still exists", c->name, (int)workers[i]);
+    TF_CHECK(tf_leftover_children(0.0) == 0, "%s: processes left behind", c->name);
+    printf("%-28s exit %d after %.3f s, %d workers: %s", c->name,
+           status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1, took, nworkers, err);
+    if (strstr(c->name, "digits")) {
+        /* No half-written output: neither the file nor a temporary one. */
+        TF_CHECK(dir_is_empty(tmp), "%s: files left in %s", c->name, tmp);
+    }
+    if (strstr(c->name, "checkpoint")) {
+        char ck[512];
+        snprintf(ck, sizeof ck, "%s/ck", tmp);
+        TF_CHECK(!dir_is_empty(ck), "%s: the checkpoint was not kept", c->name);
+        char cmd[1100];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", ck);
+        TF_CHECK(system(cmd) == 0, "rm");
+    }
+}
+
+/* pie killed outright: PR_SET_PDEATHSIG takes its workers within 1 s. */
+static void parent_killed(const char *name, char *const argv[], int nworkers)
+{
+    proc p = start(argv, NULL);
+    if (!wait_running(p.pid, nworkers, 0)) {
+        TF_CHECK(0, "%s: pie did not start running", name);
+        kill(p.pid, SIGKILL);
+        waitpid(p.pid, NULL, 0);
+        close(p.err_fd);
+        return;
+    }
+    pid_t workers[16];
+    int n = children_of(p.pid, workers, 16);
+    kill(p.pid, SIGKILL);
+    double t0 = tf_now();
+    waitpid(p.pid, NULL, 0);
+    close(p.err_fd);
+    /* The orphans come to us (subreaper): reap them as they die. */
+    int alive = n;
+    while (alive > 0 && tf_now() - t0 < 1.0) {
+        alive = 0;
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        for (int i = 0; i < n; i++)
+            alive += kill(workers[i], 0) == 0;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    TF_CHECK(alive == 0, "%s: %d of %d workers still alive 1 s after SIGKILL", name, alive, n);
+    printf("%-28s %d workers gone %.3f s after SIGKILL\n", name, n, tf_now() - t0);
+    TF_CHECK(tf_leftover_children(0.5) == 0, "%s: processes left behind", name);
+}
+
+int main(void)
+{
+    pie_bin = getenv("PIE_BIN");
+    if (!pie_bin) {
+        fprintf(stderr, "PIE_BIN is not set\n");
+        return 1;
+    }
+    tf_become_subreaper();
+    double t0 = tf_now();
+    char tmp[] = "/tmp/pie_signals_XXXXXX";
+    if (!mkdtemp(tmp)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (cases[i].want_threads && strstr(cases[i].name, "thread")) {
+            char *probe[] = {(char *)"pie",       (char *)"mc",     (char *)"-n", (char *)"1",
+                             (char *)"--backend", (char *)"thread", (char *)"-q", NULL};
+            proc p = start(probe, NULL);
+            double took;
+            int st = wait_exit(p.pid, 10.0, &took);
+            close(p.err_fd);
+            if (!(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0))
+                continue; /* no thread backend in this build */
+        }
+        interrupt_case(&cases[i], tmp);
+    }
+    char *mc[] = {(char *)"pie", (char *)"mc", (char *)"-n", (char *)"1e15",
+                  (char *)"-j",  (char *)"2",  NULL};
+    parent_killed("mc process SIGKILL", mc, 2);
+    char *hex[] = {(char *)"pie", (char *)"hex", (char *)"-p", (char *)"1e11",
+                   (char *)"-j",  (char *)"3",   NULL};
+    parent_killed("hex process SIGKILL", hex, 3);
+    rmdir(tmp);
+    printf("test_signals: %d failure(s), %.1f s\n", tf_failures, tf_now() - t0);
+    return tf_failures ? 1 : 0;
+}
