@@ -398,7 +398,7 @@ static int write_plots(bench *b)
             "set title 'pie %s: strong-scaling speed-up (%u CPUs; %s)'\n"
             "set ylabel 'speed-up vs the same backend at 1 worker'\nset yrange [0:*]\n"
             "plot x with lines dt 2 lc rgb 'gray40' title 'ideal (speed-up = workers)', "
-            "%u with lines dt 3 lc rgb 'gray60' title 'CPUs'",
+            "%u with lines dt 4 lw 2 lc rgb 'gray50' title 'CPUs (hardware limit)'",
             mw, bench_wl_name(b->wl), b->cores, b->cmdline, b->cores);
     for (size_t i = 0; i < 2; i++)
         for (unsigned k = 0; k < b->nbackends; k++)
@@ -459,6 +459,7 @@ static int write_plots(bench *b)
               "set ylabel 'work per second'\nset xlabel ''\nset logscale y\n"
               "set style data histograms\nset style histogram clustered gap 1\n"
               "set style fill solid 0.8 border -1\nset xtics rotate by -20\nset key right top\n"
+              "set rmargin 10\nset bmargin 6\n"
               "plot 'python.dat' using 2:xtic(1) title 'Python', '' using 3 title 'pie'\n",
               f);
     if (close_out(f, path) != 0)

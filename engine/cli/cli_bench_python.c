@@ -230,5 +230,8 @@ int bench_python_baselines(bench *b)
         mc_baselines(b);
     if (b->wl == BENCH_MC || b->wl == BENCH_DIGITS)
         digits_baseline(b);
+    if (b->wl == BENCH_HEX)
+        snprintf(b->py_note, sizeof b->py_note,
+                 "no Python baseline for hex digit extraction (run --workload mc or digits)");
     return pie_cli_signal ? pie_cli_signal_exit() : PIE_EXIT_OK;
 }
