@@ -16,15 +16,19 @@ pie_status pie__run_task(pie_ctx *ctx, const pie__task *task, pie__run_stats *st
         !backends[ctx->backend] || !pie_backend_available(ctx->backend))
         return pie__fail(ctx, PIE_EUNSUPPORTED, "the %s backend is not in this build",
                          pie_backend_name(ctx->backend) ? pie_backend_name(ctx->backend) : "?");
-    if (ctx->checkpoint_dir[0] && ctx->backend == PIE_BACKEND_MPI)
-        return pie__fail(ctx, PIE_EUNSUPPORTED, "checkpoints are not supported on the mpi backend");
     if (pie__cancelled(ctx))
         return pie__fail(ctx, PIE_ECANCELED, "cancelled before the first chunk");
     /* With a checkpoint, the backend runs only the chunks the file lacks
      * (engine/checkpoint.c); without one, run is the task itself. */
     pie__ckpt *ck;
     pie__task run;
-    pie_status st = pie__ckpt_begin(ctx, task, &ck, &run);
+    pie_status st = PIE_OK;
+    if (ctx->backend == PIE_BACKEND_MPI) { /* rank 0 keeps it itself (backend_mpi.c) */
+        ck = NULL;
+        run = *task;
+    } else {
+        st = pie__ckpt_begin(ctx, task, &ck, &run);
+    }
     if (st != PIE_OK)
         return st;
     unsigned workers = ctx->workers ? ctx->workers : pie_online_cpus();

@@ -318,6 +318,10 @@ PIE_API pie_status pie_digits_estimate(const pie_ctx *ctx, uint64_t digits, unsi
 PIE_API int pie_mpi_rank(void);
 /* The number of ranks, found the same way; 1 outside a launcher. */
 PIE_API int pie_mpi_size(void);
+/* Initialise MPI now rather than at the first mpi run (so that its start-up
+ * cost is not timed with the run); same rules as above. PIE_EUNSUPPORTED
+ * without MPI in this build, PIE_ESYSTEM if MPI fails to start. */
+PIE_API pie_status pie_mpi_init(void);
 /* Finalize MPI if libpie initialised it; otherwise, and when called again,
  * nothing. PIE_ESYSTEM if MPI_Finalize fails. No run on the mpi backend is
  * possible afterwards in this process. */
