@@ -250,9 +250,16 @@ static void test_known_digits(void)
         return;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
         for (int f = PIE_HEX_BELLARD; f <= PIE_HEX_BBP; f++) {
-            /* 1e7 once, with the default formula, to keep the run short. */
-            if (known[i].position == 10000000 && f != PIE_HEX_BELLARD)
+            /* 1e7 once, with the default formula, and only with a vector
+             * kernel (a few seconds; the scalar one takes 8 s, more under ASan;
+             * the variants are compared with scalar above). */
+            if (known[i].position == 10000000 &&
+                (f != PIE_HEX_BELLARD ||
+                 (!pie__hex_head_for(PIE_ISA_AVX512) && !pie__hex_head_for(PIE_ISA_AVX2)))) {
+                if (f == PIE_HEX_BELLARD)
+                    printf("position 1e7 skipped: no vector hex kernel on this CPU\n");
                 continue;
+            }
             unsigned n = (unsigned)strlen(known[i].hex);
             pie_status st = pie_hex_run(ctx, known[i].position, n, (pie_hex_formula)f, &res);
             CHECK(st == PIE_OK && strcmp(res.hex, known[i].hex) == 0,
