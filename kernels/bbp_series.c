@@ -515,11 +515,11 @@ int pie_bbp_fixed(pie_bbp_acc *acc, const pie_bbp_job *job, mpz_t x)
     return PIE_K_OK;
 }
 
-int pie_bbp_digits(const pie_bbp_job *job, const mpz_t x, char **text, size_t *len)
+int pie_bbp_floor(const pie_bbp_job *job, const mpz_t x, mpz_t y)
 {
     const uint64_t D = job->digits;
-    mpz_t lo, hi, scale;
-    mpz_inits(lo, hi, scale, NULL);
+    mpz_t hi, scale;
+    mpz_inits(hi, scale, NULL);
     uint64_t sh;
     if (job->base == 16) {
         sh = job->prec - 4 * D;
@@ -528,38 +528,71 @@ int pie_bbp_digits(const pie_bbp_job *job, const mpz_t x, char **text, size_t *l
         sh = job->prec - D;
         mpz_ui_pow_ui(scale, 5, D);
     }
-    /* Every y in [X-3, X+3] must give the same floor(y scale / 2^sh). */
-    mpz_sub_ui(lo, x, 3);
-    mpz_mul(lo, lo, scale);
+    /* Every v in [X-3, X+3] must give the same floor(v scale / 2^sh). */
+    mpz_sub_ui(y, x, 3);
+    mpz_mul(y, y, scale);
     mpz_mul_ui(hi, scale, 6);
-    mpz_add(hi, hi, lo);
-    mpz_fdiv_q_2exp(lo, lo, sh);
-    mpz_fdiv_q_2exp(hi, hi, sh);
-    int rc = PIE_K_OK;
+    mpz_add(hi, hi, y);
     mpz_clear(scale);
-    if (mpz_cmp(lo, hi) != 0) {
-        rc = PIE_BBP_RETRY;
-        goto out;
-    }
+    mpz_fdiv_q_2exp(y, y, sh);
+    mpz_fdiv_q_2exp(hi, hi, sh);
+    int rc = mpz_cmp(y, hi) == 0 ? PIE_K_OK : PIE_BBP_RETRY;
     mpz_clear(hi);
-    mpz_init(hi);
-    /* lo = floor(pi base^D): "3" then D digits. */
-    char *buf = malloc(D + 4);
-    if (!buf) {
-        rc = PIE_K_ENOMEM;
-        goto out;
+    return rc;
+}
+
+int pie_bbp_text(const mpz_t y, unsigned base, uint64_t ndigits, char *out)
+{
+    if (mpz_sgn(y) < 0)
+        return PIE_K_EINVAL;
+    size_t n = mpz_sizeinbase(y, (int)base);
+    if (mpz_sgn(y) == 0)
+        n = 0;
+    if (n > ndigits + 1)
+        return PIE_K_EINVAL;
+    /* mpz_get_str writes up to sizeinbase digits plus NUL; sizeinbase may
+     * overestimate by one, so write into a scratch of that size. */
+    char *tmp = malloc(n + 2);
+    if (!tmp)
+        return PIE_K_ENOMEM;
+    size_t len = 0;
+    if (n) {
+        mpz_get_str(tmp, base == 16 ? -16 : (int)base, y);
+        len = strlen(tmp);
     }
-    mpz_get_str(buf + 1, job->base == 16 ? -16 : 10, lo);
-    if (buf[1] != '3' || strlen(buf + 1) != D + 1) {
-        free(buf);
+    if (len > ndigits) {
+        free(tmp);
+        return PIE_K_EINVAL;
+    }
+    memset(out, '0', ndigits - len);
+    memcpy(out + (ndigits - len), tmp, len);
+    free(tmp);
+    return PIE_K_OK;
+}
+
+int pie_bbp_digits(const pie_bbp_job *job, const mpz_t x, char **text, size_t *len)
+{
+    const uint64_t D = job->digits;
+    mpz_t y;
+    mpz_init(y);
+    int rc = pie_bbp_floor(job, x, y);
+    char *buf = NULL;
+    if (rc == PIE_K_OK && !(buf = malloc(D + 3)))
+        rc = PIE_K_ENOMEM;
+    /* y = floor(pi base^D): "3" then D digits. */
+    if (rc == PIE_K_OK)
+        rc = pie_bbp_text(y, job->base, D + 1, buf + 1);
+    if (rc == PIE_K_OK && buf[1] != '3')
         rc = PIE_K_ECORRUPT;
-        goto out;
+    mpz_clear(y);
+    if (rc != PIE_K_OK) {
+        free(buf);
+        return rc;
     }
     buf[0] = '3';
     buf[1] = '.';
+    buf[D + 2] = 0;
     *text = buf;
     *len = D + 2;
-out:
-    mpz_clears(lo, hi, NULL);
-    return rc;
+    return PIE_K_OK;
 }

@@ -72,9 +72,17 @@ void pie_bbp_acc_free(pie_bbp_acc *acc);
  * `x` must be initialized. PIE_K_EINVAL if chunks are missing. */
 int pie_bbp_fixed(pie_bbp_acc *acc, const pie_bbp_job *job, mpz_t x);
 
-/* Turn X into "3." followed by exactly D digits (upper-case hex in base 16),
- * truncated. On PIE_K_OK *text is a malloc'd NUL-terminated string of
- * *len = D + 2 characters. PIE_BBP_RETRY if the last digit is not certain. */
+/* Y = floor(pi base^D), after checking that every value in [X-3, X+3] gives
+ * the same Y: PIE_K_OK, or PIE_BBP_RETRY when the last digit is not certain.
+ * `y` must be initialized. */
+int pie_bbp_floor(const pie_bbp_job *job, const mpz_t x, mpz_t y);
+
+/* Write y >= 0 as exactly `ndigits` digits (zero-padded on the left, upper-case
+ * hex), no NUL. PIE_K_EINVAL if y needs more digits. */
+int pie_bbp_text(const mpz_t y, unsigned base, uint64_t ndigits, char *out);
+
+/* Both in one: "3." followed by exactly D digits, truncated, as a malloc'd
+ * NUL-terminated string of *len = D + 2 characters; PIE_BBP_RETRY as above. */
 int pie_bbp_digits(const pie_bbp_job *job, const mpz_t x, char **text, size_t *len);
 
 /* Bits of the largest integers the series holds, for memory estimates. */
