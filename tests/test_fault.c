@@ -1,5 +1,4 @@
-/** @brief Worker faults (process backend): every fault gives the undisturbed bytes, or names chunk
- * and cause. */
+/** @brief Worker faults (process backend): same bytes as undisturbed, or chunk and cause named. */
 #include "test_fault_util.h"
 
 /*

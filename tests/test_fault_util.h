@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 static int tf_failures;
+static atomic_int tf_runs;
 
 #define TF_CHECK(cond, ...)                                                                        \
     do {                                                                                           \
@@ -134,6 +136,7 @@ static inline uint64_t tf_mix(uint64_t x)
 static inline int tf_run(const void *job, uint64_t chunk, pie_kbuf *out)
 {
     const tf_job *j = job;
+    tf_runs++; /* counts only chunks run in this process (serial, thread) */
     if (chunk >= j->nchunks)
         return PIE_K_EINVAL;
     uint64_t v = tf_mix(chunk ^ j->salt);

@@ -1,5 +1,4 @@
-/** @brief Signals on the pie command: SIGINT/SIGTERM stop and reap within 1 s; SIGKILL takes the
- * workers. */
+/** @brief pie under SIGINT/SIGTERM (stop, reap, exit 130/143 in 1 s) and SIGKILL (workers go). */
 #include "test_fault_util.h"
 
 #include <fcntl.h>
