@@ -330,15 +330,12 @@ static void lsplit(lctx *c, lnode *x, uint64_t a, uint64_t b)
         return;
     }
     uint64_t m = a + (b - a) / 2;
-    lnode *r = malloc(sizeof *r);
-    if (!r)
-        abort(); /* GMP aborts on exhaustion too; the engine checks memory first */
-    mpz_inits(r->T, r->R, NULL);
+    lnode r; /* ~400 bytes a level, at most ~40 levels deep */
+    mpz_inits(r.T, r.R, NULL);
     lsplit(c, x, a, m);
-    lsplit(c, r, m, b);
-    lnode_merge(c, x, r, a, m);
-    mpz_clears(r->T, r->R, NULL);
-    free(r);
+    lsplit(c, &r, m, b);
+    lnode_merge(c, x, &r, a, m);
+    mpz_clears(r.T, r.R, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
