@@ -50,7 +50,7 @@ pie_isa_variant(AVX2 kernels/mc_avx2.c "-mavx2;-maes" "
 __attribute__((target(\"vaes\"))) __m256i f(__m256i a);
 __attribute__((target(\"vaes\"))) __m256i f(__m256i a) {
   return _mm256_aesenclast_epi128(_mm256_aesenc_epi128(a, a), a);")
-pie_isa_variant(AVX512 kernels/mc_avx512.c "-mavx512f;-mavx512bw;-mavx512vl;-maes;-mvaes" "
+pie_isa_variant(AVX512 kernels/mc_avx512.c "-mavx512f;-mavx512bw;-mavx512vl;-maes;-mvaes;-mpopcnt" "
   __m512i v = _mm512_aesenc_epi128(_mm512_set1_epi32(1), _mm512_set1_epi32(2));
   v = _mm512_mask_sub_epi64(v, _mm512_cmplt_epu64_mask(v, v), v, _mm512_mul_epu32(v, v));
   return (int)_mm512_reduce_add_epi64(_mm512_aesenclast_epi128(v, v));")

@@ -32,6 +32,7 @@ static inline uint64_t sum_sse(__m128i acc)
 #define MC_KEY(k) (k)
 #define MC_CTR(b) _mm_set_epi64x(0, (long long)(b))
 #define MC_STEP(n) _mm_set_epi64x(0, (long long)(n))
+#define MC_BASE(x) _mm_cvtsi64_si128((long long)(x))
 #define MC_XOR _mm_xor_si128
 #define MC_ADD64 _mm_add_epi64
 #define MC_ENC _mm_aesenc_si128

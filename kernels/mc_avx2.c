@@ -35,6 +35,7 @@ static inline uint64_t sum_128(__m128i acc)
 #define MC_KEY(k) (k)
 #define MC_CTR(b) _mm_set_epi64x(0, (long long)(b))
 #define MC_STEP(n) _mm_set_epi64x(0, (long long)(n))
+#define MC_BASE(x) _mm_cvtsi64_si128((long long)(x))
 #define MC_XOR _mm_xor_si128
 #define MC_ADD64 _mm_add_epi64
 #define MC_ENC _mm_aesenc_si128
@@ -76,6 +77,7 @@ VAES_ATTR static inline uint64_t sum_256(__m256i acc)
 #define MC_KEY(k) _mm256_broadcastsi128_si256(k)
 #define MC_CTR(b) _mm256_set_epi64x(0, (long long)((b) + 1), 0, (long long)(b))
 #define MC_STEP(n) _mm256_set_epi64x(0, (long long)(n), 0, (long long)(n))
+#define MC_BASE(x) _mm256_set_epi64x(0, (long long)(x), 0, (long long)(x))
 #define MC_XOR _mm256_xor_si256
 #define MC_ADD64 _mm256_add_epi64
 #define MC_ENC _mm256_aesenc_epi128

