@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# @brief Faults through the pie command: same output after worker faults, exit 1 naming chunk and cause, --chunk-timeout, --checkpoint resume.
+#
+# usage: test_fault_cli.sh PIE   (needs -DPIE_FAULT_INJECTION=ON; exits 77 without it)
+set -u
+PIE=${1:?usage: test_fault_cli.sh PIE}
+case "$PIE" in /*) ;; *) PIE=$PWD/$PIE ;; esac
+if PIE_FAULT=no-such-fault:1 "$PIE" hex -p 10 -c 1 -q 2>&1 | grep -q PIE_FAULT; then :; else
+    echo "SKIP: built without -DPIE_FAULT_INJECTION=ON"
+    exit 77
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail=0
+check() { # check DESCRIPTION CONDITION...
+    local what=$1
+    shift
+    if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fail=$((fail + 1)); fi
+}
+
+# workload name, arguments (-q: the bare result), a chunk a fault can hit, a later chunk
+WORKLOADS=(
+    "mc|-n 40000000 --seed 9 -j 2 -q|1|2"
+    "hex|-p 100000 -c 8 -j 2 -q|3|60"
+    "digits|-d 20000 -j 2 -q|2|9"
+)
+for row in "${WORKLOADS[@]}"; do
+    IFS='|' read -r name args early late <<<"$row"
+    # shellcheck disable=SC2086
+    ref=$("$PIE" $name $args --backend serial 2>"$work/err")
+    check "$name: reference run" [ -n "$ref" ]
+    for fault in "kill:$early" "signal=11:$late" "exit=3:$early" "garbage:$late" "eof:$early" \
+        "oom:$late" "kill:w1#1"; do
+        # shellcheck disable=SC2086
+        out=$(PIE_FAULT=$fault "$PIE" $name $args 2>"$work/err")
+        rc=$?
+        check "$name $fault: exit 0, same output, quiet stderr" \
+            [ "$rc" -eq 0 -a "$out" = "$ref" -a ! -s "$work/err" ]
+    done
+    # shellcheck disable=SC2086
+    out=$(PIE_FAULT=hang:$early "$PIE" $name $args --chunk-timeout 0.5 2>"$work/err")
+    check "$name hang + --chunk-timeout 0.5: same output" [ $? -eq 0 -a "$out" = "$ref" ]
+    # shellcheck disable=SC2086
+    out=$(PIE_FAULT=exit=42:$late:all "$PIE" $name $args 2>"$work/err")
+    rc=$?
+    check "$name exit=42 on every attempt: exit 1, one line naming chunk $late and the cause" \
+        [ "$rc" -eq 1 -a -z "$out" -a "$(wc -l <"$work/err")" -eq 1 ]
+    check "$name: message '$(head -c 200 "$work/err")'" \
+        grep -q "chunk $late failed 3 times.*exited with code 42" "$work/err"
+
+    # Checkpoint: a run that fails at a late chunk keeps what it finished;
+    # the same command resumes and prints the same result; success cleans up.
+    ck="$work/ck-$name"
+    # shellcheck disable=SC2086
+    PIE_FAULT=exit=42:$late:all "$PIE" $name $args --checkpoint "$ck" >/dev/null 2>&1
+    check "$name: failed run kept its checkpoint" [ "$(ls "$ck" 2>/dev/null | wc -l)" -eq 1 ]
+    # shellcheck disable=SC2086
+    out=$("$PIE" $name $args --checkpoint "$ck" 2>"$work/err")
+    check "$name: resumed run prints the same result" [ $? -eq 0 -a "$out" = "$ref" ]
+    check "$name: checkpoint removed after success" [ ! -e "$ck" ]
+done
+
+# digits -o with a worker killed: the file has exactly the reference bytes.
+ref=$("$PIE" digits -d 5000 --backend serial -q)
+PIE_FAULT=kill:1 "$PIE" digits -d 5000 -j 2 -o "$work/pi.txt" -q 2>/dev/null
+check "digits -o after a killed worker: same bytes" [ "$(cat "$work/pi.txt")" = "$ref" ]
+PIE_FAULT=exit=5:1:all "$PIE" digits -d 5000 -j 2 -o "$work/pi2.txt" -q 2>/dev/null
+check "digits -o failing run: exit 1 and no file" [ $? -eq 1 -a ! -e "$work/pi2.txt" ]
+check "digits -o failing run: no temporary file left" [ "$(ls -A "$work" | grep -c pi2)" -eq 0 ]
+
+echo "test_fault_cli: $fail failure(s)"
+[ "$fail" -eq 0 ]
