@@ -412,8 +412,9 @@ static int has_backend(const bench *b, pie_backend be)
     return 0;
 }
 
-/* Memory: PSS sampled during a run of 2 chunks per worker at W = cores. */
-static int probe_memory(bench *b, pie_backend be, unsigned w)
+/* Memory: PSS sampled during a run at W = cores long enough for ~30
+ * samples (at least 2 chunks per worker). */
+static int probe_memory(bench *b, pie_backend be, unsigned w, double t_chunk)
 {
     uint64_t chunk = bench_mc_chunk();
     long idle = read_pss(0);
@@ -424,7 +425,9 @@ static int probe_memory(bench *b, pie_backend be, unsigned w)
         return PIE_EXIT_OK;
     }
     bench_run r;
-    int rc = bench_run_once(b, be, w, 2 * (uint64_t)w * chunk, &r);
+    double per = 0.3 / t_chunk;
+    uint64_t k = per < 2 ? 2 : per > 64 ? 64 : (uint64_t)per;
+    int rc = bench_run_once(b, be, w, k * (uint64_t)w * chunk, &r);
     pss_stop(&s);
     if (rc != PIE_EXIT_OK)
         return rc;
@@ -509,7 +512,7 @@ static int probe_backend(bench *b, pie_backend be, double t_chunk, double t_chun
              n_disp, n_disp);
     add_ov(b, "dispatch_per_chunk", be, 1, d * 1e6, (half + t_serial_n_half) / n_disp * 1e6, "us",
            note);
-    return probe_memory(b, be, w);
+    return probe_memory(b, be, w, t_chunk);
 }
 
 int bench_overheads(bench *b)
@@ -533,7 +536,7 @@ int bench_overheads(bench *b)
     if ((rc = timed_runs(b, PIE_BACKEND_SERIAL, 1, n_disp * chunk, b->quick ? 3 : 5, &t_n,
                          &t_n_half, &r)) != PIE_EXIT_OK)
         return rc;
-    if ((rc = probe_memory(b, PIE_BACKEND_SERIAL, 1)) != PIE_EXIT_OK)
+    if ((rc = probe_memory(b, PIE_BACKEND_SERIAL, 1, t_chunk)) != PIE_EXIT_OK)
         return rc;
     static const pie_backend par[] = {PIE_BACKEND_PROCESS, PIE_BACKEND_THREAD};
     for (size_t i = 0; i < sizeof par / sizeof par[0]; i++) {
