@@ -10,20 +10,22 @@
  * arguments, so every rank builds the same job and calls the same run
  * function; the job itself never travels. Inside pie__run_task:
  *
- *   1. Chunk c belongs to rank c mod R (static, cyclic). Chunks of one job
- *      cost about the same, and a cyclic deal also evens out a slow drift of
- *      the cost along the chunk range (the series' terms grow), so no rank
- *      has to hand out work and no message moves while chunks run.
+ *   1. The chunks to run are taken in waves of 16 x workers x R chunks. In
+ *      a wave, chunk j belongs to rank j mod R (static, cyclic): chunks of a
+ *      job cost about the same and a cyclic deal also evens out a slow drift
+ *      of cost along the range (the series' terms grow), so no rank hands out
+ *      work and no message moves while chunks run. Waves bound the memory
+ *      the partials take, report progress, and let a checkpoint grow.
  *   2. Each rank runs its share as a sub-task on a local backend (thread by
  *      default, or process, or serial) with `workers` workers, so one rank
  *      per node with W workers is as valid a layout as one rank per core.
  *      The local merge only appends each partial to a blob, in order.
- *   3. Every rank broadcasts a fixed header (status, records, bytes, error
- *      text) and then its blob, in pieces of at most 1 GiB (MPI counts are
- *      int), to every other rank.
- *   4. Every rank merges all partials in chunk order with the kernel's own
- *      merge. The merge is deterministic, so every rank holds the same
- *      result, bit for bit the one of the serial backend. Holding it on every
+ *   3. Every rank sends a fixed header (status, records, bytes, error text)
+ *      to all (MPI_Allgather), then broadcasts its blob in pieces of at most
+ *      1 GiB (MPI counts are int), so no partial size has a 2 GiB limit.
+ *   4. Every rank merges the wave's partials in chunk order with the
+ *      kernel's own merge. The merge is deterministic, so every rank holds
+ *      the same result, bit for bit the serial backend's. Holding it on every
  *      rank (not only on rank 0) is what keeps the workloads' control flow
  *      the same on every rank (hex passes, the digits' Ziv retries) without
  *      teaching each workload about MPI; only rank 0 prints or writes.
@@ -31,6 +33,11 @@
  * Failures: a chunk that fails on one rank is reported in that rank's header
  * and every rank returns the same status and message (the lowest failing
  * rank wins). A rank that dies is fail-stop: Open MPI's mpirun kills the job.
+ *
+ * Checkpoints (pie_ctx_set_checkpoint_dir): only rank 0 touches the file. It
+ * loads it (engine/checkpoint.c's format and name, so any backend resumes
+ * it), broadcasts the saved partials, and appends each wave's new partials as
+ * they are merged; the remaining chunks are numbered and dealt as above.
  *
  * MPI is initialised here, on the first run on this backend, if the program
  * has not done it (MPI_Init_thread, MPI_THREAD_SERIALIZED); it is then

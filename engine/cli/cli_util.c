@@ -89,7 +89,7 @@ int pie_cli_parse_count(const char *s, uint64_t max, uint64_t *out, char *why, s
     uint64_t v = 0;
     for (size_t i = 0; i < nd; i++) {
         unsigned d = (unsigned)(digits[i] - '0');
-        if (v > (max - d) / 10)
+        if (d > max || v > (max - d) / 10)
             return set_why(why, whylen, "is too large"), -1;
         v = v * 10 + d;
     }
@@ -351,6 +351,10 @@ pie_ctx *pie_cli_make_ctx(const char *cmd, const pie_cli_common *c, int *exit_co
         pie_ctx_free(ctx);
         return NULL;
     }
+    /* Start MPI now, so that its start-up is not timed as part of the run (a
+     * failure here shows again, with its reason, when the run starts it). */
+    if (c->backend == PIE_BACKEND_MPI)
+        pie_mpi_init();
     return ctx;
 }
 
