@@ -13,7 +13,10 @@ static inline uint64_t count_512(uint64_t acc, __m512i v)
     __m512i ty = _mm512_srli_epi64(t, 32);
     __m512i xx = _mm512_mul_epu32(t, t);
     __m512i s = _mm512_add_epi64(xx, _mm512_mul_epu32(ty, ty));
-    __mmask8 out = _mm512_cmplt_epu64_mask(s, xx);
+    unsigned out = _mm512_cmplt_epu64_mask(s, xx);
+    /* Opaque to the optimizer, so clang does not gather the masks back into
+     * a vector to count them there. */
+    __asm__("" : "+r"(out));
     return acc + (uint64_t)__builtin_popcount(out);
 }
 
