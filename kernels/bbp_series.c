@@ -176,7 +176,7 @@ static void split(const pie_bbp_job *job, bnode *x, uint64_t a, uint64_t b, mpz_
 
 #define SMALL_LIMIT 1000u
 #define NSMALL 167 /* odd primes below 1000 */
-#define BLOCK 16u
+#define BLOCK 32u
 
 static const unsigned long LIN[7][2] = {{4, 1}, {4, 3}, {10, 1}, {10, 3}, {2, 1}, {10, 7}, {10, 9}};
 
@@ -262,24 +262,40 @@ static void lnode_truncate(lnode *x, uint64_t kept);
 static void block_leaf(lctx *c, lnode *x, uint64_t a, uint64_t b)
 {
     split(c->job, &c->plain, a, b, c->tmp, 0);
-    memset(x->x, 0, sizeof x->x);
+    /* sum[i]: exponent of prime i in the plain product Q; x->x[i]: its
+     * largest exponent in one term's denominator (the lcm's). */
+    uint16_t sum[NSMALL], cnt[BLOCK];
     for (unsigned i = 0; i < NSMALL; i++) {
         unsigned long p = c->prime[i];
+        unsigned total = 0, top = 0;
+        int touched = 0;
         for (unsigned j = 0; j < 7; j++) {
             uint64_t n = c->next[i][j];
             for (; n < b; n += p) {
+                if (!touched) {
+                    memset(cnt, 0, sizeof cnt);
+                    touched = 1;
+                }
                 uint64_t v = LIN[j][0] * n + LIN[j][1];
                 do {
                     v /= p;
-                    x->x[i]++;
+                    cnt[n - a]++;
+                    total++;
                 } while (v % p == 0);
             }
             c->next[i][j] = n;
         }
+        for (unsigned k = 0; touched && k < b - a; k++)
+            top = cnt[k] > top ? cnt[k] : top;
+        sum[i] = (uint16_t)total;
+        x->x[i] = (uint16_t)top;
     }
-    small_product(c, c->f1, x->x, NULL);
+    /* R = Q / S_sum; T / Q = T' / (R S_lcm) with T' = T / (S_sum / S_lcm), exact
+     * because every term's denominator divides R S_lcm. */
+    small_product(c, c->f1, sum, NULL);
     mpz_divexact(x->R, c->plain.Q, c->f1);
-    mpz_swap(x->T, c->plain.T);
+    small_product(c, c->f2, sum, x->x);
+    mpz_divexact(x->T, c->plain.T, c->f2);
     x->e = c->plain.e;
     lnode_truncate(x, kept_bits(c->job, a));
 }
