@@ -443,8 +443,8 @@ static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie_b
     pie__task task = {.ops = &pie_bbp_series_ops, .job = job, .acc = acc, .nchunks = job->nchunks};
     char fingerprint[160]; /* the job's identity for checkpoints */
     snprintf(fingerprint, sizeof fingerprint,
-             "digits %llu base %u guard %u prec %llu terms %llu chunks %llu lgev %llu",
-             (unsigned long long)job->digits, (unsigned)job->base, (unsigned)job->guard,
+             "digits %s %llu base %u guard %u prec %llu terms %llu chunks %llu lgev %llu",
+             PIE_BBP_PARTIAL_FORMAT, (unsigned long long)job->digits, (unsigned)job->base, (unsigned)job->guard,
              (unsigned long long)job->prec, (unsigned long long)job->nterms,
              (unsigned long long)job->nchunks, (unsigned long long)job->lgev);
     task.fingerprint = fingerprint;

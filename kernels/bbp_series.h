@@ -36,6 +36,10 @@
 #include <gmp.h>
 #include <stdint.h>
 
+/* Names the partials' format and the splitting rules that fix their low bits;
+ * changes whenever either does (checkpoints compare it). */
+#define PIE_BBP_PARTIAL_FORMAT "bellard-fixed-lcm1000-b32"
+
 /* Returned by pie_bbp_digits when the last digit is not certain. */
 #define PIE_BBP_RETRY 100
 
