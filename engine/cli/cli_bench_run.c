@@ -417,9 +417,14 @@ static int has_backend(const bench *b, pie_backend be)
 static int probe_memory(bench *b, pie_backend be, unsigned w, double t_chunk)
 {
     uint64_t chunk = bench_mc_chunk();
-    long idle = read_pss(0);
     pss_sampler s;
-    if (pss_start(&s) != 0) {
+    int started = pss_start(&s);
+    /* The idle figure is taken once the sampler runs, so that its own stack
+     * and malloc arena are not counted as the run's. */
+    struct timespec settle = {0, 50 * 1000 * 1000};
+    nanosleep(&settle, NULL);
+    long idle = read_pss(0);
+    if (started != 0) {
         add_ov(b, "memory_per_worker", be, w, NAN, 0, "KiB",
                "/proc/self/smaps_rollup unreadable: PSS not measured");
         return PIE_EXIT_OK;
@@ -478,7 +483,7 @@ static int probe_backend(bench *b, pie_backend be, double t_chunk, double t_chun
                                      : "1-sample run: OpenMP region of 1 thread, 1 merge");
 
     /* Start-up with a full team: one chunk per worker. */
-    unsigned sr = b->quick ? 3 : 5;
+    unsigned sr = b->quick ? 5 : 9;
     double first[BENCH_MAX_REPEATS], tail[BENCH_MAX_REPEATS], tot[BENCH_MAX_REPEATS];
     for (unsigned i = 0; i < sr; i++) {
         if ((rc = bench_run_once(b, be, w, (uint64_t)w * chunk, &r)) != PIE_EXIT_OK)
@@ -528,8 +533,8 @@ int bench_overheads(bench *b)
     uint64_t n_disp = b->quick ? 2 : 6;
     bench_run r;
     int rc;
-    if ((rc = timed_runs(b, PIE_BACKEND_SERIAL, 1, chunk, b->quick ? 3 : 5, &t_chunk, &t_chunk_half,
-                         &r)) != PIE_EXIT_OK)
+    if ((rc = timed_runs(b, PIE_BACKEND_SERIAL, 1, chunk, b->quick ? 7 : 15, &t_chunk,
+                         &t_chunk_half, &r)) != PIE_EXIT_OK)
         return rc;
     add_ov(b, "serial_chunk_time", PIE_BACKEND_SERIAL, 1, t_chunk * 1e6, t_chunk_half * 1e6, "us",
            "one 2^24-sample chunk in the calling thread (the reference)");
@@ -554,8 +559,8 @@ unsigned long bench_overhead_runs(const bench *b)
 {
     if (b->wl != BENCH_MC)
         return 0;
-    unsigned long per = b->quick ? (10 + 3 + 3 + 1) : (18 + 5 + 5 + 1);
-    unsigned long n = (b->quick ? 6 : 10) + 1;
+    unsigned long per = b->quick ? (10 + 5 + 3 + 1) : (18 + 9 + 5 + 1);
+    unsigned long n = b->quick ? (7 + 3 + 1) : (15 + 5 + 1);
     for (unsigned i = 0; i < b->nbackends; i++)
         if (b->backends[i] != PIE_BACKEND_SERIAL)
             n += per;
