@@ -125,9 +125,12 @@ static pie_status hex_pass(pie_ctx *ctx, uint64_t pos, pie_hex_formula formula,
     memset(&acc, 0, sizeof acc);
     pie__task task = {
         .ops = &pie_hex_kernel_ops, .job = &job, .acc = &acc, .nchunks = pie_hex_job_chunks(&job)};
-    char fingerprint[96]; /* the job's identity for checkpoints; not the ISA: same bytes */
-    snprintf(fingerprint, sizeof fingerprint, "hex offset %llu formulas %d %d",
-             (unsigned long long)(pos - 1), formulas[0], formulas[1]);
+    /* The job's identity for checkpoints: not the ISA (same bytes), but the
+     * chunk layout, so a checkpoint from another layout is never merged. */
+    char fingerprint[128];
+    snprintf(fingerprint, sizeof fingerprint, "hex offset %llu formulas %d %d chunk_k %llu %llu",
+             (unsigned long long)(pos - 1), formulas[0], formulas[1],
+             (unsigned long long)job.chunk_k[0], (unsigned long long)job.chunk_k[1]);
     task.fingerprint = fingerprint;
     pie__run_stats stats;
     pie_status st = pie__run_task(ctx, &task, &stats);
