@@ -7,6 +7,7 @@
 #   SIZES="1e4 1e5 1e6 1e7" digit counts for pie and MPFR
 #   WORKERS="1 2"          worker counts for pie
 #   REPS=3                 repetitions of each measurement (medians are reported)
+#   REPS_LARGE=$REPS       repetitions at 1e7 digits and more
 #   PY_SIZES="1000 2000 5000"  sizes for the Python baseline (10,000 takes ~30 s)
 #   BACKEND=process
 # Writes OUTDIR/digits_runs.csv (every run) and OUTDIR/digits_medians.csv, and
@@ -20,6 +21,7 @@ MPFRB=${MPFRB:-$BUILD/bench/bench_digits_mpfr}
 SIZES=${SIZES:-"1e4 1e5 1e6 1e7"}
 WORKERS=${WORKERS:-"1 2"}
 REPS=${REPS:-3}
+REPS_LARGE=${REPS_LARGE:-$REPS}
 PY_SIZES=${PY_SIZES:-"1000 2000 5000"}
 BACKEND=${BACKEND:-process}
 for f in "$PIE" "$MPFRB"; do
@@ -33,12 +35,14 @@ echo "tool,digits,workers,rep,seconds,peak_rss_bytes,memory_estimate_bytes,sha25
 n() { python3 -c "print(int(float('$1')))"; }
 jget() { python3 -c "import json,sys; print(json.load(open('$1'))['$2'])"; }
 
-echo "# machine: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/digits_machine.txt"
+echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/digits_machine.txt"
 echo "# pie $("$PIE" --version), MPFR via $MPFRB, $(python3 --version)" | tee -a "$OUT/digits_machine.txt"
 
 for s in $SIZES; do
     D=$(n "$s")
-    for r in $(seq 1 "$REPS"); do
+    reps=$REPS
+    [ "$D" -ge 10000000 ] && reps=$REPS_LARGE
+    for r in $(seq 1 "$reps"); do
         line=$("$MPFRB" "$D" "$TMP/mpfr.txt")
         IFS=, read -r _ tconst ttotal <<< "$line"
         sha=$(tail -c +3 "$TMP/mpfr.txt" | tr -d '\n' | sha256sum | cut -d' ' -f1)
