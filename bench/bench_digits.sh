@@ -31,9 +31,13 @@ mkdir -p "$OUT"
 RUNS=$OUT/digits_runs.csv
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-echo "tool,digits,workers,rep,seconds,peak_rss_bytes,memory_estimate_bytes,sha256" > "$RUNS"
+echo "tool,digits,workers,rep,seconds,cpu_seconds,peak_rss_bytes,memory_estimate_bytes,sha256" > "$RUNS"
 n() { python3 -c "print(int(float('$1')))"; }
 jget() { python3 -c "import json,sys; print(json.load(open('$1'))['$2'])"; }
+# CPU seconds (user + sys) of the command and the children it waited for: on a
+# shared machine this is steadier than wall time.
+timed() { /usr/bin/time -f "%U %S" -o "$TMP/cpu" "$@"; }
+cpusec() { awk '{printf "%.3f", $1 + $2}' "$TMP/cpu"; }
 
 echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/digits_machine.txt"
 echo "# pie $("$PIE" --version), MPFR via $MPFRB, $(python3 --version)" | tee -a "$OUT/digits_machine.txt"
@@ -43,16 +47,19 @@ for s in $SIZES; do
     reps=$REPS
     [ "$D" -ge 10000000 ] && reps=$REPS_LARGE
     for r in $(seq 1 "$reps"); do
-        line=$("$MPFRB" "$D" "$TMP/mpfr.txt")
+        timed "$MPFRB" "$D" "$TMP/mpfr.txt" > "$TMP/mpfr.out"
+        line=$(cat "$TMP/mpfr.out")
+        mcpu=$(cpusec)
         IFS=, read -r _ tconst ttotal <<< "$line"
         sha=$(tail -c +3 "$TMP/mpfr.txt" | tr -d '\n' | sha256sum | cut -d' ' -f1)
-        echo "mpfr_const_pi,$D,1,$r,$tconst,,,$sha" >> "$RUNS"
-        echo "mpfr_const_pi+get_str,$D,1,$r,$ttotal,,,$sha" >> "$RUNS"
+        echo "mpfr_const_pi,$D,1,$r,$tconst,,,,$sha" >> "$RUNS"
+        echo "mpfr_const_pi+get_str,$D,1,$r,$ttotal,$mcpu,,,$sha" >> "$RUNS"
         for w in $WORKERS; do
-            "$PIE" digits -d "$D" -j "$w" --backend "$BACKEND" --json -o "$TMP/pie.txt" \
+            timed "$PIE" digits -d "$D" -j "$w" --backend "$BACKEND" --json -o "$TMP/pie.txt" \
                 > "$TMP/pie.json"
+            pcpu=$(cpusec)
             psha=$(jget "$TMP/pie.json" sha256)
-            echo "pie,$D,$w,$r,$(jget "$TMP/pie.json" seconds),$(jget "$TMP/pie.json" peak_rss_bytes),$(jget "$TMP/pie.json" memory_estimate_bytes),$psha" >> "$RUNS"
+            echo "pie,$D,$w,$r,$(jget "$TMP/pie.json" seconds),$pcpu,$(jget "$TMP/pie.json" peak_rss_bytes),$(jget "$TMP/pie.json" memory_estimate_bytes),$psha" >> "$RUNS"
             [ "$psha" = "$sha" ] || echo "bench_digits: WARNING pie and MPFR differ at $D digits" >&2
         done
         echo "  $D digits, rep $r done" >&2
@@ -63,9 +70,9 @@ for D in $PY_SIZES; do
     [ "$D" -gt 3000 ] && reps=1
     for r in $(seq 1 "$reps"); do
         IFS=, read -r _ t sha <<< "$(python3 "$ROOT/bench/bbp_decimal.py" "$D")"
-        echo "python_decimal_bbp,$D,1,$r,$t,,,$sha" >> "$RUNS"
+        echo "python_decimal_bbp,$D,1,$r,$t,,,,$sha" >> "$RUNS"
         "$PIE" digits -d "$D" -j 1 --json > "$TMP/pie.json"
-        echo "pie,$D,1,$r,$(jget "$TMP/pie.json" seconds),$(jget "$TMP/pie.json" peak_rss_bytes),$(jget "$TMP/pie.json" memory_estimate_bytes),$(jget "$TMP/pie.json" sha256)" >> "$RUNS"
+        echo "pie,$D,1,$r,$(jget "$TMP/pie.json" seconds),,$(jget "$TMP/pie.json" peak_rss_bytes),$(jget "$TMP/pie.json" memory_estimate_bytes),$(jget "$TMP/pie.json" sha256)" >> "$RUNS"
     done
 done
 
@@ -76,20 +83,27 @@ groups = {}
 for r in rows:
     groups.setdefault((r["tool"], int(r["digits"]), int(r["workers"])), []).append(r)
 med = {}
+cpum = {}
 with open(sys.argv[2], "w", newline="") as f:
     w = csv.writer(f)
-    w.writerow(["tool", "digits", "workers", "runs", "median_seconds", "median_peak_rss_bytes"])
+    w.writerow(["tool", "digits", "workers", "runs", "median_seconds", "median_cpu_seconds",
+                "median_peak_rss_bytes"])
     for k in sorted(groups, key=lambda k: (k[1], k[0], k[2])):
         g = groups[k]
         t = statistics.median(float(r["seconds"]) for r in g)
         rss = [int(r["peak_rss_bytes"]) for r in g if r["peak_rss_bytes"]]
+        cpu = [float(r["cpu_seconds"]) for r in g if r["cpu_seconds"]]
         med[k] = t
-        w.writerow([k[0], k[1], k[2], len(g), "%.4f" % t, int(statistics.median(rss)) if rss else ""])
-print("%-24s %12s %8s %12s %10s %10s" % ("tool", "digits", "workers", "median_s", "vs_mpfr", "speedup"))
+        cpum[k] = statistics.median(cpu) if cpu else None
+        w.writerow([k[0], k[1], k[2], len(g), "%.4f" % t, "%.3f" % cpum[k] if cpu else "",
+                    int(statistics.median(rss)) if rss else ""])
+print("%-24s %10s %7s %10s %9s %8s %8s" % ("tool", "digits", "workers", "median_s", "cpu_s",
+                                          "vs_mpfr", "speedup"))
 for k in sorted(med, key=lambda k: (k[1], k[0], k[2])):
     m = med.get(("mpfr_const_pi+get_str", k[1], 1))
     one = med.get((k[0], k[1], 1))
-    print("%-24s %12d %8d %12.4f %10s %10s" % (k[0], k[1], k[2], med[k],
+    print("%-24s %10d %7d %10.4f %9s %8s %8s" % (k[0], k[1], k[2], med[k],
+          "%.3f" % cpum[k] if cpum.get(k) is not None else "",
           "%.2fx" % (med[k] / m) if m else "", "%.2fx" % (one / med[k]) if one and k[2] > 1 else ""))
 PY
 echo "runs: $RUNS; medians: $OUT/digits_medians.csv"
