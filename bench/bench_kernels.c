@@ -208,7 +208,7 @@ int main(int argc, char **argv)
 {
     int reps = 5, kernels_only = 0;
     double seconds = 0.4;
-    uint64_t n = UINT64_C(4000000000);
+    uint64_t n = UINT64_C(3000000000);
     pie_isa isa = PIE_ISA_AUTO;
     const char *csv_path = NULL;
     for (int i = 1; i < argc; i++) {
