@@ -46,8 +46,13 @@
  * MPI_COMM_WORLD made for each run, so it never mixes with the program's.
  */
 
-#define PIECE ((size_t)1 << 30) /* largest single broadcast, in bytes */
-#define ERRLEN 512              /* = sizeof ctx->last_error */
+/* Largest single broadcast, in bytes (MPI counts are int). A build with
+ * -DPIE_MPI_PIECE=1000 exercises the pieces with small partials. */
+#ifndef PIE_MPI_PIECE
+#define PIE_MPI_PIECE ((size_t)1 << 30)
+#endif
+#define PIECE ((size_t)(PIE_MPI_PIECE))
+#define ERRLEN 512 /* = sizeof ctx->last_error */
 
 /* The rank (or the number of ranks) the launcher gave this process, read
  * from its environment: Open MPI, then PMIx, then MPICH/Hydra's PMI. */

@@ -129,8 +129,9 @@ static void print_json(const pie_digits_result *r, const char *path)
 static int map_status(pie_ctx *ctx, pie_status st, const pie_digits_result *r)
 {
     if (st == PIE_ECANCELED) {
-        fprintf(stderr, "pie digits: interrupted after %llu of %llu chunks; no output\n",
-                (unsigned long long)r->chunks_done, (unsigned long long)r->chunks_total);
+        if (pie_mpi_rank() == 0) /* under mpirun rank 0 speaks */
+            fprintf(stderr, "pie digits: interrupted after %llu of %llu chunks; no output\n",
+                    (unsigned long long)r->chunks_done, (unsigned long long)r->chunks_total);
         return pie_cli_signal_exit();
     }
     if (st == PIE_EINVAL || st == PIE_ENOMEM || st == PIE_EUNSUPPORTED)

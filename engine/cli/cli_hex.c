@@ -191,9 +191,10 @@ int pie_cli_hex(int argc, char **argv)
     }
     pie_status st = pie_hex_run(ctx, position, (unsigned)count, formula, r);
     pie_cli_progress_done(&prog);
-    if (st == PIE_ECANCELED) {
+    if (st == PIE_ECANCELED && pie_mpi_rank() == 0) /* under mpirun rank 0 speaks */
         fprintf(stderr, "pie hex: interrupted after %llu of %llu chunks; no result\n",
                 (unsigned long long)r->chunks_done, (unsigned long long)r->chunks_total);
+    if (st == PIE_ECANCELED) {
         free(r);
         pie_ctx_free(ctx);
         return pie_cli_signal_exit();

@@ -184,10 +184,11 @@ int pie_cli_mc(int argc, char **argv)
     pie_mc_result r;
     pie_status st = pie_mc_run(ctx, samples, &r);
     pie_cli_progress_done(&prog);
-    if (st == PIE_ECANCELED) {
+    if (st == PIE_ECANCELED && pie_mpi_rank() == 0) /* under mpirun rank 0 speaks */
         fprintf(stderr, "pie mc: interrupted after %llu of %llu chunks (%.1f%%); no result\n",
                 (unsigned long long)r.chunks_done, (unsigned long long)r.chunks_total,
                 r.chunks_total ? 100.0 * (double)r.chunks_done / (double)r.chunks_total : 0.0);
+    if (st == PIE_ECANCELED) {
         pie_ctx_free(ctx);
         return pie_cli_signal_exit();
     }
