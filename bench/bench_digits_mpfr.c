@@ -1,5 +1,4 @@
-/** @brief The MPFR anchor for `pie digits`: mpfr_const_pi (AGM) and its decimal conversion, timed.
- */
+/** @brief The MPFR anchor for `pie digits`: mpfr_const_pi and its decimal conversion. */
 #include <mpfr.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,4 @@
-/** @brief pie_digits_run: precision pi by the BBP series — memory check, series on the backend, Ziv
- * loop, atomic output, verification. */
+/** @brief pie_digits_run: memory check, series on the backend, Ziv loop, output, verify. */
 #include "bbp_series.h"
 #include "engine.h"
 
@@ -444,8 +443,8 @@ static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie_b
     char fingerprint[160]; /* the job's identity for checkpoints */
     snprintf(fingerprint, sizeof fingerprint,
              "digits %s %llu base %u guard %u prec %llu terms %llu chunks %llu lgev %llu",
-             PIE_BBP_PARTIAL_FORMAT, (unsigned long long)job->digits, (unsigned)job->base, (unsigned)job->guard,
-             (unsigned long long)job->prec, (unsigned long long)job->nterms,
+             PIE_BBP_PARTIAL_FORMAT, (unsigned long long)job->digits, (unsigned)job->base,
+             (unsigned)job->guard, (unsigned long long)job->prec, (unsigned long long)job->nterms,
              (unsigned long long)job->nchunks, (unsigned long long)job->lgev);
     task.fingerprint = fingerprint;
     pie__run_stats stats;

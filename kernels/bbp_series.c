@@ -1,5 +1,4 @@
-/** @brief Bellard's BBP-type series for pi: truncated binary splitting, ordered merge, Ziv-checked
- * digits. */
+/** @brief Bellard's BBP-type series for pi: truncated binary splitting, Ziv-checked digits. */
 #include "bbp_series.h"
 
 #include <limits.h>
@@ -8,12 +7,14 @@
 
 /*
  * One term, folded over a common denominator (see bbp_series.h):
- *   (-1)^n 2^-10n * 2 A(n) / (5 Q(n)),  pi = (1/64) * sum = (1/160) * sum_n (-1)^n A(n)/(Q(n)
- * 2^10n) A(n) = 8200000 n^6 + 30250000 n^5 + 45382000 n^4 + 35326200 n^3 + 14990012 n^2
- *        + 3271617 n + 285021
- * Q(n) = (4n+1)(4n+3)(10n+1)(10n+3)(2n+1)(10n+7)(10n+9)
+ *
+ *     (-1)^n 2^-10n 2 A(n) / (5 Q(n)),  so  pi = 1/160 sum_n (-1)^n A(n) / (Q(n) 2^10n)
+ *     A(n) = 8200000 n^6 + 30250000 n^5 + 45382000 n^4 + 35326200 n^3
+ *            + 14990012 n^2 + 3271617 n + 285021
+ *     Q(n) = (4n+1)(4n+3)(10n+1)(10n+3)(2n+1)(10n+7)(10n+9)
+ *
  * (the seven fractions' common denominator has the factor 5 of 10n+5 and the
- * numerator a factor 2; both are pulled out into the constant 1/160).
+ * numerator a factor 2; both go into the constant 1/160 = 2/5 * 1/64).
  */
 static const unsigned long A_COEF[7] = {8200000UL,  30250000UL, 45382000UL, 35326200UL,
                                         14990012UL, 3271617UL,  285021UL};
@@ -356,7 +357,7 @@ static void lsplit(lctx *c, lnode *x, uint64_t a, uint64_t b)
 
 /* ------------------------------------------------------------------------ */
 /* Partials. A chunk does its own division: its partial is the fixed-point  */
-/* number G = floor(R(a, b) 2^(S - 10a)) at the common scale S = W + 20 +   */
+/* number G = floor(R(a, b) 2^(K - 10a)) at the common scale K = W + 20 +   */
 /* lgev, so that the parent only adds C integers. The divisions, the        */
 /* costliest operations on the largest numbers, run on the workers.         */
 /* Layout: five little-endian u64 (magic, a, b, sign, bytes of |G|), then   */
@@ -521,8 +522,8 @@ int pie_bbp_fixed(pie_bbp_acc *acc, const pie_bbp_job *job, mpz_t x)
 {
     if (acc->next_chunk != job->nchunks)
         return PIE_K_EINVAL;
-    /* sum ~ R 2^S with an error far below 2^(S-W); pi 2^W = R 2^W / 160:
-     * X = floor(sum / (160 2^(S-W))), two exact floors in a row. */
+    /* sum ~ R 2^K with an error far below 2^(K-W); pi 2^W = R 2^W / 160:
+     * X = floor(sum / (160 2^(K-W))), two exact floors in a row. */
     mpz_fdiv_q_2exp(x, acc->sum, scale_bits(job) - job->prec);
     mpz_fdiv_q_ui(x, x, PI_DENOM);
     return PIE_K_OK;

@@ -1,5 +1,4 @@
-/** @brief BBP-type series for pi (Bellard's formula) by truncated binary splitting on GMP integers.
- */
+/** @brief BBP-type series for pi (Bellard) by truncated binary splitting on GMP integers. */
 #ifndef PIE_BBP_SERIES_H
 #define PIE_BBP_SERIES_H
 
@@ -17,6 +16,8 @@
  * is evaluated by binary splitting into a node (T, Q, e) meaning
  *     R(a, b) = sum_{n=a}^{b-1} (-1)^n A(n) / (Q(n) 2^(10(n-a))) = T / (Q 2^e).
  * The powers of two never enter a product: they live in the exponent e.
+ * (The code keeps Q as R * S, S the small primes' part as an exponent vector
+ * merged by lcm; see bbp_series.c.)
  * Once T or Q has more bits than the node can contribute to a W-bit result
  * (W - 10a plus guard bits), both are truncated; the truncation depends on
  * (job, node) only, so the result is the same on every backend and worker

@@ -1,5 +1,4 @@
-/** @brief pie_digits_run: same bytes on every backend and worker count, file output, refusals,
- * verification. */
+/** @brief pie_digits_run: same bytes on all backends/workers, files, refusals, verify. */
 #include "pie.h"
 
 #include <stdio.h>

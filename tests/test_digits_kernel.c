@@ -1,5 +1,4 @@
-/** @brief The BBP series kernel alone: digits against MPFR, chunk order, corrupt partials, the Ziv
- * retry. */
+/** @brief The BBP series kernel alone: MPFR digits, corrupt partials, the Ziv retry. */
 #include "bbp_series.h"
 
 #include <mpfr.h>

@@ -1,5 +1,4 @@
-/** @brief `pie digits`: D digits of pi by the BBP series, printed or written atomically to a file.
- */
+/** @brief `pie digits`: D digits of pi by the BBP series, to stdout or a file (atomic). */
 #include "cli_main.h"
 #include "cli_util.h"
 
@@ -29,8 +28,7 @@ static const char digits_help[] =
     "                         unless -o is given)\n"
     "  -q, --quiet            the digits alone, no summary\n"
     "      --progress         always show progress (naming the phase) on stderr\n"
-    "      --no-progress      never show progress\n"
-    PIE_CLI_FAULT_HELP
+    "      --no-progress      never show progress\n" PIE_CLI_FAULT_HELP
     "  -h, --help             this help\n"
     "\n"
     "The digits are the same bytes on every backend and worker count. The memory\n"
