@@ -396,7 +396,7 @@ static int bbp_run_chunk(const void *jobp, uint64_t chunk, pie_kbuf *out)
     lctx_init(c, job, a);
     mpz_inits(x->T, x->R, NULL);
     lsplit(c, x, a, b);
-    /* Q = R S; G = floor(T 2^(S - 10a - e) / Q); a right shift first is
+    /* Q = R S; G = floor(T 2^(K - 10a - e) / Q); a right shift first is
      * exact too, since floor(floor(y) / Q) = floor(y / Q) for integer Q > 0. */
     small_product(c, c->f1, x->x, NULL);
     mpz_mul(x->R, x->R, c->f1);
