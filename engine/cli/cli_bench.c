@@ -22,10 +22,10 @@ static const char bench_help[] =
     "  --workers LIST     comma-separated worker counts, or 'auto' (default): 1 .. 2x\n"
     "                     the CPUs (powers of two and the CPU count above 8)\n"
     "  --size N           strong-scaling work: samples (mc), digits, or hex position;\n"
-    "                     default: calibrated so that 1 worker takes ~2 s (~0.3 s quick)\n"
-    "  --weak-size N      weak-scaling work per worker (default: calibrated, ~0.8 s)\n"
-    "  --repeats R        runs per point, 1..101 (default: 5, or what fits the time\n"
-    "                     budget of ~4 minutes; 3 with --quick)\n"
+    "                     default: calibrated so that 1 worker takes ~1.5 s (~0.3 s quick)\n"
+    "  --weak-size N      weak-scaling work per worker (default: calibrated, ~0.6 s)\n"
+    "  --repeats R        runs per point, 1..101 (default: up to 5, fewer (not below 3)\n"
+    "                     when the time budget runs out; 3 with --quick)\n"
     "  --out DIR          output directory (default: bench-scaling), created if needed\n"
     "  --quick            small sizes and few repeats: under a minute on 2 cores\n"
     "  --no-python        skip the Python baselines (env PIE_BENCH_PYTHON picks the\n"
@@ -274,9 +274,14 @@ static int plan(bench *b, const char *exp, uint64_t size, int weak)
 
 /* Runs every point of one experiment R times, interleaved (round r runs each
  * point once) so that a burst of load from elsewhere spreads over the points
- * instead of landing on one of them. One untimed warm-up per point first. */
-static int measure(bench *b, const char *exp, size_t from)
+ * instead of landing on one of them. One untimed warm-up per point first.
+ * Unless --repeats was given, stops after 3 or more rounds when another
+ * round would overrun `budget` seconds (a busy machine runs slower than the
+ * calibration predicted). */
+static int measure(bench *b, const char *exp, size_t from, double budget, unsigned *rounds)
 {
+    double t0 = pie_cli_now();
+    *rounds = 0;
     b->phase = exp;
     bench_run r;
     int rc;
@@ -285,7 +290,7 @@ static int measure(bench *b, const char *exp, size_t from)
         if ((rc = bench_run_once(b, p->backend, p->workers, p->size, &r)) != PIE_EXIT_OK)
             return rc;
     }
-    for (unsigned k = 0; k < b->repeats; k++)
+    for (unsigned k = 0; k < b->repeats; k++) {
         for (size_t i = from; i < b->npts; i++) {
             bench_point *p = &b->pts[i];
             if ((rc = bench_run_once(b, p->backend, p->workers, p->size, &r)) != PIE_EXIT_OK)
@@ -303,6 +308,11 @@ static int measure(bench *b, const char *exp, size_t from)
             p->chunks = r.chunks;
             snprintf(p->check, sizeof p->check, "%s", r.check);
         }
+        *rounds = k + 1;
+        double spent = pie_cli_now() - t0;
+        if (!b->repeats_given && k + 1 >= 3 && spent + spent / (k + 1) > budget)
+            break;
+    }
     return PIE_EXIT_OK;
 }
 
@@ -397,7 +407,7 @@ static unsigned fit_repeats(const bench *b, uint64_t strong, uint64_t weak_per)
             per_round += (double)strong * b->t_unit / par + w * (double)weak_per * b->t_unit / par;
         }
     }
-    double budget = 150.0; /* seconds of scaling runs; overheads and Python come on top */
+    double budget = 120.0; /* seconds of scaling runs; overheads and Python come on top */
     unsigned r = (unsigned)(budget / per_round) - 1;
     return r > 5 ? 5 : (r < 3 ? 3 : r);
 }
@@ -409,9 +419,9 @@ static int run_all(bench *b)
         return rc;
     uint64_t strong = b->size, weak = b->weak_size;
     if (!strong)
-        strong = size_for(b, b->quick ? 0.3 : 2.0, 1);
+        strong = size_for(b, b->quick ? 0.3 : 1.5, 1);
     if (!weak)
-        weak = size_for(b, b->quick ? 0.15 : 0.8, 0);
+        weak = size_for(b, b->quick ? 0.15 : 0.6, 0);
     if (!b->repeats)
         b->repeats = fit_repeats(b, strong, weak);
 
@@ -425,13 +435,13 @@ static int run_all(bench *b)
         b->runs_done + planned_runs(b, from) + bench_overhead_runs(b) + (b->python ? 12 : 0);
     size_t end = b->npts;
     b->npts = weak_from; /* measure strong first */
-    if ((rc = measure(b, "strong", from)) != PIE_EXIT_OK)
+    if ((rc = measure(b, "strong", from, b->quick ? 20 : 90, &b->rounds_strong)) != PIE_EXIT_OK)
         return rc;
     derive(b, "strong", 0);
     if ((rc = check_agreement(b)) != PIE_EXIT_OK)
         return rc;
     b->npts = end;
-    if ((rc = measure(b, "weak", weak_from)) != PIE_EXIT_OK)
+    if ((rc = measure(b, "weak", weak_from, b->quick ? 10 : 45, &b->rounds_weak)) != PIE_EXIT_OK)
         return rc;
     derive(b, "weak", 1);
     if ((rc = bench_overheads(b)) != PIE_EXIT_OK)
@@ -521,6 +531,7 @@ static int bench_scaling(int argc, char **argv)
                 return pie_cli_usage(cmd, "invalid value for --repeats: '%s' %s (1..%d)", optarg,
                                      why, BENCH_MAX_REPEATS);
             b.repeats = (unsigned)v;
+            b.repeats_given = 1;
             break;
         case OPT_OUT:
             if (!*optarg)

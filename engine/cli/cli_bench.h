@@ -66,9 +66,11 @@ typedef struct bench {
     unsigned nbackends;
     unsigned workers[BENCH_MAX_WORKERS];
     unsigned nworkers;
-    uint64_t size;      /* strong scaling work; 0 = calibrate */
-    uint64_t weak_size; /* weak scaling work per worker; 0 = calibrate */
-    unsigned repeats;   /* 0 = fit the time budget */
+    uint64_t size;                       /* strong scaling work; 0 = calibrate */
+    uint64_t weak_size;                  /* weak scaling work per worker; 0 = calibrate */
+    unsigned repeats;                    /* 0 = fit the time budget */
+    int repeats_given;                   /* --repeats: no early stop */
+    unsigned rounds_strong, rounds_weak; /* rounds actually run */
     const char *out;
     char cmdline[512];
     int quick;

@@ -288,6 +288,8 @@ static int write_json(const bench *b, const machine *m)
         fprintf(f, "%s%u", i ? "," : "", b->workers[i]);
     fputc(']', f);
     jnum(f, "repeats", b->repeats, &first);
+    jnum(f, "rounds_strong", b->rounds_strong, &first);
+    jnum(f, "rounds_weak", b->rounds_weak, &first);
     jkey(f, "quick", &first);
     fputs(b->quick ? "true" : "false", f);
     jnum(f, "serial_seconds_per_unit", b->t_unit, &first);
@@ -617,8 +619,8 @@ static int write_report(const bench *b, const machine *m)
         return -1;
     fprintf(f, "# pie bench scaling: %s on %s (%u CPUs)\n\n", bench_wl_name(b->wl), m->cpu,
             b->cores);
-    fprintf(f, "Command: `%s` (%.0f s wall, %u run%s per point).\n\n", b->cmdline, b->wall_seconds,
-            b->repeats, b->repeats == 1 ? "" : "s");
+    fprintf(f, "Command: `%s` (%.0f s wall; runs per point: %u strong, %u weak).\n\n", b->cmdline,
+            b->wall_seconds, b->rounds_strong, b->rounds_weak);
     fputs("| machine | |\n|---|---|\n", f);
     fprintf(f, "| CPU | %s |\n| CPUs usable | %u |\n| pie kernel | %s (best ISA %s) |\n", m->cpu,
             b->cores, m->kernel, pie_isa_name(pie_isa_best()));

@@ -120,7 +120,7 @@ static void pair(const bench *b, bench_python *p, pie_backend be, unsigned w)
 static void mc_baselines(bench *b)
 {
     unsigned c = b->cores;
-    double target = b->quick ? 0.3 : 3.0;
+    double target = b->quick ? 0.3 : 2.0;
     char args[160];
     /* Calibrate the pure-Python rate with a small run, then size each
      * baseline to take about `target` seconds. */
