@@ -460,6 +460,21 @@ static void read_loadavg(double v[3])
     fclose(f);
 }
 
+/* With autogroup scheduling the kernel shares CPU time between sessions,
+ * not threads: a run's share then does not grow with its worker count while
+ * other sessions are busy. */
+static int read_autogroup(void)
+{
+    FILE *f = fopen("/proc/sys/kernel/sched_autogroup_enabled", "r");
+    int v = -1;
+    if (f) {
+        if (fscanf(f, "%d", &v) != 1)
+            v = -1;
+        fclose(f);
+    }
+    return v;
+}
+
 static int bench_scaling(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -580,6 +595,7 @@ static int bench_scaling(int argc, char **argv)
     pie_cli_install_signals();
     b.start = pie_cli_now();
     read_loadavg(b.load_start);
+    b.autogroup = read_autogroup();
     rc = run_all(&b);
     bench_progress_end(&b);
     if (rc != PIE_EXIT_OK) {

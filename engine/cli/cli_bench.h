@@ -89,6 +89,7 @@ typedef struct bench {
     double t_unit; /* serial seconds per work unit (calibration) */
     double start;
     double load_start[3], load_end[3];
+    int autogroup; /* Linux sched_autogroup_enabled: 1 on, 0 off, -1 unknown */
     double wall_seconds;
     /* progress */
     unsigned long runs_done, runs_total;

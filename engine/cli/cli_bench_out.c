@@ -257,6 +257,8 @@ static int write_json(const bench *b, const machine *m)
     jstr(f, "pie_version", pie_version(), &first);
     jstr(f, "git_commit", PIE_GIT_COMMIT, &first);
     jstr(f, "date", m->date, &first);
+    jkey(f, "sched_autogroup", &first);
+    fputs(b->autogroup < 0 ? "null" : b->autogroup ? "true" : "false", f);
     jkey(f, "load_average_start", &first);
     fputc('[', f);
     for (int i = 0; i < 3; i++) {
@@ -531,6 +533,12 @@ static void md_reading(FILE *f, const bench *b)
                     ? ". Other work was competing for the cores, so times, spreads and "
                       "efficiencies here are pessimistic: a quieter machine scales better."
                     : "; the machine was quiet enough for the figures to stand.");
+    if (b->autogroup == 1 && isfinite(b->load_start[0]) && b->load_start[0] > 0.5 * c)
+        fprintf(f, "- Scheduler: Linux autogroup scheduling is on "
+                   "(/proc/sys/kernel/sched_autogroup_enabled = 1). The kernel divides CPU time "
+                   "fairly between sessions, not between threads, so while other sessions are "
+                   "busy a run gets about the same CPU share whatever its worker count, and "
+                   "wall-clock speed-up stays near 1. The \"CPUs got\" column shows it.\n");
     double worst = 0;
     for (size_t i = 0; i < b->npts; i++)
         worst = b->pts[i].spread_pct > worst ? b->pts[i].spread_pct : worst;
