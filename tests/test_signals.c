@@ -81,7 +81,7 @@ typedef struct proc {
     int err_fd; /* read end of pie's stderr */
 } proc;
 
-static proc start(char *const argv[], const char *dir)
+static proc start_out(char *const argv[], const char *dir, const char *out)
 {
     int p[2];
     if (pipe(p) != 0) {
@@ -93,7 +93,8 @@ static proc start(char *const argv[], const char *dir)
         if (dir && chdir(dir) != 0)
             _exit(127);
         dup2(p[1], 2);
-        int null = open("/dev/null", O_WRONLY);
+        int null =
+            out ? open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644) : open("/dev/null", O_WRONLY);
         dup2(null, 1);
         close(p[0]);
         close(p[1]);
@@ -102,6 +103,11 @@ static proc start(char *const argv[], const char *dir)
     }
     close(p[1]);
     return (proc){pid, p[0]};
+}
+
+static proc start(char *const argv[], const char *dir)
+{
+    return start_out(argv, dir, NULL);
 }
 
 /* Poll until pie runs the job: handlers in place and `workers` children
@@ -273,6 +279,87 @@ static void interrupt_case(const sigcase *c, const char *tmp)
     }
 }
 
+static off_t file_size_in(const char *dir)
+{
+    DIR *d = opendir(dir);
+    off_t size = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        char path[600];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (e->d_name[0] != '.' && stat(path, &st) == 0)
+            size += st.st_size;
+    }
+    if (d)
+        closedir(d);
+    return size;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    char x[256] = "", y[256] = "";
+    FILE *f = fopen(a, "r"), *g = fopen(b, "r");
+    size_t n = f ? fread(x, 1, sizeof x - 1, f) : 0, m = g ? fread(y, 1, sizeof y - 1, g) : 0;
+    if (f)
+        fclose(f);
+    if (g)
+        fclose(g);
+    return n > 0 && n == m && memcmp(x, y, n) == 0;
+}
+
+/* Ctrl-C in the middle of a checkpointed run, then the same command again:
+ * it resumes and prints what an uninterrupted run prints. */
+static void resume_after_sigint(const char *tmp)
+{
+    char ref[300], got[300], ck[300];
+    snprintf(ref, sizeof ref, "%s/ref.txt", tmp);
+    snprintf(got, sizeof got, "%s/got.txt", tmp);
+    snprintf(ck, sizeof ck, "%s/ck", tmp);
+    char *plain[] = {(char *)"pie", (char *)"mc", (char *)"-n", (char *)"1e9", (char *)"--seed",
+                     (char *)"4",   (char *)"-q", (char *)"-j", (char *)"2",   NULL};
+    char *with_ck[] = {(char *)"pie",
+                       (char *)"mc",
+                       (char *)"-n",
+                       (char *)"1e9",
+                       (char *)"--seed",
+                       (char *)"4",
+                       (char *)"-q",
+                       (char *)"-j",
+                       (char *)"2",
+                       (char *)"--checkpoint",
+                       ck,
+                       NULL};
+    double took;
+    proc p = start_out(plain, NULL, ref);
+    int st = wait_exit(p.pid, 60, &took);
+    close(p.err_fd);
+    TF_CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "resume: reference run");
+    p = start_out(with_ck, NULL, got);
+    /* Wait until a few chunks are in the checkpoint (header + frames). */
+    double deadline = tf_now() + 30;
+    while (file_size_in(ck) < 400 && tf_now() < deadline && waitpid(p.pid, NULL, WNOHANG) == 0) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    kill(p.pid, SIGINT);
+    st = wait_exit(p.pid, 5, &took);
+    close(p.err_fd);
+    TF_CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 130, "resume: interrupted run %#x",
+             (unsigned)st);
+    TF_CHECK(file_size_in(ck) >= 400, "resume: checkpoint not kept");
+    p = start_out(with_ck, NULL, got);
+    st = wait_exit(p.pid, 60, &took);
+    close(p.err_fd);
+    TF_CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "resume: resumed run");
+    TF_CHECK(same_file(ref, got), "resume: resumed result differs from the reference");
+    TF_CHECK(access(ck, F_OK) != 0, "resume: checkpoint left after success");
+    printf("%-28s resumed from the checkpoint, same result\n", "mc --checkpoint resume");
+    unlink(ref);
+    unlink(got);
+    TF_CHECK(tf_leftover_children(0.2) == 0, "resume: processes left behind");
+}
+
 /* pie killed outright: PR_SET_PDEATHSIG takes its workers within 1 s. */
 static void parent_killed(const char *name, char *const argv[], int nworkers)
 {
@@ -333,6 +420,7 @@ int main(void)
         }
         interrupt_case(&cases[i], tmp);
     }
+    resume_after_sigint(tmp);
     char *mc[] = {(char *)"pie", (char *)"mc", (char *)"-n", (char *)"1e15",
                   (char *)"-j",  (char *)"2",  NULL};
     parent_killed("mc process SIGKILL", mc, 2);

@@ -7,7 +7,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -358,9 +360,64 @@ pie_ctx *pie_cli_make_ctx(const char *cmd, const pie_cli_common *c, int *exit_co
     return ctx;
 }
 
+/* How far the run got, for the deadline's message (set by the progress
+ * callback; lock-free atomics, so the signal handler may read them). */
+static atomic_uint_fast64_t cli_done, cli_total;
+static volatile sig_atomic_t cli_deadline_armed;
+
+static size_t put_str(char *buf, size_t n, const char *s)
+{
+    while (*s && n < 200)
+        buf[n++] = *s++;
+    return n;
+}
+
+static size_t put_u64(char *buf, size_t n, uint64_t v)
+{
+    char tmp[24];
+    int k = 0;
+    do
+        tmp[k++] = (char)('0' + v % 10);
+    while ((v /= 10) && k < 24);
+    while (k > 0 && n < 200)
+        buf[n++] = tmp[--k];
+    return n;
+}
+
+/* The run did not stop within the deadline after SIGINT/SIGTERM: the thread
+ * and serial backends stop only between chunks, and a chunk may take long.
+ * Leave now (async-signal-safe: write and _exit); the workers of a process
+ * run would die with us (PR_SET_PDEATHSIG), and the library writes output
+ * files only after the chunks, when this deadline is no longer armed. */
+static void on_deadline(int sig)
+{
+    (void)sig;
+    char msg[256];
+    uint64_t total = atomic_load(&cli_total);
+    size_t n = put_str(msg, 0, "pie: interrupted after ");
+    n = put_u64(msg, n, atomic_load(&cli_done));
+    if (total) {
+        n = put_str(msg, n, " of ");
+        n = put_u64(msg, n, total);
+    }
+    n = put_str(msg, n, " chunks; the chunks still running were abandoned\n");
+    if (write(STDERR_FILENO, msg, n) < 0)
+        _exit(128 + (pie_cli_signal ? (int)pie_cli_signal : SIGINT));
+    _exit(128 + (pie_cli_signal ? (int)pie_cli_signal : SIGINT));
+}
+
 static void on_signal(int sig)
 {
     pie_cli_signal = sig;
+    /* While chunks are running, give the library 0.8 s to stop them (the
+     * process backend needs ~50 ms); after the last chunk (a workload's
+     * own final phase, e.g. writing a file) let it finish instead. */
+    uint64_t done = atomic_load(&cli_done), total = atomic_load(&cli_total);
+    if (!cli_deadline_armed && (total == 0 || done < total)) {
+        cli_deadline_armed = 1;
+        struct itimerval it = {{0, 0}, {0, 800000}};
+        setitimer(ITIMER_REAL, &it, NULL);
+    }
 }
 
 void pie_cli_install_signals(void)
@@ -372,12 +429,16 @@ void pie_cli_install_signals(void)
     sa.sa_flags = 0; /* no SA_RESTART: let poll() and friends return EINTR */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_deadline;
+    sigaction(SIGALRM, &sa, NULL);
     /* A closed stdout (pie mc | head) must be an error we report, not a death. */
     signal(SIGPIPE, SIG_IGN);
 }
 
 int pie_cli_signal_exit(void)
 {
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL); /* stopped in time: no forced exit */
     return 128 + (pie_cli_signal ? (int)pie_cli_signal : SIGINT);
 }
 
@@ -399,6 +460,8 @@ void pie_cli_progress_init(pie_cli_progress *p, int mode, const char *label)
 void pie_cli_progress_cb(void *user, uint64_t done, uint64_t total)
 {
     pie_cli_progress *p = user;
+    atomic_store(&cli_done, done);
+    atomic_store(&cli_total, total);
     if (p->mode == 0 || (p->mode < 0 && !p->tty) || total == 0)
         return;
     double now = pie_cli_now();
