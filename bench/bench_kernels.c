@@ -1,5 +1,4 @@
-/** @brief Monte Carlo kernel benchmark: samples/s and cycles/sample per ISA variant, 1 vs 2 workers
- * per backend. */
+/** @brief MC kernel benchmark: samples/s, cycles/sample per variant; 1 vs 2 workers per backend. */
 #include <pie.h>
 
 #include "mc_kernel.h"

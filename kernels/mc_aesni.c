@@ -1,5 +1,4 @@
-/** @brief Monte Carlo kernel for SSE4.1 + AES-NI: one ARS-5 block per 128-bit register, eight in
- * flight. */
+/** @brief Monte Carlo kernel, SSE4.1 + AES-NI: one ARS-5 block per register, eight in flight. */
 #include "mc_kernel.h"
 #include "mc_simd_common.h"
 

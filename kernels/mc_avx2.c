@@ -1,5 +1,4 @@
-/** @brief Monte Carlo kernels for AVX2 + AES-NI: 128-bit AES in VEX form, or 256-bit VAES where
- * present. */
+/** @brief Monte Carlo kernels, AVX2 + AES-NI: 128-bit AES-NI, or 256-bit VAES where present. */
 #include "mc_kernel.h"
 #include "mc_simd.h"
 #include "mc_simd_common.h"

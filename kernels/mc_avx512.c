@@ -1,5 +1,4 @@
-/** @brief Monte Carlo kernel for AVX-512 + VAES: four ARS-5 blocks per 512-bit register, eight in
- * flight. */
+/** @brief Monte Carlo kernel, AVX-512 + VAES: four ARS-5 blocks per register, eight in flight. */
 #include "mc_kernel.h"
 #include "mc_simd_common.h"
 

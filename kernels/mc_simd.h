@@ -1,5 +1,4 @@
-/** @brief Internal entry points of the vector Monte Carlo kernels beyond the per-ISA table in
- * mc_kernel.h. */
+/** @brief Vector Monte Carlo entry points beyond the per-ISA table in mc_kernel.h. */
 #ifndef PIE_MC_SIMD_H
 #define PIE_MC_SIMD_H
 

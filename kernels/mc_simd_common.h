@@ -1,5 +1,4 @@
-/** @brief Shared pieces of the AES-NI Monte Carlo kernels: round keys, one ARS-5 block, the odd
- * head and tail. */
+/** @brief Shared parts of the AES-NI Monte Carlo kernels: keys, one block, odd head and tail. */
 #ifndef PIE_MC_SIMD_COMMON_H
 #define PIE_MC_SIMD_COMMON_H
 

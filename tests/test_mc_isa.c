@@ -1,5 +1,4 @@
-/** @brief Every built Monte Carlo kernel variant the CPU supports returns exactly the scalar count.
- */
+/** @brief Each built MC kernel variant the CPU supports returns exactly the scalar count. */
 #include <pie.h>
 
 #include "cpu.h"
