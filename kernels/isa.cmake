@@ -11,8 +11,8 @@ include(CheckCSourceCompiles)
 set(PIE_ISA_SOURCES "")
 set(PIE_ISA_DEFINITIONS "")
 
-if(NOT CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|i[3-6]86)$")
-  message(STATUS "pie: ${CMAKE_SYSTEM_PROCESSOR} is not x86: only the portable kernel is built")
+if(NOT CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$" OR NOT CMAKE_SIZEOF_VOID_P EQUAL 8)
+  message(STATUS "pie: ${CMAKE_SYSTEM_PROCESSOR} is not x86-64: only the portable kernel is built")
   return()
 endif()
 
