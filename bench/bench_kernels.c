@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
+#define HAVE_TSC 1
+#else
+#define HAVE_TSC 0
+#endif
 
 /*
  * Two parts, every figure the median of R repeats (machines here are shared
@@ -82,12 +87,16 @@ static void csv_row(const char *part, const char *name, unsigned workers, uint64
 /* TSC ticks per second, from a 50 ms window against CLOCK_MONOTONIC. */
 static double tsc_hz(void)
 {
+#if !HAVE_TSC
+    return 0; /* no TSC: cycles/sample is reported as 0 */
+#else
     double t0 = clock_s(CLOCK_MONOTONIC);
     unsigned long long c0 = __rdtsc();
     while (clock_s(CLOCK_MONOTONIC) - t0 < 0.05)
         ;
     unsigned long long c1 = __rdtsc();
     return (double)(c1 - c0) / (clock_s(CLOCK_MONOTONIC) - t0);
+#endif
 }
 
 static volatile uint64_t sink; /* keeps the counts alive */
