@@ -332,7 +332,7 @@ static _Noreturn void worker_main(const pstate *s, unsigned slot, int in, int ou
         pie__frame_reader_reset(&rd);
         nth++;
 #ifdef PIE_FAULT_INJECTION
-        if (fault_fires(&s->fault, slot, c, nth))
+        if (fault_fires(&s->fault, slot, pie__chunk_id(task, c), nth))
             inject_fault(&s->fault, &in, out, c);
 #endif
         part.len = 0;
@@ -570,8 +570,8 @@ static pie_status lose_worker(pstate *s, unsigned k, const char *cause, double g
             if (n >= MAX_ATTEMPTS)
                 return pie__fail(s->ctx, PIE_EWORKER,
                                  "chunk %llu failed %u times; last: worker %u (pid %ld) %s%s%s",
-                                 (unsigned long long)c, n, k, (long)pid, cause, why[0] ? ", " : "",
-                                 why);
+                                 pie__chunk_id(s->task, c), n, k, (long)pid, cause,
+                                 why[0] ? ", " : "", why);
         }
         if (push_retry(s, c) != 0)
             return pie__fail(s->ctx, PIE_ENOMEM, "out of memory while recovering a worker");
@@ -643,7 +643,7 @@ static pie_status on_frame(pstate *s, unsigned k)
         unsigned n = note_failure(s, h.chunk);
         if (n == 0 || n >= MAX_ATTEMPTS)
             return pie__fail(s->ctx, n ? pie__from_kernel(k_status) : PIE_ENOMEM,
-                             "chunk %llu failed %u times: %s", (unsigned long long)h.chunk, n,
+                             "chunk %llu failed %u times: %s", pie__chunk_id(s->task, h.chunk), n,
                              pie_strerror(pie__from_kernel(k_status)));
         s->stats->retries++;
         return push_retry(s, h.chunk) == 0 ? PIE_OK : PIE_ENOMEM;
@@ -653,8 +653,8 @@ static pie_status on_frame(pstate *s, unsigned k)
     pie__frame_reader_reset(&w->rd);
     pie_status st = pie__reorder_put(&s->r, h.chunk, &partial);
     if (st != PIE_OK)
-        return pie__fail(s->ctx, st, "merging chunk %llu failed: %s", (unsigned long long)h.chunk,
-                         pie_strerror(st));
+        return pie__fail(s->ctx, st, "merging chunk %llu failed: %s",
+                         pie__chunk_id(s->task, h.chunk), pie_strerror(st));
     s->stats->chunks_done = s->r.next;
     if (s->ctx->progress)
         s->ctx->progress(s->ctx->progress_user, s->r.next, s->task->nchunks);

@@ -19,12 +19,12 @@ pie_status pie__backend_serial(pie_ctx *ctx, const pie__task *task, unsigned wor
         if (k != PIE_K_OK) {
             pie_kbuf_free(&partial);
             st = pie__fail(ctx, pie__from_kernel(k), "chunk %llu failed: %s",
-                           (unsigned long long)c, pie_strerror(pie__from_kernel(k)));
+                           pie__chunk_id(task, c), pie_strerror(pie__from_kernel(k)));
             break;
         }
         st = pie__reorder_put(&r, c, &partial);
         if (st != PIE_OK) {
-            pie__fail(ctx, st, "merging chunk %llu failed: %s", (unsigned long long)c,
+            pie__fail(ctx, st, "merging chunk %llu failed: %s", pie__chunk_id(task, c),
                       pie_strerror(st));
             break;
         }

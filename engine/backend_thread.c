@@ -54,13 +54,13 @@ pie_status pie__backend_thread(pie_ctx *ctx, const pie__task *task, unsigned wor
                     pie_kbuf_free(&partial);
                     if (!atomic_exchange(&failed, 1))
                         st = pie__fail(ctx, pie__from_kernel(k), "chunk %llu failed: %s",
-                                       (unsigned long long)c, pie_strerror(pie__from_kernel(k)));
+                                       pie__chunk_id(task, c), pie_strerror(pie__from_kernel(k)));
                 } else if (!atomic_load(&failed)) {
                     pie_status m = pie__reorder_put(&r, c, &partial);
                     if (m != PIE_OK) {
                         atomic_store(&failed, 1);
                         st = pie__fail(ctx, m, "merging chunk %llu failed: %s",
-                                       (unsigned long long)c, pie_strerror(m));
+                                       pie__chunk_id(task, c), pie_strerror(m));
                     } else {
                         done++;
                         if (ctx->progress)

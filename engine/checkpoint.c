@@ -268,6 +268,11 @@ static uint64_t real_chunk(const pie__ckpt *ck, uint64_t j)
     return j + lo;
 }
 
+static uint64_t wrapped_id(const void *job, uint64_t j)
+{
+    return real_chunk(job, j);
+}
+
 static int wrapped_run(const void *job, uint64_t j, pie_kbuf *out)
 {
     const pie__ckpt *ck = job;
@@ -405,6 +410,7 @@ pie_status pie__ckpt_begin(pie_ctx *ctx, const pie__task *task, pie__ckpt **out,
     run->ops = &wrapped_ops;
     run->job = ck;
     run->nchunks = task->nchunks - ck->nsaved;
+    run->chunk_id = wrapped_id;
     *out = ck;
     return PIE_OK;
 }

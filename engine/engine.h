@@ -35,7 +35,16 @@ typedef struct pie__task {
      * partial's bytes, as text (e.g. "samples 1000 seed 7"). NULL: the task
      * cannot be checkpointed. */
     const char *fingerprint;
+    /* For messages: the job's own id of chunk c when the backend runs a
+     * renumbered subset (a resumed checkpoint); NULL: c itself. */
+    uint64_t (*chunk_id)(const void *job, uint64_t c);
 } pie__task;
+
+/* The id to name chunk c by in messages (and fault injection). */
+static inline unsigned long long pie__chunk_id(const pie__task *t, uint64_t c)
+{
+    return (unsigned long long)(t->chunk_id ? t->chunk_id(t->job, c) : c);
+}
 
 /* What a backend reports back besides the merged result. */
 typedef struct pie__run_stats {
