@@ -52,6 +52,21 @@ else
     grep -qi "gnuplot not found" "$out/report.md" || fail "report should say gnuplot is missing"
 fi
 
+# Without gnuplot and without Python: one clear line each, data and report still written.
+out2="$tmp/out2"
+PIE_BENCH_GNUPLOT=/nonexistent/gnuplot PIE_BENCH_PYTHON=/nonexistent/python3 \
+    "$PIE" bench scaling --quick --backends serial,process --workers 1,2 --size 33554432 \
+    --weak-size 16777216 --out "$out2" --no-progress >/dev/null 2>"$tmp/stderr2" \
+    || { cat "$tmp/stderr2" >&2; fail "run without gnuplot and python failed"; }
+grep -q "gnuplot not found" "$tmp/stderr2" || fail "no 'gnuplot not found' line on stderr"
+grep -q "Python baselines skipped" "$tmp/stderr2" || fail "no 'Python baselines skipped' line"
+for f in results.csv results.json report.md; do
+    [ -s "$out2/$f" ] || fail "$f missing without gnuplot/python"
+done
+[ ! -e "$out2/speedup.png" ] || fail "a PNG appeared without gnuplot"
+grep -q "gnuplot not found" "$out2/report.md" || fail "report should say gnuplot is missing"
+grep -q "^strong,mc,process,2," "$out2/results.csv" || fail "second run lacks the process point"
+
 if ! command -v python3 >/dev/null 2>&1; then
     grep -qi "python.*not found\|Python baselines skipped" "$out/report.md" || fail "report should say python3 is missing"
     grep -q "^strong,mc,serial,1," "$out/results.csv" || fail "CSV lacks the serial point"

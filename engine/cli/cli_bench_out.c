@@ -374,9 +374,16 @@ static int write_dat(const bench *b, const char *exp, pie_backend be)
 
 static int write_plots(bench *b)
 {
-    if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+    /* PIE_BENCH_GNUPLOT names the program (default gnuplot on PATH). */
+    const char *gp = getenv("PIE_BENCH_GNUPLOT");
+    gp = gp && *gp ? gp : "gnuplot";
+    char probe[600];
+    snprintf(probe, sizeof probe, "command -v '%s' >/dev/null 2>&1", gp);
+    if (strchr(gp, '\'') || strchr(b->out, '\'') || system(probe) != 0) {
         snprintf(b->plot_note, sizeof b->plot_note,
-                 "gnuplot not found: no PNG plots (install gnuplot-nox); data and report written");
+                 "gnuplot not found (%.60s): no PNG plots (install gnuplot-nox); data and report "
+                 "written",
+                 gp);
         fprintf(stderr, "pie bench scaling: %s\n", b->plot_note);
         return 0;
     }
@@ -470,8 +477,8 @@ static int write_plots(bench *b)
     if (close_out(f, path) != 0)
         return -1;
     char cmdbuf[1200];
-    snprintf(cmdbuf, sizeof cmdbuf, "cd '%s' && gnuplot plots.gp 2>gnuplot.log", b->out);
-    if (strchr(b->out, '\'') || system(cmdbuf) != 0) {
+    snprintf(cmdbuf, sizeof cmdbuf, "cd '%s' && '%s' plots.gp 2>gnuplot.log", b->out, gp);
+    if (system(cmdbuf) != 0) {
         snprintf(b->plot_note, sizeof b->plot_note,
                  "gnuplot failed (see gnuplot.log): PNG plots may be missing");
         fprintf(stderr, "pie bench scaling: %s\n", b->plot_note);
