@@ -279,6 +279,7 @@ typedef struct rank_head {
     uint64_t records; /* partials in its blob (saved chunks) */
     uint64_t bytes;   /* length of its blob (the checkpoint image) */
     uint64_t retries, rss, workers;
+    uint64_t usec; /* time its share took */
     char error[ERRLEN];
 } rank_head;
 
@@ -488,50 +489,90 @@ static pie_status merge_saved(pie_ctx *ctx, const pie__task *task, mpi_ckpt *ck,
 }
 
 /* ---------------------------------------------------------------------- */
-/* Waves: the remaining chunks are run WAVE_PER_WORKER x workers x ranks at */
-/* a time, then exchanged and merged, so memory stays bounded and a         */
-/* checkpoint grows while the job runs.                                      */
+/* Waves. The remaining chunks run in waves: a first one of 2 x workers x  */
+/* ranks chunks, then 16 x workers x ranks. A wave is cut into one block   */
+/* per rank. Rank 0 sizes the blocks from each rank's speed in the last    */
+/* wave (chunks per second), so a slow or busy node gets less and nobody   */
+/* waits long for it; with PIE_MPI_SCHEDULE=static in rank 0's environment */
+/* the blocks are equal. Rank 0 broadcasts the sizes, so the ranks never   */
+/* disagree. Waves bound the memory partials take and let a checkpoint    */
+/* grow while the job runs.                                                */
 
+#define FIRST_WAVE_PER_WORKER 2
 #define WAVE_PER_WORKER 16
 
-/* Merge wave [j0, j1) in chunk order from the ranks' blobs (saved chunks in
- * between); rank 0 appends each new partial to the checkpoint. */
-static pie_status merge_wave(pie_ctx *ctx, const plan *pl, mpi_ckpt *ck, uint64_t j0, uint64_t j1,
-                             unsigned char **blob, const rank_head *heads, int size, int rank)
+/* Rank 0: cut n chunks into blocks, block[r] chunks for rank r. */
+static void plan_wave(uint64_t n, int size, const double *rate, int adaptive, uint64_t *block)
+{
+    double total = 0;
+    int known = 1;
+    for (int r = 0; r < size; r++) {
+        known &= rate[r] > 0;
+        total += rate[r];
+    }
+    if (!adaptive || !known || n < (uint64_t)size) {
+        for (int r = 0; r < size; r++)
+            block[r] = n / (uint64_t)size + ((uint64_t)r < n % (uint64_t)size);
+        return;
+    }
+    uint64_t sum = 0;
+    int fastest = 0;
+    for (int r = 0; r < size; r++) {
+        block[r] = (uint64_t)((double)n * rate[r] / total);
+        block[r] = block[r] ? block[r] : 1; /* every rank keeps being measured */
+        sum += block[r];
+        fastest = rate[r] > rate[fastest] ? r : fastest;
+    }
+    if (sum < n)
+        block[fastest] += n - sum;
+    while (sum > n) { /* the ones pushed it over: take from the largest */
+        int g = 0;
+        for (int r = 1; r < size; r++)
+            g = block[r] > block[g] ? r : g;
+        uint64_t take = sum - n < block[g] - 1 ? sum - n : block[g] - 1;
+        block[g] -= take;
+        sum -= take;
+    }
+}
+
+/* Merge wave [j0, j0 + sum of block) in chunk order from the ranks' blobs
+ * (saved chunks in between); rank 0 appends each new partial to the
+ * checkpoint. */
+static pie_status merge_wave(pie_ctx *ctx, const plan *pl, mpi_ckpt *ck, uint64_t j0,
+                             const uint64_t *block, unsigned char **blob, const rank_head *heads,
+                             int size, int rank)
 {
     const pie__task *task = pl->task;
-    size_t *cur = calloc((size_t)size, sizeof *cur);
-    if (!cur)
-        return pie__fail(ctx, PIE_ENOMEM, "out of memory merging the partials");
     pie_status st = PIE_OK;
-    for (uint64_t j = j0; j < j1 && st == PIE_OK; j++) {
-        int r = (int)((j - j0) % (uint64_t)size);
-        uint64_t c = real_chunk(pl, j);
-        size_t end = (size_t)heads[r].bytes;
-        if (end - cur[r] < 16) {
-            st = pie__fail(ctx, PIE_ECORRUPT, "MPI: rank %d sent too few partials", r);
-            break;
+    uint64_t j = j0;
+    for (int r = 0; r < size && st == PIE_OK; r++) {
+        size_t cur = 0, end = (size_t)heads[r].bytes;
+        for (uint64_t i = 0; i < block[r] && st == PIE_OK; i++, j++) {
+            uint64_t c = real_chunk(pl, j);
+            if (end - cur < 16) {
+                st = pie__fail(ctx, PIE_ECORRUPT, "MPI: rank %d sent too few partials", r);
+                break;
+            }
+            const unsigned char *p = blob[r] + cur;
+            uint64_t id = pie_kget_u64(p), len = pie_kget_u64(p + 8);
+            if (id != c || len > end - cur - 16 || len > task->ops->max_partial(task->job, c)) {
+                st = pie__fail(ctx, PIE_ECORRUPT, "MPI: rank %d sent a bad record for chunk %llu",
+                               r, (unsigned long long)c);
+                break;
+            }
+            st = merge_saved(ctx, task, ck, c);
+            if (st != PIE_OK)
+                break;
+            int k = task->ops->merge(task->acc, task->job, c, p + 16, (size_t)len);
+            if (k != PIE_K_OK)
+                st = pie__fail(ctx, pie__from_kernel(k), "merging chunk %llu failed: %s",
+                               (unsigned long long)c, pie_strerror(pie__from_kernel(k)));
+            if (st == PIE_OK && rank == 0 && ck->on && !ck->io_errno &&
+                pie__wire_send(ck->fd, PIE_FRAME_PARTIAL, c, p + 16, len) != 0)
+                ck->io_errno = errno ? errno : EIO;
+            cur += 16 + (size_t)len;
         }
-        const unsigned char *p = blob[r] + cur[r];
-        uint64_t id = pie_kget_u64(p), len = pie_kget_u64(p + 8);
-        if (id != c || len > end - cur[r] - 16 || len > task->ops->max_partial(task->job, c)) {
-            st = pie__fail(ctx, PIE_ECORRUPT, "MPI: rank %d sent a bad record for chunk %llu", r,
-                           (unsigned long long)c);
-            break;
-        }
-        st = merge_saved(ctx, task, ck, c);
-        if (st != PIE_OK)
-            break;
-        int k = task->ops->merge(task->acc, task->job, c, p + 16, (size_t)len);
-        if (k != PIE_K_OK)
-            st = pie__fail(ctx, pie__from_kernel(k), "merging chunk %llu failed: %s",
-                           (unsigned long long)c, pie_strerror(pie__from_kernel(k)));
-        if (st == PIE_OK && rank == 0 && ck->on && !ck->io_errno &&
-            pie__wire_send(ck->fd, PIE_FRAME_PARTIAL, c, p + 16, len) != 0)
-            ck->io_errno = errno ? errno : EIO;
-        cur[r] += 16 + (size_t)len;
     }
-    free(cur);
     if (rank == 0 && ck->on && !ck->io_errno && pie__now() - ck->last_sync > 1.0) {
         fdatasync(ck->fd);
         ck->last_sync = pie__now();
@@ -541,9 +582,9 @@ static pie_status merge_wave(pie_ctx *ctx, const plan *pl, mpi_ckpt *ck, uint64_
 
 /* Exchange heads and blobs of one wave, then merge it. Every rank takes the
  * same path and returns the same status. */
-static pie_status exchange(pie_ctx *ctx, const plan *pl, mpi_ckpt *ck, uint64_t j0, uint64_t j1,
-                           share *s, rank_head *mine, MPI_Comm comm, int rank, int size,
-                           pie__run_stats *stats)
+static pie_status exchange(pie_ctx *ctx, const plan *pl, mpi_ckpt *ck, uint64_t j0,
+                           const uint64_t *shares, share *s, rank_head *mine, MPI_Comm comm,
+                           int rank, int size, double *rate, pie__run_stats *stats)
 {
     rank_head *heads = calloc((size_t)size, sizeof *heads);
     unsigned char **blob = calloc((size_t)size, sizeof *blob);
@@ -572,6 +613,8 @@ static pie_status exchange(pie_ctx *ctx, const plan *pl, mpi_ckpt *ck, uint64_t 
         stats->retries += heads[r].retries;
         if (heads[r].rss > stats->worker_peak_rss_bytes)
             stats->worker_peak_rss_bytes = heads[r].rss;
+        if (heads[r].records)
+            rate[r] = (double)heads[r].records / ((double)(heads[r].usec + 1) * 1e-6);
         if (heads[r].workers > stats->workers)
             stats->workers = (unsigned)heads[r].workers; /* per rank; times ranks below */
         if (heads[r].status != PIE_OK) {
@@ -580,7 +623,7 @@ static pie_status exchange(pie_ctx *ctx, const plan *pl, mpi_ckpt *ck, uint64_t 
         }
     }
     if (st == PIE_OK)
-        st = merge_wave(ctx, pl, ck, j0, j1, blob, heads, size, rank);
+        st = merge_wave(ctx, pl, ck, j0, shares, blob, heads, size, rank);
     for (int r = 0; r < size; r++)
         if (r != rank)
             free(blob[r]);
@@ -619,33 +662,50 @@ pie_status pie__backend_mpi(pie_ctx *ctx, const pie__task *task, unsigned worker
         st = ckpt_share(ctx, task, &ck, rank, comm);
     plan pl = {.task = task, .sv = ck.sv, .nsv = ck.nsv, .image = ck.image};
     uint64_t remaining = task->nchunks - (st == PIE_OK ? ck.nsv : 0);
-    uint64_t wave = (uint64_t)size * (workers ? workers : 1) * WAVE_PER_WORKER;
+    uint64_t per = (uint64_t)size * (workers ? workers : 1);
+    uint64_t *shares = calloc((size_t)size, sizeof *shares);
+    double *rate = calloc((size_t)size, sizeof *rate);
+    if (!all_agree(shares && rate, comm) && st == PIE_OK)
+        st = pie__fail(ctx, PIE_ENOMEM, "MPI: out of memory on some rank");
+    const char *sched = rank == 0 ? getenv("PIE_MPI_SCHEDULE") : NULL;
+    int adaptive = !(sched && strcmp(sched, "static") == 0);
     stats->workers = 0;
-    for (uint64_t j0 = 0; st == PIE_OK && j0 < remaining; j0 += wave) {
-        uint64_t j1 = remaining - j0 < wave ? remaining : j0 + wave;
-        uint64_t n = j1 - j0;
-        share s = {.plan = &pl,
-                   .first = j0 + (uint64_t)rank,
-                   .stride = (uint64_t)size,
-                   .count = (uint64_t)rank < n ? (n - 1 - (uint64_t)rank) / (uint64_t)size + 1 : 0};
+    for (uint64_t j0 = 0, wave = per * FIRST_WAVE_PER_WORKER; st == PIE_OK && j0 < remaining;
+         j0 += wave, wave = per * WAVE_PER_WORKER) {
+        wave = remaining - j0 < wave ? remaining - j0 : wave;
+        if (rank == 0)
+            plan_wave(wave, size, rate, adaptive, shares);
+        rc = MPI_Bcast(shares, size, MPI_UINT64_T, 0, comm);
+        if (rc != MPI_SUCCESS) {
+            st = mpi_fail(ctx, rc, "MPI_Bcast");
+            break;
+        }
+        uint64_t off = 0;
+        for (int r = 0; r < rank; r++)
+            off += shares[r];
+        share s = {.plan = &pl, .first = j0 + off, .stride = 1, .count = shares[rank]};
         pie__run_stats local;
+        double t0 = pie__now();
         pie_status mine_st = run_share(ctx, &s, workers, &local);
         rank_head mine = {.status = (uint64_t)mine_st,
                           .records = s.count,
                           .bytes = s.blob.len,
                           .retries = local.retries,
                           .rss = local.worker_peak_rss_bytes,
-                          .workers = s.count ? local.workers : 0};
+                          .workers = s.count ? local.workers : 0,
+                          .usec = (uint64_t)((pie__now() - t0) * 1e6)};
         if (mine_st != PIE_OK)
             snprintf(mine.error, sizeof mine.error, "%s", ctx->last_error);
-        st = exchange(ctx, &pl, &ck, j0, j1, &s, &mine, comm, rank, size, stats);
+        st = exchange(ctx, &pl, &ck, j0, shares, &s, &mine, comm, rank, size, rate, stats);
         pie_kbuf_free(&s.blob);
         if (ck.on)
             st = agree_io(ctx, &ck, st, comm);
-        stats->chunks_done = ck.next + j1;
+        stats->chunks_done = ck.next + j0 + wave;
         if (st == PIE_OK && ctx->progress)
             ctx->progress(ctx->progress_user, stats->chunks_done, task->nchunks);
     }
+    free(shares);
+    free(rate);
     if (st == PIE_OK && ck.on) {
         uint64_t before = ck.next;
         st = merge_saved(ctx, task, &ck, UINT64_MAX);
