@@ -385,12 +385,12 @@ static void add_ov(bench *b, const char *name, pie_backend be, unsigned w, doubl
  * overheads are differences of small times on a machine that may be busy:
  * the minimum is the estimate least disturbed by other work. */
 static int timed_runs(bench *b, pie_backend be, unsigned w, uint64_t size, unsigned n, double *best,
-                      double *half, bench_run *last)
+                      double *half, double *cpu_best, bench_run *last)
 {
     double t[BENCH_MAX_REPEATS];
     if (n > BENCH_MAX_REPEATS)
         n = BENCH_MAX_REPEATS;
-    double lo = INFINITY, hi = 0;
+    double lo = INFINITY, hi = 0, clo = INFINITY;
     for (unsigned i = 0; i < n; i++) {
         int rc = bench_run_once(b, be, w, size, last);
         if (rc != PIE_EXIT_OK)
@@ -398,9 +398,11 @@ static int timed_runs(bench *b, pie_backend be, unsigned w, uint64_t size, unsig
         t[i] = last->seconds;
         lo = t[i] < lo ? t[i] : lo;
         hi = t[i] > hi ? t[i] : hi;
+        clo = last->cpu_seconds < clo ? last->cpu_seconds : clo;
     }
     *best = lo;
     *half = 0.5 * (hi - lo);
+    *cpu_best = clo;
     return PIE_EXIT_OK;
 }
 
@@ -463,24 +465,32 @@ static double vmin(const double *v, unsigned n)
     return m;
 }
 
-static int probe_backend(bench *b, pie_backend be, double t_chunk, double t_chunk_half,
-                         uint64_t n_disp, double t_serial_n, double t_serial_n_half)
+/* The serial references the backends are compared with. */
+typedef struct ov_ref {
+    double t_chunk, t_chunk_half, c_chunk; /* one chunk: fastest wall, half-range, fastest CPU */
+    uint64_t n_disp;                       /* chunks in the dispatch probe */
+    double t_n, t_n_half, c_n;             /* n_disp chunks */
+} ov_ref;
+
+static int probe_backend(bench *b, pie_backend be, const ov_ref *ref)
 {
     uint64_t chunk = bench_mc_chunk();
     unsigned reps = b->quick ? 5 : 9;
     unsigned w = b->cores;
-    double best, half;
+    double best, half, cbest;
     bench_run r;
     char note[160];
     int rc;
 
     /* The smallest run: 1 sample, 1 chunk, 1 worker. */
-    if ((rc = timed_runs(b, be, 1, 1, reps * 2, &best, &half, &r)) != PIE_EXIT_OK)
+    if ((rc = timed_runs(b, be, 1, 1, reps * 2, &best, &half, &cbest, &r)) != PIE_EXIT_OK)
         return rc;
-    double fixed1 = best;
+    double fixed1 = best, cfixed1 = cbest;
     add_ov(b, "run_fixed_cost", be, 1, best * 1e6, half * 1e6, "us",
            be == PIE_BACKEND_PROCESS ? "1-sample run: fork 1 worker, pipes, 1 frame each way, reap"
                                      : "1-sample run: OpenMP region of 1 thread, 1 merge");
+    add_ov(b, "run_fixed_cost_cpu", be, 1, cbest * 1e6, 0, "us",
+           "CPU time (this process and its reaped workers) of the same 1-sample run, fastest");
 
     /* Start-up with a full team: one chunk per worker. */
     unsigned sr = b->quick ? 5 : 9;
@@ -496,10 +506,11 @@ static int probe_backend(bench *b, pie_backend be, double t_chunk, double t_chun
     snprintf(note, sizeof note,
              "fastest run of 1 chunk per worker (%.4f s) minus one chunk's serial time "
              "(%.4f s): start-up, dispatch, %u merges, shutdown, imbalance",
-             best, t_chunk, w);
-    add_ov(b, "startup_team", be, w, (best - t_chunk) * 1e6, t_chunk_half * 1e6, "us", note);
-    add_ov(b, "startup_first_partial", be, w, (vmin(first, sr) - t_chunk) * 1e6, t_chunk_half * 1e6,
-           "us",
+             best, ref->t_chunk, w);
+    add_ov(b, "startup_team", be, w, (best - ref->t_chunk) * 1e6, ref->t_chunk_half * 1e6, "us",
+           note);
+    add_ov(b, "startup_first_partial", be, w, (vmin(first, sr) - ref->t_chunk) * 1e6,
+           ref->t_chunk_half * 1e6, "us",
            "call to the first merged partial (fastest run) minus one chunk's serial time: "
            "start-up + first dispatch");
     add_ov(b, "tail_after_last_merge", be, w, vmin(tail, sr) * 1e6, 0, "us",
@@ -507,17 +518,22 @@ static int probe_backend(bench *b, pie_backend be, double t_chunk, double t_chun
                                      : "last partial merged -> run returns: team join");
 
     /* Per-chunk dispatch: 1 worker, n chunks, against the serial loop. */
-    if ((rc = timed_runs(b, be, 1, n_disp * chunk, b->quick ? 3 : 5, &best, &half, &r)) !=
+    uint64_t n = ref->n_disp;
+    if ((rc = timed_runs(b, be, 1, n * chunk, b->quick ? 3 : 5, &best, &half, &cbest, &r)) !=
         PIE_EXIT_OK)
         return rc;
-    double d = (best - t_serial_n - fixed1) / (double)n_disp;
     snprintf(note, sizeof note,
              "(T(1 worker, %" PRIu64 " chunks) - T(serial) - fixed cost) / %" PRIu64
              ", fastest runs; +/- from their spread",
-             n_disp, n_disp);
-    add_ov(b, "dispatch_per_chunk", be, 1, d * 1e6, (half + t_serial_n_half) / n_disp * 1e6, "us",
-           note);
-    return probe_memory(b, be, w, t_chunk);
+             n, n);
+    add_ov(b, "dispatch_per_chunk", be, 1, (best - ref->t_n - fixed1) / (double)n * 1e6,
+           (half + ref->t_n_half) / (double)n * 1e6, "us", note);
+    snprintf(note, sizeof note,
+             "the same with CPU time instead of wall time (parent + worker): less sensitive "
+             "to other load");
+    add_ov(b, "dispatch_per_chunk_cpu", be, 1, (cbest - ref->c_n - cfixed1) / (double)n * 1e6, 0,
+           "us", note);
+    return probe_memory(b, be, w, ref->t_chunk);
 }
 
 int bench_overheads(bench *b)
@@ -529,26 +545,30 @@ int bench_overheads(bench *b)
     }
     b->phase = "overhead";
     uint64_t chunk = bench_mc_chunk();
-    double t_chunk, t_chunk_half, t_n, t_n_half;
-    uint64_t n_disp = b->quick ? 2 : 6;
+    ov_ref ref;
     bench_run r;
     int rc;
-    if ((rc = timed_runs(b, PIE_BACKEND_SERIAL, 1, chunk, b->quick ? 7 : 15, &t_chunk,
-                         &t_chunk_half, &r)) != PIE_EXIT_OK)
+    if ((rc = timed_runs(b, PIE_BACKEND_SERIAL, 1, chunk, b->quick ? 7 : 15, &ref.t_chunk,
+                         &ref.t_chunk_half, &ref.c_chunk, &r)) != PIE_EXIT_OK)
         return rc;
-    add_ov(b, "serial_chunk_time", PIE_BACKEND_SERIAL, 1, t_chunk * 1e6, t_chunk_half * 1e6, "us",
-           "one 2^24-sample chunk in the calling thread (the reference)");
-    if ((rc = timed_runs(b, PIE_BACKEND_SERIAL, 1, n_disp * chunk, b->quick ? 3 : 5, &t_n,
-                         &t_n_half, &r)) != PIE_EXIT_OK)
+    add_ov(b, "serial_chunk_time", PIE_BACKEND_SERIAL, 1, ref.t_chunk * 1e6, ref.t_chunk_half * 1e6,
+           "us", "one 2^24-sample chunk in the calling thread (fastest)");
+    add_ov(b, "serial_chunk_cpu", PIE_BACKEND_SERIAL, 1, ref.c_chunk * 1e6, 0, "us",
+           "CPU time of the same run (fastest)");
+    /* Enough chunks for ~0.5 s (0.1 s quick) so that a few microseconds per
+     * chunk add up to something the clocks can see. */
+    double want = (b->quick ? 0.1 : 0.5) / ref.t_chunk;
+    ref.n_disp = want < 2 ? 2 : want > 64 ? 64 : (uint64_t)want;
+    if ((rc = timed_runs(b, PIE_BACKEND_SERIAL, 1, ref.n_disp * chunk, b->quick ? 3 : 5, &ref.t_n,
+                         &ref.t_n_half, &ref.c_n, &r)) != PIE_EXIT_OK)
         return rc;
-    if ((rc = probe_memory(b, PIE_BACKEND_SERIAL, 1, t_chunk)) != PIE_EXIT_OK)
+    if ((rc = probe_memory(b, PIE_BACKEND_SERIAL, 1, ref.t_chunk)) != PIE_EXIT_OK)
         return rc;
     static const pie_backend par[] = {PIE_BACKEND_PROCESS, PIE_BACKEND_THREAD};
     for (size_t i = 0; i < sizeof par / sizeof par[0]; i++) {
         if (!has_backend(b, par[i]) || !pie_backend_available(par[i]))
             continue;
-        if ((rc = probe_backend(b, par[i], t_chunk, t_chunk_half, n_disp, t_n, t_n_half)) !=
-            PIE_EXIT_OK)
+        if ((rc = probe_backend(b, par[i], &ref)) != PIE_EXIT_OK)
             return rc;
     }
     return PIE_EXIT_OK;
