@@ -10,12 +10,13 @@
  * arguments, so every rank builds the same job and calls the same run
  * function; the job itself never travels. Inside pie__run_task:
  *
- *   1. The chunks to run are taken in waves of 16 x workers x R chunks. In
- *      a wave, chunk j belongs to rank j mod R (static, cyclic): chunks of a
- *      job cost about the same and a cyclic deal also evens out a slow drift
- *      of cost along the range (the series' terms grow), so no rank hands out
- *      work and no message moves while chunks run. Waves bound the memory
- *      the partials take, report progress, and let a checkpoint grow.
+ *   1. The chunks to run are taken in waves (2, then 16, x workers x R
+ *      chunks), each cut into one block per rank. Rank 0 sizes the blocks
+ *      from each rank's speed in the previous wave and broadcasts them: a
+ *      slow or busy node gets less, and no rank hands out work or polls for
+ *      requests while chunks run (the first wave, and PIE_MPI_SCHEDULE=static,
+ *      use equal blocks). Waves bound the memory the partials take, report
+ *      progress, and let a checkpoint grow.
  *   2. Each rank runs its share as a sub-task on a local backend (thread by
  *      default, or process, or serial) with `workers` workers, so one rank
  *      per node with W workers is as valid a layout as one rank per core.
