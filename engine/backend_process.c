@@ -66,7 +66,8 @@ enum fault_action {
     FAULT_HANG,     /* wait forever without answering */
     FAULT_OOM,      /* a GMP allocation that cannot be satisfied */
     FAULT_EPIPE,    /* close the request pipe, answer, wait: the parent's next write fails */
-    FAULT_WRONG     /* a valid frame for a chunk it was not given */
+    FAULT_WRONG,    /* a valid frame for a chunk it was not given */
+    FAULT_BADDATA   /* a frame that passes every wire check but holds a wrong partial */
 };
 
 typedef struct fault {
@@ -92,6 +93,7 @@ static const struct {
     {"truncate", FAULT_TRUNCATE, 0, 0}, {"eof", FAULT_EOF, 0, 0},
     {"hang", FAULT_HANG, 0, 0},         {"oom", FAULT_OOM, 0, 0},
     {"epipe", FAULT_EPIPE, 0, 0},       {"wrong", FAULT_WRONG, 0, 0},
+    {"baddata", FAULT_BADDATA, 0, 0},
 };
 
 static int parse_uint(const char **p, uint64_t max, uint64_t *out)
@@ -232,6 +234,9 @@ static void inject_fault(const fault *f, int *in, int out, uint64_t c)
         return;
     case FAULT_WRONG:
         pie__wire_send(out, PIE_FRAME_PARTIAL, c + 1000, junk, 0);
+        wait_forever();
+    case FAULT_BADDATA:
+        pie__wire_send(out, PIE_FRAME_PARTIAL, c, junk, 3); /* 3 bytes no kernel accepts */
         wait_forever();
     }
 }

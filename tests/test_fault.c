@@ -122,6 +122,24 @@ static void toy_permanent(void)
     }
 }
 
+/* A partial that passes every wire check but that the kernel's merge
+ * rejects: the accumulator may already be touched, so no retry; the run ends
+ * with PIE_ECORRUPT naming the chunk (docs/faults.md). */
+static void bad_partial(void)
+{
+    tf_job job = {12, 5, 0};
+    pie_ctx *ctx = make_ctx(PIE_BACKEND_PROCESS, 2, 0);
+    tf_acc acc;
+    pie__run_stats stats;
+    setenv("PIE_FAULT", "baddata:4", 1);
+    pie_status st = tf_run_job(ctx, &job, &acc, &stats);
+    unsetenv("PIE_FAULT");
+    TF_CHECK(st == PIE_ECORRUPT && strstr(pie_ctx_last_error(ctx), "merging chunk 4 failed"),
+             "baddata: %s (%s)", pie_status_name(st), pie_ctx_last_error(ctx));
+    TF_CHECK(tf_no_children_now(), "baddata: a child is left");
+    pie_ctx_free(ctx);
+}
+
 static void malformed_specs(void)
 {
     static const char *bad[] = {"kill",        "kill:",   "kill:x",    "signal:3",
@@ -259,6 +277,7 @@ int main(void)
     malformed_specs();
     toy_recoverable();
     toy_permanent();
+    bad_partial();
     other_backends_ignore_faults();
     hex_faults();
     mc_faults();
