@@ -96,7 +96,9 @@ for p in strong + weak:
     assert p["throughput_per_s"] > 0
     assert p["speedup"] > 0, p
     assert 0 < p["efficiency"] <= 1.5, p
-    assert p["cpu_s"] > 0 and 0 < p["cpus_used"] <= m["cores"] * 1.05 + 0.05, p
+    # CPU time can run a little past wall time x CPUs: libgomp's idle threads
+    # spin for a while after a parallel region, during the next run.
+    assert p["cpu_s"] > 0 and 0 < p["cpus_used"] <= m["cores"] * 1.25 + 0.1, p
     assert 0 < p["cpu_efficiency"] <= 1.5, p
     if p in strong and p["workers"] > 1:
         assert p["karp_flatt"] is not None and math.isfinite(p["karp_flatt"]), p
