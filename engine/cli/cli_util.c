@@ -364,6 +364,9 @@ pie_ctx *pie_cli_make_ctx(const char *cmd, const pie_cli_common *c, int *exit_co
  * callback; lock-free atomics, so the signal handler may read them). */
 static atomic_uint_fast64_t cli_done, cli_total;
 static volatile sig_atomic_t cli_deadline_armed;
+/* Between pie_cli_progress_init and _done: a run whose chunks the progress
+ * callback follows (mc, hex, digits). Other commands get no deadline. */
+static volatile sig_atomic_t cli_deadline_enabled;
 
 static size_t put_str(char *buf, size_t n, const char *s)
 {
@@ -413,7 +416,7 @@ static void on_signal(int sig)
      * process backend needs ~50 ms); after the last chunk (a workload's
      * own final phase, e.g. writing a file) let it finish instead. */
     uint64_t done = atomic_load(&cli_done), total = atomic_load(&cli_total);
-    if (!cli_deadline_armed && (total == 0 || done < total)) {
+    if (cli_deadline_enabled && !cli_deadline_armed && (total == 0 || done < total)) {
         cli_deadline_armed = 1;
         struct itimerval it = {{0, 0}, {0, 800000}};
         setitimer(ITIMER_REAL, &it, NULL);
@@ -455,6 +458,7 @@ void pie_cli_progress_init(pie_cli_progress *p, int mode, const char *label)
     *p = (pie_cli_progress){
         .mode = pie_mpi_rank() > 0 ? 0 : mode, .tty = isatty(STDERR_FILENO), .label = label};
     p->start = pie_cli_now();
+    cli_deadline_enabled = 1;
 }
 
 void pie_cli_progress_cb(void *user, uint64_t done, uint64_t total)
@@ -492,6 +496,7 @@ void pie_cli_progress_cb(void *user, uint64_t done, uint64_t total)
 
 void pie_cli_progress_done(pie_cli_progress *p)
 {
+    cli_deadline_enabled = 0; /* the run returned: the command finishes by itself */
     if (p->drawn && p->tty)
         fprintf(stderr, "\r%*s\r", 78, "");
     p->drawn = 0;
