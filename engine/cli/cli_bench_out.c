@@ -435,7 +435,7 @@ static int write_plots(bench *b)
     fprintf(f,
             "\nset output 'weak.png'\n"
             "set title 'pie %s: weak-scaling efficiency T(1)/T(p), fixed work per worker'\n"
-            "set ylabel 'efficiency'\nset yrange [0:1.2]\n"
+            "set ylabel 'efficiency'\nset yrange [0:1.2]\nset key right top\n"
             "plot 1 with lines dt 2 lc rgb 'gray40' title 'ideal', "
             "(x <= %u ? 1 : %u.0/x) with lines dt 3 lc rgb 'gray60' title 'CPU-bound limit'",
             bench_wl_name(b->wl), b->cores, b->cores);
