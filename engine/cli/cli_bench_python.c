@@ -59,6 +59,10 @@ static double json_number(const char *s, const char *key)
 static int py_run(bench *b, const char *script, const char *args, bench_python *out)
 {
     char cmd[1200], buf[4096];
+    if (pie_cli_signal) {
+        snprintf(out->note, sizeof out->note, "interrupted");
+        return -1;
+    }
     snprintf(cmd, sizeof cmd, "'%s' '%s/%s' %s 2>&1", py_interp(), py_dir(), script, args);
     char what[64];
     snprintf(what, sizeof what, "python %s", script);
