@@ -67,7 +67,8 @@ enum fault_action {
     FAULT_OOM,      /* a GMP allocation that cannot be satisfied */
     FAULT_EPIPE,    /* close the request pipe, answer, wait: the parent's next write fails */
     FAULT_WRONG,    /* a valid frame for a chunk it was not given */
-    FAULT_BADDATA   /* a frame that passes every wire check but holds a wrong partial */
+    FAULT_BADDATA,  /* a frame that passes every wire check but holds a wrong partial */
+    FAULT_FORKFAIL  /* in the parent: the N-th fork of the run fails (EAGAIN) */
 };
 
 typedef struct fault {
@@ -93,7 +94,7 @@ static const struct {
     {"truncate", FAULT_TRUNCATE, 0, 0}, {"eof", FAULT_EOF, 0, 0},
     {"hang", FAULT_HANG, 0, 0},         {"oom", FAULT_OOM, 0, 0},
     {"epipe", FAULT_EPIPE, 0, 0},       {"wrong", FAULT_WRONG, 0, 0},
-    {"baddata", FAULT_BADDATA, 0, 0},
+    {"baddata", FAULT_BADDATA, 0, 0},   {"forkfail", FAULT_FORKFAIL, 0, 0},
 };
 
 static int parse_uint(const char **p, uint64_t max, uint64_t *out)
@@ -159,12 +160,33 @@ static int parse_fault(const char *s, fault *f)
     return -1;
 }
 
+/* PIE_FAULT may hold several specs separated by commas. */
+#define MAX_FAULTS 4
+
+static int parse_faults(const char *env, fault *f, unsigned *n)
+{
+    *n = 0;
+    if (!env || !*env)
+        return 0;
+    char buf[256];
+    if (strlen(env) >= sizeof buf)
+        return -1;
+    memcpy(buf, env, strlen(env) + 1);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*n == MAX_FAULTS || parse_fault(tok, &f[*n]) != 1)
+            return -1;
+        (*n)++;
+    }
+    return *n > 0 ? 1 : -1;
+}
+
 /* Does the fault fire for worker `slot` at chunk c, its nth chunk? Without
  * ":all" only the first worker to get there misbehaves (a counter shared by
  * every worker of the run), so the chunk's next attempt succeeds. */
 static int fault_fires(const fault *f, unsigned slot, uint64_t c, uint64_t nth)
 {
-    if (f->action == FAULT_NONE)
+    if (f->action == FAULT_NONE || f->action == FAULT_FORKFAIL)
         return 0;
     if (!(f->by_worker ? (slot == f->slot && nth == f->nth) : c == f->chunk))
         return 0;
@@ -185,6 +207,7 @@ static void inject_fault(const fault *f, int *in, int out, uint64_t c)
     unsigned char junk[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     switch (f->action) {
     case FAULT_NONE:
+    case FAULT_FORKFAIL:
         return;
     case FAULT_KILL:
         raise(SIGKILL);
@@ -271,7 +294,10 @@ typedef struct pstate {
     pie__reorder r;
     pie__run_stats *stats;
 #ifdef PIE_FAULT_INJECTION
-    fault fault;
+    fault fault[MAX_FAULTS];
+    unsigned nfault;
+    atomic_uint *fired; /* MAX_FAULTS counters shared with the workers (MAP_SHARED) */
+    uint64_t forks;     /* forks tried this run, for "forkfail" */
 #endif
 } pstate;
 
@@ -337,8 +363,9 @@ static _Noreturn void worker_main(const pstate *s, unsigned slot, int in, int ou
         pie__frame_reader_reset(&rd);
         nth++;
 #ifdef PIE_FAULT_INJECTION
-        if (fault_fires(&s->fault, slot, pie__chunk_id(task, c), nth))
-            inject_fault(&s->fault, &in, out, c);
+        for (unsigned i = 0; i < s->nfault; i++)
+            if (fault_fires(&s->fault[i], slot, pie__chunk_id(task, c), nth))
+                inject_fault(&s->fault[i], &in, out, c);
 #endif
         part.len = 0;
         int k = task->ops->run_chunk(task->job, c, &part);
@@ -365,6 +392,26 @@ static void close_fd(int *fd)
     }
 }
 
+/* fork(), or in a test build the failure "forkfail:N" asks for (the N-th
+ * fork of the run, or with ":all" every fork from the N-th on). */
+static pid_t do_fork(pstate *s)
+{
+#ifdef PIE_FAULT_INJECTION
+    s->forks++;
+    for (unsigned i = 0; i < s->nfault; i++) {
+        const fault *f = &s->fault[i];
+        if (f->action == FAULT_FORKFAIL &&
+            (s->forks == f->chunk || (f->all && s->forks >= f->chunk))) {
+            errno = EAGAIN;
+            return -1;
+        }
+    }
+#else
+    (void)s;
+#endif
+    return fork();
+}
+
 static pie_status spawn(pstate *s, unsigned k)
 {
     worker *w = &s->w[k];
@@ -382,7 +429,7 @@ static pie_status spawn(pstate *s, unsigned k)
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t pid = fork();
+    pid_t pid = do_fork(s);
     if (pid == 0) {
         /* Child. Handlers inherited from the host would run host code here:
          * restore the defaults. SIGINT is ignored: on Ctrl-C the parent
@@ -437,6 +484,25 @@ static pie_status spawn(pstate *s, unsigned k)
     w->ninflight = 0;
     pie__frame_reader_reset(&w->rd);
     return PIE_OK;
+}
+
+/* Spawn worker k; a failed fork or pipe (EAGAIN under a process limit,
+ * EMFILE) is not fatal while another worker lives: the run carries on with
+ * fewer workers and the slot stays empty. */
+static pie_status respawn(pstate *s, unsigned k)
+{
+    pie_status st = spawn(s, k);
+    if (st != PIE_ESYSTEM)
+        return st;
+    for (unsigned j = 0; j < s->nw; j++) {
+        if (s->w[j].pid > 0) {
+            pie__clear_error(s->ctx);
+            return PIE_OK;
+        }
+    }
+    char why[256];
+    snprintf(why, sizeof why, "%s", pie_ctx_last_error(s->ctx));
+    return pie__fail(s->ctx, st, "no worker left to run the job: %s", why);
 }
 
 static void account_rusage(pstate *s, const struct rusage *ru)
@@ -583,7 +649,7 @@ static pie_status lose_worker(pstate *s, unsigned k, const char *cause, double g
         s->stats->retries++;
     }
     w->ninflight = 0;
-    return spawn(s, k);
+    return respawn(s, k);
 }
 
 static pie_status service(pstate *s, unsigned k);
@@ -656,10 +722,16 @@ static pie_status on_frame(pstate *s, unsigned k)
     pie_kbuf partial = w->rd.payload; /* take the buffer; the reader gets a fresh one */
     w->rd.payload = (pie_kbuf){0};
     pie__frame_reader_reset(&w->rd);
+    uint64_t before = s->r.next;
     pie_status st = pie__reorder_put(&s->r, h.chunk, &partial);
-    if (st != PIE_OK)
-        return pie__fail(s->ctx, st, "merging chunk %llu failed: %s",
-                         pie__chunk_id(s->task, h.chunk), pie_strerror(st));
+    if (st != PIE_OK) {
+        /* The chunk that failed is the one the merge stopped at (this frame
+         * may have released a run of pending ones), unless this frame was a
+         * duplicate of a merged chunk. */
+        uint64_t bad = h.chunk < before ? h.chunk : s->r.next;
+        return pie__fail(s->ctx, st, "merging chunk %llu failed: %s", pie__chunk_id(s->task, bad),
+                         pie_strerror(st));
+    }
     s->stats->chunks_done = s->r.next;
     if (s->ctx->progress)
         s->ctx->progress(s->ctx->progress_user, s->r.next, s->task->nchunks);
@@ -793,14 +865,18 @@ pie_status pie__backend_process(pie_ctx *ctx, const pie__task *task, unsigned wo
     for (unsigned k = 0; k < workers; k++)
         s.w[k].to_fd = s.w[k].from_fd = -1;
 #ifdef PIE_FAULT_INJECTION
-    int have_fault = parse_fault(getenv("PIE_FAULT"), &s.fault);
+    int have_fault = parse_faults(getenv("PIE_FAULT"), s.fault, &s.nfault);
     if (have_fault > 0) {
-        s.fault.fired = mmap(NULL, sizeof *s.fault.fired, PROT_READ | PROT_WRITE,
-                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (s.fault.fired == MAP_FAILED)
+        s.fired = mmap(NULL, MAX_FAULTS * sizeof *s.fired, PROT_READ | PROT_WRITE,
+                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (s.fired == MAP_FAILED) {
+            s.fired = NULL;
             have_fault = -1;
-        else
-            atomic_init(s.fault.fired, 0);
+        }
+        for (unsigned i = 0; s.fired && i < s.nfault; i++) {
+            atomic_init(&s.fired[i], 0);
+            s.fault[i].fired = &s.fired[i];
+        }
     }
     if (have_fault < 0) {
         free(s.w);
@@ -811,9 +887,22 @@ pie_status pie__backend_process(pie_ctx *ctx, const pie__task *task, unsigned wo
 #endif
     pie__reorder_init(&s.r, task);
 
-    pie_status st = PIE_OK;
-    for (unsigned k = 0; k < workers && st == PIE_OK; k++)
-        st = spawn(&s, k);
+    /* Start every worker; the run needs at least one (see respawn). */
+    pie_status st = PIE_OK, fork_failed = PIE_OK;
+    unsigned alive = 0;
+    for (unsigned k = 0; k < workers && st == PIE_OK; k++) {
+        pie_status e = spawn(&s, k);
+        if (e == PIE_OK)
+            alive++;
+        else if (e == PIE_ESYSTEM)
+            fork_failed = e;
+        else
+            st = e;
+    }
+    if (st == PIE_OK && alive == 0)
+        st = fork_failed; /* its message is on the context */
+    else if (st == PIE_OK && fork_failed != PIE_OK)
+        pie__clear_error(ctx);
     if (st == PIE_OK)
         st = run_loop(&s, pfd);
     shutdown_workers(&s, st != PIE_OK);
@@ -821,8 +910,8 @@ pie_status pie__backend_process(pie_ctx *ctx, const pie__task *task, unsigned wo
     stats->chunks_done = s.r.next;
     pie__reorder_free(&s.r);
 #ifdef PIE_FAULT_INJECTION
-    if (s.fault.fired)
-        munmap(s.fault.fired, sizeof *s.fault.fired);
+    if (s.fired)
+        munmap(s.fired, MAX_FAULTS * sizeof *s.fired);
 #endif
     free(s.retry);
     free(s.fail);

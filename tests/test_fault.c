@@ -140,11 +140,52 @@ static void bad_partial(void)
     pie_ctx_free(ctx);
 }
 
+/* Several specs at once, and fork failures (the parent's side): with one
+ * worker alive the run carries on with fewer; with none it fails cleanly. */
+static void combined_and_fork_failures(void)
+{
+    tf_job job = {24, 6, 2000};
+    uint64_t ref = tf_reference(&job);
+    static const struct {
+        const char *spec;
+        unsigned workers;
+        pie_status want;
+        const char *msg;
+    } cases[] = {
+        {"kill:3,garbage:9,exit=4:20", 2, PIE_OK, NULL},
+        {"forkfail:2", 3, PIE_OK, NULL},
+        {"forkfail:1", 2, PIE_OK, NULL},
+        {"forkfail:3:all,kill:5", 2, PIE_OK, NULL},
+        {"forkfail:3:all,kill:w0#1,kill:w1#2", 2, PIE_ESYSTEM, "no worker left"},
+        {"forkfail:1:all", 2, PIE_ESYSTEM, "fork"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pie_ctx *ctx = make_ctx(PIE_BACKEND_PROCESS, cases[i].workers, 0);
+        tf_acc acc;
+        pie__run_stats stats;
+        setenv("PIE_FAULT", cases[i].spec, 1);
+        pie_status st = tf_run_job(ctx, &job, &acc, &stats);
+        unsetenv("PIE_FAULT");
+        TF_CHECK(st == cases[i].want, "%s: %s (%s)", cases[i].spec, pie_status_name(st),
+                 pie_ctx_last_error(ctx));
+        if (st == PIE_OK)
+            TF_CHECK(acc.h == ref, "%s: result differs", cases[i].spec);
+        else if (cases[i].msg)
+            TF_CHECK(strstr(pie_ctx_last_error(ctx), cases[i].msg) != NULL, "%s: message %s",
+                     cases[i].spec, pie_ctx_last_error(ctx));
+        TF_CHECK(tf_no_children_now(), "%s: a child is left", cases[i].spec);
+        pie_ctx_free(ctx);
+    }
+}
+
 static void malformed_specs(void)
 {
-    static const char *bad[] = {"kill",        "kill:",   "kill:x",    "signal:3",
-                                "exit=300:1",  "kill:w1", "kill:w#1",  "kill:w1#0",
-                                "kill:1:some", "KILL:1",  "exit=-1:2", "hang:1:all:all"};
+    static const char *bad[] = {
+        "kill",           "kill:",      "kill:x",
+        "signal:3",       "exit=300:1", "kill:w1",
+        "kill:w#1",       "kill:w1#0",  "kill:1:some",
+        "KILL:1",         "exit=-1:2",  "hang:1:all:all",
+        "kill:1,bogus:2", ",",          "kill:1,kill:2,kill:3,kill:4,kill:5"};
     tf_job job = {4, 1, 0};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         pie_ctx *ctx = make_ctx(PIE_BACKEND_PROCESS, 2, 0);
@@ -278,6 +319,7 @@ int main(void)
     toy_recoverable();
     toy_permanent();
     bad_partial();
+    combined_and_fork_failures();
     other_backends_ignore_faults();
     hex_faults();
     mc_faults();
