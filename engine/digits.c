@@ -323,8 +323,68 @@ static pie_status verify_hex_tail(pie_ctx *ctx, const pie_bbp_job *job, const ch
     return PIE_OK;
 }
 
+/* The series' own value, X ~ pi 2^W, read in hex far above its error: the
+ * digits at positions pos .. pos+count-1 after the hex point, when X-3 and
+ * X+3 agree on them (count 0 otherwise). Base 10 output never shows these
+ * digits, so this checks the series independently of the radix conversion. */
+typedef struct series_window {
+    uint64_t pos;
+    unsigned count;
+    char hex[9];
+} series_window;
+
+static void window_of(const pie_bbp_job *job, const mpz_t x, series_window *w)
+{
+    w->count = 0;
+    uint64_t top = job->prec > 12 ? (job->prec - 12) / 4 : 0; /* last usable position */
+    unsigned count = top < 8 ? (unsigned)top : 8u;
+    if (count == 0)
+        return;
+    uint64_t pos = top - count + 1, shift = job->prec - 4 * top;
+    mpz_t lo, hi;
+    mpz_inits(lo, hi, NULL);
+    mpz_sub_ui(lo, x, 3);
+    mpz_add_ui(hi, x, 3);
+    mpz_fdiv_q_2exp(lo, lo, shift);
+    mpz_fdiv_q_2exp(hi, hi, shift);
+    mpz_fdiv_r_2exp(lo, lo, 4 * count);
+    mpz_fdiv_r_2exp(hi, hi, 4 * count);
+    if (mpz_cmp(lo, hi) == 0) {
+        unsigned long v = mpz_get_ui(lo);
+        for (unsigned i = 0; i < count; i++)
+            w->hex[i] = "0123456789ABCDEF"[(v >> (4 * (count - 1 - i))) & 15];
+        w->hex[count] = 0;
+        w->pos = pos;
+        w->count = count;
+    }
+    mpz_clears(lo, hi, NULL);
+}
+
+static pie_status verify_window(pie_ctx *ctx, const series_window *w, pie_digits_result *res)
+{
+    size_t n = strlen(res->verify_note);
+    if (w->count == 0 || w->pos > PIE_HEX_MAX_POSITION)
+        return PIE_OK;
+    pie_hex_result hr;
+    pie_status st = pie_hex_run(ctx, w->pos, w->count, PIE_HEX_BELLARD, &hr);
+    if (st != PIE_OK)
+        return st;
+    if (strcmp(hr.hex, w->hex) != 0) {
+        snprintf(res->verify_note + n, sizeof res->verify_note - n,
+                 "%sMISMATCH: the series gives hex digits %s at %llu, digit extraction %s",
+                 n ? "; " : "", w->hex, (unsigned long long)w->pos, hr.hex);
+        res->verified = 0;
+        return pie__fail(ctx, PIE_EVERIFY, "%s", res->verify_note);
+    }
+    snprintf(res->verify_note + n, sizeof res->verify_note - n,
+             "%sseries value: hex digits %llu..%llu (%s) equal BBP digit extraction", n ? "; " : "",
+             (unsigned long long)w->pos, (unsigned long long)(w->pos + w->count - 1), w->hex);
+    res->verified = 1;
+    return PIE_OK;
+}
+
 static pie_status verify(pie_ctx *ctx, const pie_bbp_job *job, const char *text,
-                         pie_digits_result *res)
+                         const series_window *w, pie_digits_result *res)
 {
     pie_status st = PIE_OK;
     if (job->digits <= PIE_DIGITS_VERIFY_MPFR_MAX)
@@ -334,6 +394,8 @@ static pie_status verify(pie_ctx *ctx, const pie_bbp_job *job, const char *text,
                  (unsigned long long)PIE_DIGITS_VERIFY_MPFR_MAX);
     if (st == PIE_OK && job->base == 16)
         st = verify_hex_tail(ctx, job, text, res);
+    else if (st == PIE_OK)
+        st = verify_window(ctx, w, res);
     return st;
 }
 
@@ -433,7 +495,7 @@ static int convert(mpz_t y, const pie_bbp_job *job, unsigned threads, char **tex
  * the conversion. Returns PIE_OK with *text set, or a failure; *retry is set
  * when the last digit was not certain. */
 static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie_bbp_job *job,
-                          pie_digits_result *res, char **text, int *retry)
+                          pie_digits_result *res, char **text, int *retry, series_window *w)
 {
     *retry = 0;
     pie_bbp_acc *acc = pie_bbp_acc_new();
@@ -481,6 +543,7 @@ static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie_b
         mpz_t y;
         mpz_init(y);
         krc = pie_bbp_floor(job, x, y);
+        window_of(job, x, w);
         mpz_clear(x);
         if (krc == PIE_K_OK)
             krc = convert(y, job, ctx->backend == PIE_BACKEND_SERIAL ? 1 : stats.workers, text);
@@ -539,12 +602,13 @@ pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_
 
     char *text = NULL;
     int retry = 1;
+    series_window window = {0};
     for (unsigned guard = FIRST_GUARD; retry && res->attempts < MAX_ATTEMPTS; guard *= 4) {
         pie_bbp_job_init(&job, o->digits, o->base, guard);
         res->attempts++;
         res->terms = job.nterms;
         res->precision_bits = job.prec;
-        st = attempt(ctx, o, &job, res, &text, &retry);
+        st = attempt(ctx, o, &job, res, &text, &retry, &window);
         if (st != PIE_OK)
             break;
     }
@@ -561,7 +625,7 @@ pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_
     if (st == PIE_OK && o->verify) {
         phase(o, "verify");
         double t0 = pie__now();
-        st = verify(ctx, &job, text, res);
+        st = verify(ctx, &job, text, &window, res);
         res->seconds_verify = pie__now() - t0;
     }
     if (st == PIE_OK && o->path) {
