@@ -599,6 +599,11 @@ static void md_reading(FILE *f, const bench *b)
     if (s1 && p1)
         fprintf(f, "- One process worker against the serial loop: %+.1f%% time.\n",
                 100.0 * (p1->median - s1->median) / s1->median);
+    if (s1 && s1->cpu_median > 0)
+        fprintf(f,
+                "- Per CPU-second (serial backend; independent of how much CPU the run got): "
+                "%.4g %s per CPU-second, against %.4g per wall second.\n",
+                (double)s1->size / s1->cpu_median, bench_wl_unit(b->wl), s1->throughput);
     for (size_t i = 0; i < b->npy; i++) {
         const bench_python *p = &b->py[i];
         if (p->ran && isfinite(p->pie_per_second))
