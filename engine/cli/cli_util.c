@@ -274,6 +274,7 @@ int pie_cli_set_checkpoint(const char *cmd, pie_cli_common *c, const char *v)
         if (access(v, W_OK | X_OK) != 0)
             return pie_cli_usage(cmd, "invalid value for --checkpoint: '%s' is not writable", v);
     } else {
+        int missing = errno == ENOENT; /* anything else (EACCES, ENOTDIR): refuse */
         char parent[1024];
         snprintf(parent, sizeof parent, "%s", v);
         char *slash = strrchr(parent, '/');
@@ -282,7 +283,7 @@ int pie_cli_set_checkpoint(const char *cmd, pie_cli_common *c, const char *v)
             slash = strrchr(parent, '/');
         }
         const char *dir = !slash ? "." : slash == parent ? "/" : (*slash = '\0', parent);
-        if (errno != ENOENT || access(dir, W_OK | X_OK) != 0)
+        if (!missing || access(dir, W_OK | X_OK) != 0)
             return pie_cli_usage(cmd, "invalid value for --checkpoint: cannot create '%s'", v);
     }
     c->checkpoint = v;
