@@ -413,13 +413,13 @@ static void on_deadline(int sig)
 static void on_signal(int sig)
 {
     pie_cli_signal = sig;
-    /* While chunks are running, give the library 0.8 s to stop them (the
+    /* While chunks are running, give the library 0.5 s to stop them (the
      * process backend needs ~50 ms); after the last chunk (a workload's
      * own final phase, e.g. writing a file) let it finish instead. */
     uint64_t done = atomic_load(&cli_done), total = atomic_load(&cli_total);
     if (cli_deadline_enabled && !cli_deadline_armed && (total == 0 || done < total)) {
         cli_deadline_armed = 1;
-        struct itimerval it = {{0, 0}, {0, 800000}};
+        struct itimerval it = {{0, 0}, {0, 500000}};
         setitimer(ITIMER_REAL, &it, NULL);
     }
 }
