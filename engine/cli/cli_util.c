@@ -265,7 +265,12 @@ int pie_cli_set_checkpoint(const char *cmd, pie_cli_common *c, const char *v)
     if (strlen(v) >= 1000)
         return pie_cli_usage(cmd, "invalid value for --checkpoint: the name is too long");
     /* Check now, so that a bad path is a usage error before any work; the
-     * directory itself is created by the library when the run starts. */
+     * directory itself is created by the library when the run starts. Under
+     * mpirun only rank 0 uses it (docs/mpi.md): other hosts need not have it. */
+    if (pie_mpi_rank() > 0) {
+        c->checkpoint = v;
+        return PIE_EXIT_OK;
+    }
     struct stat st;
     if (stat(v, &st) == 0) {
         if (!S_ISDIR(st.st_mode))
