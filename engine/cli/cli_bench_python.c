@@ -1,5 +1,4 @@
-/** @brief `pie bench scaling`: run the Python baselines in bench/python/ and pair each with a pie
- * figure. */
+/** @brief `pie bench scaling`: the Python baselines (bench/python/), each paired with pie. */
 #include "cli_bench.h"
 #include "cli_util.h"
 

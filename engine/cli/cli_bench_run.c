@@ -1,5 +1,4 @@
-/** @brief `pie bench scaling`: one timed run of a workload, the progress line, and the overhead
- * probes. */
+/** @brief `pie bench scaling`: timed runs, the progress line, overhead and PSS probes. */
 #include "cli_bench.h"
 #include "cli_util.h"
 
