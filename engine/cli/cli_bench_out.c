@@ -532,16 +532,29 @@ static void md_reading(FILE *f, const bench *b)
     static const pie_backend par[] = {PIE_BACKEND_PROCESS, PIE_BACKEND_THREAD};
     unsigned c = b->cores;
     fputs("## Reading\n\n", f);
+    /* Whether the runs got the CPUs they asked for: the CPUs the
+     * all-CPU strong points obtained (CPU seconds / wall seconds). The load
+     * average alone cannot say: it counts this bench's own workers too. */
+    double got = NAN;
+    for (size_t i = 0; i < 2; i++) {
+        const bench_point *pc = find(b, "strong", par[i], c);
+        if (pc && (!isfinite(got) || pc->cpus_used < got))
+            got = pc->cpus_used;
+    }
+    int starved = isfinite(got) && got < 0.9 * c;
     if (isfinite(b->load_start[0]))
         fprintf(f,
                 "- Load: the 1-minute load average was %.2f before the run and %.2f after it, on "
-                "%u CPUs%s\n",
-                b->load_start[0], b->load_end[0], c,
-                b->load_start[0] > 0.5 * c
-                    ? ". Other work was competing for the cores, so times, spreads and "
-                      "efficiencies here are pessimistic: a quieter machine scales better."
-                    : "; the machine was quiet enough for the figures to stand.");
-    if (b->autogroup == 1 && isfinite(b->load_start[0]) && b->load_start[0] > 0.5 * c)
+                "%u CPUs.",
+                b->load_start[0], b->load_end[0], c);
+    if (isfinite(got))
+        fprintf(f, " The %u-worker runs got %.2f CPUs (CPU seconds / wall seconds)%s\n", c, got,
+                starved ? ": other work held the rest, so times, spreads and efficiencies here "
+                          "are pessimistic and a quieter machine scales better."
+                        : ", so the machine was quiet enough for the figures to stand.");
+    else
+        fputc('\n', f);
+    if (b->autogroup == 1 && starved)
         fprintf(f, "- Scheduler: Linux autogroup scheduling is on "
                    "(/proc/sys/kernel/sched_autogroup_enabled = 1). The kernel divides CPU time "
                    "fairly between sessions, not between threads, so while other sessions are "
