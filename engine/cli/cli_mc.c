@@ -15,7 +15,7 @@ static const char mc_help[] =
     "                         2.5e10, 1_000_000; at most 2^63\n"
     "  -j, --workers W        workers: a positive integer or 'auto' (default: the\n"
     "                         CPUs this process may use; env PIE_WORKERS)\n"
-    "      --backend B        process (default), thread, serial\n"
+    "      --backend B        process (default), thread, serial, mpi (under mpirun)\n"
     "      --seed S           64-bit seed (default 0); the count depends only on\n"
     "                         (N, seed), never on backend, workers or kernel\n"
     "      --isa I            kernel: auto (default), scalar, aesni, avx2, avx512\n"
