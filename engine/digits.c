@@ -585,9 +585,12 @@ pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_
                          (unsigned long long)o->digits);
     if (o->base != 10 && o->base != 16)
         return pie__fail(ctx, PIE_EINVAL, "base must be 10 or 16 (got %u)", o->base);
+    unsigned first = o->guard_bits ? o->guard_bits : FIRST_GUARD;
+    if (first > 1u << 16)
+        return pie__fail(ctx, PIE_EINVAL, "guard_bits must be at most 65536 (got %u)", first);
     double start = pie__now();
     pie_bbp_job job;
-    pie_bbp_job_init(&job, o->digits, o->base, FIRST_GUARD);
+    pie_bbp_job_init(&job, o->digits, o->base, first);
     res->memory_estimate_bytes = estimate(ctx, &job);
     res->memory_available_bytes = mem_available();
     if (res->memory_available_bytes && res->memory_estimate_bytes > res->memory_available_bytes)
@@ -603,7 +606,10 @@ pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_
     char *text = NULL;
     int retry = 1;
     series_window window = {0};
-    for (unsigned guard = FIRST_GUARD; retry && res->attempts < MAX_ATTEMPTS; guard *= 4) {
+    unsigned max_attempts = MAX_ATTEMPTS;
+    while (first << (2 * (max_attempts - 1)) < 2048 && max_attempts < 8)
+        max_attempts++; /* tiny first guards still end with >= 2048 bits */
+    for (unsigned guard = first; retry && res->attempts < max_attempts; guard *= 4) {
         pie_bbp_job_init(&job, o->digits, o->base, guard);
         res->attempts++;
         res->terms = job.nterms;

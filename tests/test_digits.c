@@ -172,8 +172,41 @@ static void check_args(void)
     pie_digits_result_free(&r);
 }
 
+/* With one guard bit the last-digit check fails often: the run must retry
+ * (attempts > 1) and still give the default run's digits. */
+static void check_retry(void)
+{
+    unsigned retried = 0;
+    for (uint64_t D = 1; D <= 400; D += 3) {
+        for (unsigned base = 10; base <= 16; base += 6) {
+            pie_ctx *ctx = pie_ctx_create();
+            pie_ctx_set_backend(ctx, D % 2 ? PIE_BACKEND_SERIAL : PIE_BACKEND_PROCESS);
+            pie_digits_options o = {.digits = D, .base = base};
+            pie_digits_result ref, r;
+            pie_status s1 = pie_digits_run(ctx, &o, &ref);
+            o.guard_bits = 1;
+            pie_status s2 = pie_digits_run(ctx, &o, &r);
+            CHECK(s1 == PIE_OK && s2 == PIE_OK && r.text && ref.text &&
+                      strcmp(r.text, ref.text) == 0,
+                  "guard 1, D=%llu base %u: %s", (unsigned long long)D, base,
+                  pie_ctx_last_error(ctx));
+            retried += r.attempts > 1;
+            pie_digits_result_free(&ref);
+            pie_digits_result_free(&r);
+            pie_ctx_free(ctx);
+        }
+    }
+    CHECK(retried > 0, "no run retried with one guard bit");
+    pie_digits_options o = {.digits = 10, .base = 10, .guard_bits = 70000};
+    pie_digits_result r;
+    pie_ctx *ctx = pie_ctx_create();
+    CHECK(pie_digits_run(ctx, &o, &r) == PIE_EINVAL, "guard_bits 70000 accepted");
+    pie_ctx_free(ctx);
+}
+
 int main(void)
 {
+    check_retry();
     check_args();
     check_files();
     check_backends();
