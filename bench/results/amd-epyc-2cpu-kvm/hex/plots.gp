@@ -10,7 +10,7 @@ set xlabel 'workers'
 set xrange [0.5:4.5]
 set xtics 1
 set output 'speedup.png'
-set title 'pie hex: strong-scaling speed-up (2 CPUs; pie bench scaling --workload hex --out /tmp/hex_full --no-progress)'
+set title 'pie hex: strong-scaling speed-up (2 CPUs; pie bench scaling --workload hex --out /tmp/quiet/hex --no-progress)'
 set ylabel 'speed-up vs the same backend at 1 worker'
 set yrange [0:*]
 plot x with lines dt 2 lc rgb 'gray40' title 'ideal (speed-up = workers)', 2 with lines dt 4 lw 2 lc rgb 'gray50' title 'CPUs (hardware limit)', 'strong_process.dat' using 1:2 with linespoints lw 2 title 'process', 'strong_thread.dat' using 1:2 with linespoints lw 2 title 'thread'
