@@ -654,11 +654,11 @@ static pie_status lose_worker(pstate *s, unsigned k, const char *cause, double g
 
 static pie_status service(pstate *s, unsigned k);
 
-/* Keep worker k supplied with up to DEPTH chunks. */
-static pie_status feed(pstate *s, unsigned k)
+/* Keep worker k supplied with up to `depth` (at most DEPTH) chunks. */
+static pie_status feed(pstate *s, unsigned k, int depth)
 {
     worker *w = &s->w[k];
-    while (w->pid > 0 && w->ninflight < DEPTH) {
+    while (w->pid > 0 && w->ninflight < depth) {
         uint64_t c;
         if (next_chunk(s, &c) != PIE_OK)
             return PIE_OK;
@@ -792,10 +792,17 @@ static pie_status run_loop(pstate *s, struct pollfd *pfd)
         if (pie__cancelled(s->ctx))
             return pie__fail(s->ctx, PIE_ECANCELED, "cancelled after %llu of %llu chunks",
                              (unsigned long long)s->r.next, (unsigned long long)s->task->nchunks);
+        /* Every worker gets its first chunk before any gets a second: with
+         * as many chunks as workers, filling worker 0 to DEPTH first would
+         * leave a worker idle and double the run time. */
+        for (int depth = 1; depth <= DEPTH; depth++) {
+            for (unsigned k = 0; k < s->nw; k++) {
+                pie_status st = feed(s, k, depth);
+                if (st != PIE_OK)
+                    return st;
+            }
+        }
         for (unsigned k = 0; k < s->nw; k++) {
-            pie_status st = feed(s, k);
-            if (st != PIE_OK)
-                return st;
             pfd[k].fd = s->w[k].pid > 0 ? s->w[k].from_fd : -1;
             pfd[k].events = POLLIN;
             pfd[k].revents = 0;

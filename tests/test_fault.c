@@ -263,7 +263,8 @@ static void mc_faults(void)
 {
     /* Two chunks: the Monte Carlo chunk is 2^24 samples, the dearest here. */
     const uint64_t n = PIE_MC_CHUNK_SAMPLES + 1000;
-    static const char *faults[] = {"kill:1", "garbage:0", "oom:w0#2"};
+    /* Each worker gets one chunk before any gets a second, so w1#1 is chunk 1. */
+    static const char *faults[] = {"kill:1", "garbage:0", "oom:w1#1"};
     pie_mc_result ref, got;
     pie_ctx *ref_ctx = make_ctx(PIE_BACKEND_SERIAL, 1, 0);
     pie_ctx_set_seed(ref_ctx, 11);
