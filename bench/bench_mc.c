@@ -1,4 +1,5 @@
-/** @brief Monte Carlo benchmarks through the public API: kernel speed, process-backend overheads, backends x workers. */
+/** @brief Monte Carlo benchmarks through the public API: kernel speed, process-backend overheads,
+ * backends x workers. */
 #include <pie.h>
 
 #include <math.h>
@@ -120,7 +121,8 @@ int main(int argc, char **argv)
     static const pie_isa isas[] = {PIE_ISA_SCALAR, PIE_ISA_AESNI, PIE_ISA_AVX2, PIE_ISA_AVX512};
     for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
         if (pie_isa_check(isas[i]) != PIE_OK) {
-            printf("kernel    %-8s %-7s    (not supported here)\n", "serial", pie_isa_name(isas[i]));
+            printf("kernel    %-8s %-7s    (not supported here)\n", "serial",
+                   pie_isa_name(isas[i]));
             continue;
         }
         /* Size each variant's run to roughly a second. */
@@ -137,14 +139,14 @@ int main(int argc, char **argv)
     double tp = time_run(PIE_BACKEND_PROCESS, 1, PIE_ISA_AUTO, 1, freps, NULL);
     row("fixed", "process", "auto", 1, 1, tp, (tp - ts) * 1e6, "us/run over serial");
     uint64_t nchunk = quick ? 64 : 256;
-    double tser = time_run(PIE_BACKEND_SERIAL, 1, PIE_ISA_AUTO, nchunk * PIE_MC_CHUNK_SAMPLES,
-                           reps, NULL);
-    double tpro = time_run(PIE_BACKEND_PROCESS, 1, PIE_ISA_AUTO, nchunk * PIE_MC_CHUNK_SAMPLES,
-                           reps, NULL);
+    double tser =
+        time_run(PIE_BACKEND_SERIAL, 1, PIE_ISA_AUTO, nchunk * PIE_MC_CHUNK_SAMPLES, reps, NULL);
+    double tpro =
+        time_run(PIE_BACKEND_PROCESS, 1, PIE_ISA_AUTO, nchunk * PIE_MC_CHUNK_SAMPLES, reps, NULL);
     row("chunk", "process", "auto", 1, nchunk * PIE_MC_CHUNK_SAMPLES, tpro,
         (tpro - tser) / (double)nchunk * 1e6, "us/chunk over serial");
-    double tthr = time_run(PIE_BACKEND_THREAD, 1, PIE_ISA_AUTO, nchunk * PIE_MC_CHUNK_SAMPLES,
-                           reps, NULL);
+    double tthr =
+        time_run(PIE_BACKEND_THREAD, 1, PIE_ISA_AUTO, nchunk * PIE_MC_CHUNK_SAMPLES, reps, NULL);
     if (tthr > 0)
         row("chunk", "thread", "auto", 1, nchunk * PIE_MC_CHUNK_SAMPLES, tthr,
             (tthr - tser) / (double)nchunk * 1e6, "us/chunk over serial");
@@ -171,8 +173,8 @@ int main(int argc, char **argv)
             mismatch |= inside != ref;
             if (w == 1)
                 t1 = t;
-            row("backends", pie_backend_name(backends[b]), pie_isa_name(pie_isa_best()), w, big,
-                t, (double)big / t, "samples/s");
+            row("backends", pie_backend_name(backends[b]), pie_isa_name(pie_isa_best()), w, big, t,
+                (double)big / t, "samples/s");
             if (w == 2)
                 row("speedup", pie_backend_name(backends[b]), pie_isa_name(pie_isa_best()), 2, big,
                     t, t1 / t, "x over 1 worker");

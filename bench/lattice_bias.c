@@ -1,4 +1,5 @@
-/** @brief Exact bias of pie's Monte Carlo lattice: counts every cell centre inside the quarter disc. */
+/** @brief Exact bias of pie's Monte Carlo lattice: counts every cell centre inside the quarter
+ * disc. */
 #include <mpfr.h>
 #include <math.h>
 #include <stdint.h>
@@ -45,8 +46,9 @@ int main(void)
     mpfr_const_pi(pi, MPFR_RNDN);
     mpfr_sub(bias, est, pi, MPFR_RNDN);
     printf("inside cells C = %llu of 2^62\n", (unsigned long long)count);
-    mpfr_printf("E[estimate] = 4C/2^62 = %.30Rf\npi          =          %.30Rf\nbias        = %.6Re\n",
-                est, pi, bias);
+    mpfr_printf(
+        "E[estimate] = 4C/2^62 = %.30Rf\npi          =          %.30Rf\nbias        = %.6Re\n", est,
+        pi, bias);
     double se15 = 4.0 * sqrt(M_PI / 4 * (1 - M_PI / 4) / 1e15);
     mpfr_printf("std error at N = 1e15: %.3e; |bias| / std error = %.3Re\n", se15,
                 (mpfr_div_d(bias, bias, se15, MPFR_RNDN), mpfr_abs(bias, bias, MPFR_RNDN), bias));

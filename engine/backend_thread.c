@@ -1,4 +1,5 @@
-/** @brief Thread backend: an OpenMP team takes chunks from a shared counter; merges are ordered under a lock. */
+/** @brief Thread backend: an OpenMP team takes chunks from a shared counter; merges are ordered
+ * under a lock. */
 #include "engine.h"
 
 #if PIE_HAVE_OPENMP
@@ -28,7 +29,7 @@ pie_status pie__backend_thread(pie_ctx *ctx, const pie__task *task, unsigned wor
     pie_status st = PIE_OK;
     uint64_t done = 0;
 
-#pragma omp parallel num_threads((int)workers) default(none)                                     \
+#pragma omp parallel num_threads((int)workers) default(none)                                       \
     shared(ctx, task, r, next, failed, st, done)
     {
         for (;;) {

@@ -195,7 +195,7 @@ pie_status pie_ctx_set_isa(pie_ctx *ctx, pie_isa isa)
     if (st != PIE_OK)
         return pie__fail(ctx, st, "the %s kernel is %s", pie_isa_name(isa),
                          pie__isa_built(isa) ? "not supported by this CPU"
-                                                  : "not built into this library");
+                                             : "not built into this library");
     ctx->isa = isa;
     return PIE_OK;
 }

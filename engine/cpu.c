@@ -1,4 +1,5 @@
-/** @brief CPU feature detection (CPUID + XCR0) and kernel selection; the portable path always exists. */
+/** @brief CPU feature detection (CPUID + XCR0) and kernel selection; the portable path always
+ * exists. */
 #include "cpu.h"
 #include "mc_simd.h"
 
@@ -73,13 +74,13 @@ static const struct {
     unsigned bit;
     const char *name;
 } feature_names[] = {
-    {PIE_CPU_SSE41, "sse4.1"},         {PIE_CPU_SSE42, "sse4.2"},
-    {PIE_CPU_AES, "aes"},              {PIE_CPU_AVX, "avx"},
-    {PIE_CPU_AVX2, "avx2"},            {PIE_CPU_BMI2, "bmi2"},
-    {PIE_CPU_ADX, "adx"},              {PIE_CPU_AVX512F, "avx512f"},
-    {PIE_CPU_AVX512BW, "avx512bw"},    {PIE_CPU_AVX512DQ, "avx512dq"},
-    {PIE_CPU_AVX512VL, "avx512vl"},    {PIE_CPU_AVX512IFMA, "avx512ifma"},
-    {PIE_CPU_VAES, "vaes"},            {PIE_CPU_VPCLMULQDQ, "vpclmulqdq"},
+    {PIE_CPU_SSE41, "sse4.1"},      {PIE_CPU_SSE42, "sse4.2"},
+    {PIE_CPU_AES, "aes"},           {PIE_CPU_AVX, "avx"},
+    {PIE_CPU_AVX2, "avx2"},         {PIE_CPU_BMI2, "bmi2"},
+    {PIE_CPU_ADX, "adx"},           {PIE_CPU_AVX512F, "avx512f"},
+    {PIE_CPU_AVX512BW, "avx512bw"}, {PIE_CPU_AVX512DQ, "avx512dq"},
+    {PIE_CPU_AVX512VL, "avx512vl"}, {PIE_CPU_AVX512IFMA, "avx512ifma"},
+    {PIE_CPU_VAES, "vaes"},         {PIE_CPU_VPCLMULQDQ, "vpclmulqdq"},
 };
 
 const char *pie_cpu_features(void)

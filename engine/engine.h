@@ -1,4 +1,5 @@
-/** @brief Internal engine interface: contexts, tasks, the backend table and the ordered reduction. */
+/** @brief Internal engine interface: contexts, tasks, the backend table and the ordered reduction.
+ */
 #ifndef PIE_ENGINE_H
 #define PIE_ENGINE_H
 
@@ -103,8 +104,8 @@ typedef struct pie__pending pie__pending;
 
 typedef struct pie__reorder {
     const pie__task *task;
-    uint64_t next;        /* next chunk to merge */
-    pie__pending *head;   /* pending partials, sorted by chunk id */
+    uint64_t next;      /* next chunk to merge */
+    pie__pending *head; /* pending partials, sorted by chunk id */
     uint64_t npending;
 } pie__reorder;
 

@@ -1,4 +1,5 @@
-/** @brief pie_mc_run: Monte Carlo pi — build the job, run it on the backend, compute the error bars. */
+/** @brief pie_mc_run: Monte Carlo pi — build the job, run it on the backend, compute the error
+ * bars. */
 #include "cpu.h"
 #include "engine.h"
 #include "mc_kernel.h"

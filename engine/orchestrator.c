@@ -1,4 +1,5 @@
-/** @brief The orchestrator: pick the backend from a table, resolve the worker count, run the task. */
+/** @brief The orchestrator: pick the backend from a table, resolve the worker count, run the task.
+ */
 #include "checkpoint.h"
 #include "engine.h"
 
@@ -12,8 +13,8 @@ static const pie__backend_fn backends[] = {
 pie_status pie__run_task(pie_ctx *ctx, const pie__task *task, pie__run_stats *stats)
 {
     *stats = (pie__run_stats){0};
-    if ((unsigned)ctx->backend >= sizeof backends / sizeof backends[0] ||
-        !backends[ctx->backend] || !pie_backend_available(ctx->backend))
+    if ((unsigned)ctx->backend >= sizeof backends / sizeof backends[0] || !backends[ctx->backend] ||
+        !pie_backend_available(ctx->backend))
         return pie__fail(ctx, PIE_EUNSUPPORTED, "the %s backend is not in this build",
                          pie_backend_name(ctx->backend) ? pie_backend_name(ctx->backend) : "?");
     if (pie__cancelled(ctx))

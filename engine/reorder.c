@@ -1,4 +1,5 @@
-/** @brief Ordered reduction: partials arrive in any order, merge in chunk order as the prefix fills. */
+/** @brief Ordered reduction: partials arrive in any order, merge in chunk order as the prefix
+ * fills. */
 #include "engine.h"
 
 #include <stdlib.h>

@@ -1,4 +1,5 @@
-/** @brief EINTR-safe, loop-until-done I/O; SIGPIPE turned into EPIPE without touching dispositions. */
+/** @brief EINTR-safe, loop-until-done I/O; SIGPIPE turned into EPIPE without touching dispositions.
+ */
 #include "sysio.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
-/** @brief The wire: framed messages (magic, version, type, chunk id, length, CRC-32C) and their reader. */
+/** @brief The wire: framed messages (magic, version, type, chunk id, length, CRC-32C) and their
+ * reader. */
 #ifndef PIE_WIRE_H
 #define PIE_WIRE_H
 
@@ -48,7 +49,7 @@ enum {
     PIE_WIRE_BAD_HEADER = 4, /* magic, version, type or reserved field wrong */
     PIE_WIRE_OVERSIZED = 5,  /* length above the receiver's bound */
     PIE_WIRE_BAD_CRC = 6,
-    PIE_WIRE_IO = 7,  /* read() failed; errno is set */
+    PIE_WIRE_IO = 7, /* read() failed; errno is set */
     PIE_WIRE_NOMEM = 8
 };
 

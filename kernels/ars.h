@@ -1,4 +1,5 @@
-/** @brief ARS-5, the counter-based generator behind Monte Carlo sampling (Random123's ars4x32_R(5)). */
+/** @brief ARS-5, the counter-based generator behind Monte Carlo sampling (Random123's
+ * ars4x32_R(5)). */
 #ifndef PIE_ARS_H
 #define PIE_ARS_H
 

@@ -12,8 +12,8 @@ static int mc_run_chunk(const void *vjob, uint64_t chunk, pie_kbuf *out)
     if (chunk >= pie_mc_job_chunks(job))
         return PIE_K_EINVAL;
     uint64_t first = chunk * job->chunk_samples;
-    uint64_t count = job->samples - first < job->chunk_samples ? job->samples - first
-                                                               : job->chunk_samples;
+    uint64_t count =
+        job->samples - first < job->chunk_samples ? job->samples - first : job->chunk_samples;
     unsigned char bytes[8];
     pie_kput_u64(bytes, job->count(job->seed, first, count));
     return pie_kbuf_append(out, bytes, sizeof bytes);

@@ -1,4 +1,5 @@
-/** @brief Reference values straight from Random123's ars4x32 (AES-NI); compiled with -maes, called only on CPUs with AES. */
+/** @brief Reference values straight from Random123's ars4x32 (AES-NI); compiled with -maes, called
+ * only on CPUs with AES. */
 #include "r123_ref.h"
 
 #include <Random123/ars.h>

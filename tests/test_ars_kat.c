@@ -1,4 +1,5 @@
-/** @brief Known-answer tests: pie's portable ARS-5 and Monte Carlo mapping against Random123's reference. */
+/** @brief Known-answer tests: pie's portable ARS-5 and Monte Carlo mapping against Random123's
+ * reference. */
 #include "ars.h"
 #include "cpu.h"
 #include "mc_kernel.h"
@@ -49,8 +50,8 @@ static uint64_t splitmix(uint64_t *s)
 
 int main(void)
 {
-    uint64_t seed = (uint64_t)strtoull(getenv("PIE_TEST_SEED") ? getenv("PIE_TEST_SEED") : "1", 0,
-                                       0);
+    uint64_t seed =
+        (uint64_t)strtoull(getenv("PIE_TEST_SEED") ? getenv("PIE_TEST_SEED") : "1", 0, 0);
     printf("test seed %llu (set PIE_TEST_SEED to change)\n", (unsigned long long)seed);
     for (size_t i = 0; i < sizeof kat / sizeof kat[0]; i++) {
         uint32_t out[4];

@@ -1,4 +1,5 @@
-/** @brief Statistics: a 1e8-sample estimate lies within 5 standard errors of pi, and the error bars are consistent. */
+/** @brief Statistics: a 1e8-sample estimate lies within 5 standard errors of pi, and the error bars
+ * are consistent. */
 #include "pie.h"
 
 #include <math.h>
@@ -17,9 +18,8 @@ int main(void)
         }
         double p = (double)r.inside / 1e8;
         double se = 4.0 * sqrt(p * (1 - p) / 1e8);
-        printf("seed %llu: %.10f +/- %.10f, z = %+.3f (%s, %u workers)\n",
-               (unsigned long long)seed, r.estimate, r.std_error, r.z_score,
-               pie_backend_name(r.backend), r.workers);
+        printf("seed %llu: %.10f +/- %.10f, z = %+.3f (%s, %u workers)\n", (unsigned long long)seed,
+               r.estimate, r.std_error, r.z_score, pie_backend_name(r.backend), r.workers);
         if (!(fabs(r.z_score) < 5.0))
             failures++;
         if (fabs(r.std_error - se) > 1e-15 || fabs(r.estimate - 4.0 * p) > 1e-15)

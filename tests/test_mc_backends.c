@@ -1,4 +1,5 @@
-/** @brief Bit-identical Monte Carlo counts across backends x workers x seeds x sizes; no child left behind. */
+/** @brief Bit-identical Monte Carlo counts across backends x workers x seeds x sizes; no child left
+ * behind. */
 #include "pie.h"
 
 #include <dirent.h>
@@ -111,7 +112,8 @@ int main(void)
         printf("FAIL: an unreaped child remains\n");
         failures++;
     }
-    printf("%d runs, kernel %s: %s\n", runs, pie_isa_name(want == PIE_ISA_AUTO ? pie_isa_best() : want),
+    printf("%d runs, kernel %s: %s\n", runs,
+           pie_isa_name(want == PIE_ISA_AUTO ? pie_isa_best() : want),
            failures ? "FAILED" : "all bit-identical to serial");
     pie_ctx_free(ctx);
     return failures != 0;

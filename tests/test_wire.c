@@ -1,4 +1,5 @@
-/** @brief Wire format: round trip, and corrupt, truncated, oversized and foreign frames rejected. */
+/** @brief Wire format: round trip, and corrupt, truncated, oversized and foreign frames rejected.
+ */
 #include "sysio.h"
 #include "wire.h"
 

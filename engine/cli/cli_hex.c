@@ -25,8 +25,7 @@ static const char hex_help[] =
     "      --json             one JSON object on stdout\n"
     "  -q, --quiet            print the digits alone, upper case\n"
     "      --progress         always show progress on stderr\n"
-    "      --no-progress      never show progress\n"
-    PIE_CLI_FAULT_HELP
+    "      --no-progress      never show progress\n" PIE_CLI_FAULT_HELP
     "  -h, --help             this help\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure, 2 bad usage, 130/143 interrupted.\n";

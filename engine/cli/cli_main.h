@@ -1,4 +1,5 @@
-/** @brief The pie subcommands, each `int pie_cli_NAME(int argc, char **argv)` returning an exit code. */
+/** @brief The pie subcommands, each `int pie_cli_NAME(int argc, char **argv)` returning an exit
+ * code. */
 #ifndef PIE_CLI_MAIN_H
 #define PIE_CLI_MAIN_H
 

@@ -23,8 +23,7 @@ static const char mc_help[] =
     "      --json             one JSON object on stdout\n"
     "  -q, --quiet            print the estimate alone\n"
     "      --progress         always show progress on stderr\n"
-    "      --no-progress      never show progress\n"
-    PIE_CLI_FAULT_HELP
+    "      --no-progress      never show progress\n" PIE_CLI_FAULT_HELP
     "  -h, --help             this help\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure, 2 bad usage, 130/143 interrupted.\n";
@@ -71,7 +70,8 @@ static void print_json(const pie_mc_result *r)
     pie_cli_json_string(f, pie_backend_name(r->backend));
     fprintf(f, ",\"seed\":%" PRIu64 ",\"kernel\":", r->seed);
     pie_cli_json_string(f, r->kernel);
-    fprintf(f, ",\"chunks\":%" PRIu64 ",\"chunk_retries\":%" PRIu64 ",\"version\":", r->chunks_total,
+    fprintf(f,
+            ",\"chunks\":%" PRIu64 ",\"chunk_retries\":%" PRIu64 ",\"version\":", r->chunks_total,
             r->chunk_retries);
     pie_cli_json_string(f, pie_version());
     fputs("}\n", f);

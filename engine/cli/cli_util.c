@@ -1,4 +1,5 @@
-/** @brief Helpers shared by the pie subcommands: strict parsing, usage errors, signals, progress, JSON. */
+/** @brief Helpers shared by the pie subcommands: strict parsing, usage errors, signals, progress,
+ * JSON. */
 #include "cli_util.h"
 
 #include <ctype.h>
@@ -191,12 +192,13 @@ int pie_cli_set_backend(const char *cmd, pie_cli_common *c, const char *v)
 {
     pie_backend b;
     if (pie_backend_from_name(v, &b) != PIE_OK)
-        return pie_cli_usage(cmd, "invalid value for --backend: '%s' (expected serial, process, "
-                                  "thread or mpi)",
+        return pie_cli_usage(cmd,
+                             "invalid value for --backend: '%s' (expected serial, process, "
+                             "thread or mpi)",
                              v);
     if (!pie_backend_available(b))
-        return pie_cli_usage(cmd, "invalid value for --backend: the %s backend is not in this build",
-                             v);
+        return pie_cli_usage(cmd,
+                             "invalid value for --backend: the %s backend is not in this build", v);
     c->backend = b;
     c->have_backend = 1;
     return PIE_EXIT_OK;
@@ -206,12 +208,14 @@ int pie_cli_set_isa(const char *cmd, pie_cli_common *c, const char *v)
 {
     pie_isa isa;
     if (pie_isa_from_name(v, &isa) != PIE_OK)
-        return pie_cli_usage(cmd, "invalid value for --isa: '%s' (expected auto, scalar, aesni, "
-                                  "avx2 or avx512)",
+        return pie_cli_usage(cmd,
+                             "invalid value for --isa: '%s' (expected auto, scalar, aesni, "
+                             "avx2 or avx512)",
                              v);
     if (pie_isa_check(isa) != PIE_OK)
-        return pie_cli_usage(cmd, "invalid value for --isa: the %s kernel is not supported on this "
-                                  "CPU or not built in (see 'pie cpu-info')",
+        return pie_cli_usage(cmd,
+                             "invalid value for --isa: the %s kernel is not supported on this "
+                             "CPU or not built in (see 'pie cpu-info')",
                              v);
     c->isa = isa;
     return PIE_EXIT_OK;
@@ -274,8 +278,7 @@ int pie_cli_set_checkpoint(const char *cmd, pie_cli_common *c, const char *v)
     struct stat st;
     if (stat(v, &st) == 0) {
         if (!S_ISDIR(st.st_mode))
-            return pie_cli_usage(cmd, "invalid value for --checkpoint: '%s' is not a directory",
-                                 v);
+            return pie_cli_usage(cmd, "invalid value for --checkpoint: '%s' is not a directory", v);
         if (access(v, W_OK | X_OK) != 0)
             return pie_cli_usage(cmd, "invalid value for --checkpoint: '%s' is not writable", v);
     } else {
@@ -346,8 +349,9 @@ pie_ctx *pie_cli_make_ctx(const char *cmd, const pie_cli_common *c, int *exit_co
     pie_backend lb;
     if (st == PIE_OK && local && *local) {
         if (pie_backend_from_name(local, &lb) != PIE_OK) {
-            *exit_code = pie_cli_usage(cmd, "invalid value for PIE_MPI_LOCAL: '%s' (expected "
-                                            "serial, process or thread)",
+            *exit_code = pie_cli_usage(cmd,
+                                       "invalid value for PIE_MPI_LOCAL: '%s' (expected "
+                                       "serial, process or thread)",
                                        local);
             pie_ctx_free(ctx);
             return NULL;

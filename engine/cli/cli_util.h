@@ -1,4 +1,5 @@
-/** @brief Helpers shared by the pie subcommands: strict parsing, usage errors, signals, progress, JSON. */
+/** @brief Helpers shared by the pie subcommands: strict parsing, usage errors, signals, progress,
+ * JSON. */
 #ifndef PIE_CLI_UTIL_H
 #define PIE_CLI_UTIL_H
 
@@ -36,7 +37,7 @@ typedef struct pie_cli_common {
     pie_isa isa;
     int json;
     int quiet;
-    int progress; /* -1 auto (terminal only), 0 off, 1 on */
+    int progress;           /* -1 auto (terminal only), 0 off, 1 on */
     double chunk_timeout;   /* --chunk-timeout seconds; 0 = none */
     const char *checkpoint; /* --checkpoint directory; NULL = none */
 } pie_cli_common;
@@ -55,7 +56,7 @@ int pie_cli_set_workers(const char *cmd, pie_cli_common *c, const char *v);
 int pie_cli_set_chunk_timeout(const char *cmd, pie_cli_common *c, const char *v);
 int pie_cli_set_checkpoint(const char *cmd, pie_cli_common *c, const char *v);
 #define PIE_CLI_FAULT_HELP                                                                         \
-    "      --chunk-timeout S  a worker silent on one chunk for S seconds is killed\n"               \
+    "      --chunk-timeout S  a worker silent on one chunk for S seconds is killed\n"              \
     "                         and its chunk run again (process backend)\n"                         \
     "      --checkpoint DIR   save each finished chunk in DIR; the same command\n"                 \
     "                         run again resumes; removed when the run succeeds\n"

@@ -1,4 +1,5 @@
-/** @brief libpie public API: compute pi (Monte Carlo, BBP digits, hex digit extraction) on any backend. */
+/** @brief libpie public API: compute pi (Monte Carlo, BBP digits, hex digit extraction) on any
+ * backend. */
 #ifndef PIE_H
 #define PIE_H
 
@@ -36,8 +37,7 @@ extern "C" {
 #define PIE_VERSION_PATCH 0
 #define PIE_VERSION_STRING "0.1.0"
 /* One number that grows with every release: 10000*major + 100*minor + patch. */
-#define PIE_VERSION_NUMBER                                                                         \
-    (PIE_VERSION_MAJOR * 10000 + PIE_VERSION_MINOR * 100 + PIE_VERSION_PATCH)
+#define PIE_VERSION_NUMBER (PIE_VERSION_MAJOR * 10000 + PIE_VERSION_MINOR * 100 + PIE_VERSION_PATCH)
 
 /* The version of the library actually linked, e.g. "0.1.0". */
 PIE_API const char *pie_version(void);
@@ -159,22 +159,22 @@ PIE_API const char *pie_ctx_last_error(const pie_ctx *ctx);
 #define PIE_MC_CHUNK_SAMPLES (UINT64_C(1) << 24)
 
 typedef struct pie_mc_result {
-    uint64_t samples;   /* N */
-    uint64_t inside;    /* samples that fell inside the quarter disc */
-    double estimate;    /* 4 * inside / N */
-    double std_error;   /* 4 * sqrt(p(1-p)/N), p = inside / N */
-    double ci95_lo;     /* estimate - 1.959964 * std_error */
-    double ci95_hi;     /* estimate + 1.959964 * std_error */
-    double abs_error;   /* |estimate - pi| */
-    double z_score;     /* (estimate - pi) / std_error; 0 when std_error is 0 */
-    double seconds;     /* wall time of the run */
-    unsigned workers;   /* workers actually used */
+    uint64_t samples; /* N */
+    uint64_t inside;  /* samples that fell inside the quarter disc */
+    double estimate;  /* 4 * inside / N */
+    double std_error; /* 4 * sqrt(p(1-p)/N), p = inside / N */
+    double ci95_lo;   /* estimate - 1.959964 * std_error */
+    double ci95_hi;   /* estimate + 1.959964 * std_error */
+    double abs_error; /* |estimate - pi| */
+    double z_score;   /* (estimate - pi) / std_error; 0 when std_error is 0 */
+    double seconds;   /* wall time of the run */
+    unsigned workers; /* workers actually used */
     pie_backend backend;
     pie_isa isa;        /* the kernel variant used */
     const char *kernel; /* its name, e.g. "avx512"; static storage */
     uint64_t seed;
     uint64_t chunks_total;
-    uint64_t chunks_done; /* equals chunks_total on success; how far a cancelled run got */
+    uint64_t chunks_done;   /* equals chunks_total on success; how far a cancelled run got */
     uint64_t chunk_retries; /* chunks re-run after a worker failure */
 } pie_mc_result;
 
@@ -205,18 +205,18 @@ PIE_API const char *pie_hex_formula_name(pie_hex_formula formula);
 PIE_API pie_status pie_hex_formula_from_name(const char *name, pie_hex_formula *out);
 
 typedef struct pie_hex_result {
-    uint64_t position;          /* first position */
-    unsigned count;             /* digits in hex */
+    uint64_t position;               /* first position */
+    unsigned count;                  /* digits in hex */
     char hex[PIE_HEX_MAX_COUNT + 1]; /* upper case, NUL-terminated */
-    pie_hex_formula formula;    /* the formula asked for */
-    pie_hex_formula checked_by; /* the other formula, which agreed on every digit */
-    unsigned passes;            /* positions computed (more digits than one gives) */
-    double seconds;             /* wall time of the run */
+    pie_hex_formula formula;         /* the formula asked for */
+    pie_hex_formula checked_by;      /* the other formula, which agreed on every digit */
+    unsigned passes;                 /* positions computed (more digits than one gives) */
+    double seconds;                  /* wall time of the run */
     unsigned workers;
     pie_backend backend;
-    pie_isa isa;                /* the kernel variant used */
-    const char *kernel;         /* its name, e.g. "avx512"; static storage */
-    uint64_t chunks_total;      /* over all passes */
+    pie_isa isa;           /* the kernel variant used */
+    const char *kernel;    /* its name, e.g. "avx512"; static storage */
+    uint64_t chunks_total; /* over all passes */
     uint64_t chunks_done;
     uint64_t chunk_retries;
 } pie_hex_result;
@@ -250,13 +250,13 @@ PIE_API pie_status pie_hex_run(pie_ctx *ctx, uint64_t position, unsigned count,
 typedef void (*pie_phase_fn)(void *user, const char *phase);
 
 typedef struct pie_digits_options {
-    uint64_t digits;     /* D, 1 .. PIE_DIGITS_MAX */
-    unsigned base;       /* 10 or 16 */
-    const char *path;    /* NULL: the digits go to result->text; otherwise "3.<D digits>\n"
-                            is written to this file atomically (temporary file in the same
-                            directory, then rename) and result->text stays NULL */
-    int verify;          /* non-zero: check against an independent method (see verify_note) */
-    pie_phase_fn phase;  /* optional */
+    uint64_t digits;    /* D, 1 .. PIE_DIGITS_MAX */
+    unsigned base;      /* 10 or 16 */
+    const char *path;   /* NULL: the digits go to result->text; otherwise "3.<D digits>\n"
+                           is written to this file atomically (temporary file in the same
+                           directory, then rename) and result->text stays NULL */
+    int verify;         /* non-zero: check against an independent method (see verify_note) */
+    pie_phase_fn phase; /* optional */
     void *phase_user;
     unsigned guard_bits; /* guard bits of the first attempt; 0: the default (32). Tiny
                             values make the last-digit check fail and the run retry with
@@ -265,25 +265,25 @@ typedef struct pie_digits_options {
 } pie_digits_options;
 
 typedef struct pie_digits_result {
-    char *text;                     /* "3." + D digits, NUL-terminated, or NULL (path given);
-                                       release with pie_digits_result_free */
-    size_t text_len;                /* D + 2 */
-    char sha256[65];                /* hex SHA-256 of the D digits after "3." */
+    char *text;      /* "3." + D digits, NUL-terminated, or NULL (path given);
+                        release with pie_digits_result_free */
+    size_t text_len; /* D + 2 */
+    char sha256[65]; /* hex SHA-256 of the D digits after "3." */
     uint64_t digits;
     unsigned base;
-    const char *algorithm;          /* static storage */
-    double seconds;                 /* wall time of the whole run */
+    const char *algorithm; /* static storage */
+    double seconds;        /* wall time of the whole run */
     double seconds_series, seconds_division, seconds_radix, seconds_output, seconds_verify;
     unsigned workers;
     pie_backend backend;
-    uint64_t terms;                 /* series terms summed */
-    uint64_t precision_bits;        /* working precision of the last attempt */
-    unsigned attempts;              /* 1 unless the last-digit check asked for more bits */
-    uint64_t memory_estimate_bytes; /* estimated peak over all processes */
-    uint64_t memory_available_bytes;/* MemAvailable when the run started (0: unknown) */
-    uint64_t peak_rss_bytes;        /* this process's peak RSS plus its workers' */
-    int verified;                   /* 1: checked and equal; 0: not checked */
-    char verify_note[192];          /* what was checked, or why not */
+    uint64_t terms;                  /* series terms summed */
+    uint64_t precision_bits;         /* working precision of the last attempt */
+    unsigned attempts;               /* 1 unless the last-digit check asked for more bits */
+    uint64_t memory_estimate_bytes;  /* estimated peak over all processes */
+    uint64_t memory_available_bytes; /* MemAvailable when the run started (0: unknown) */
+    uint64_t peak_rss_bytes;         /* this process's peak RSS plus its workers' */
+    int verified;                    /* 1: checked and equal; 0: not checked */
+    char verify_note[192];           /* what was checked, or why not */
     uint64_t chunks_total, chunks_done, chunk_retries;
 } pie_digits_result;
 

@@ -1,4 +1,5 @@
-/** @brief A program that embeds libpie: the README's API example, built against the installed copy. */
+/** @brief A program that embeds libpie: the README's API example, built against the installed copy.
+ */
 #include <pie.h>
 #include <stdio.h>
 
