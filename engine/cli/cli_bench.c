@@ -18,7 +18,9 @@ static const char bench_help[] =
     "results.json, report.md and PNG plots (gnuplot) into DIR.\n"
     "\n"
     "  --workload W       mc (default), digits, hex\n"
-    "  --backends LIST    comma-separated: process,thread,serial (default: all built)\n"
+    "  --backends LIST    comma-separated: process,thread,serial,mpi (default: all\n"
+    "                     built but mpi; mpi points run mpirun -np W pie ... --backend\n"
+    "                     mpi -j 1; env PIE_BENCH_MPIRUN names mpirun)\n"
     "  --workers LIST     comma-separated worker counts, or 'auto' (default): 1 .. 2x\n"
     "                     the CPUs (powers of two and the CPU count above 8)\n"
     "  --size N           strong-scaling work: samples (mc), digits, or hex position;\n"
@@ -59,9 +61,12 @@ static int parse_backends(bench *b, const char *v)
     b->nbackends = 0;
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         pie_backend be;
-        if (pie_backend_from_name(t, &be) != PIE_OK || be == PIE_BACKEND_MPI)
-            return pie_cli_usage(cmd,
-                                 "invalid value for --backends: '%s' (process, thread, serial)", t);
+        if (pie_backend_from_name(t, &be) != PIE_OK)
+            return pie_cli_usage(
+                cmd, "invalid value for --backends: '%s' (process, thread, serial, mpi)", t);
+        char why[300];
+        if (be == PIE_BACKEND_MPI && bench_mpi_check(why, sizeof why) != 0)
+            return pie_cli_usage(cmd, "%s", why);
         if (!pie_backend_available(be))
             return pie_cli_usage(cmd, "the %s backend is not in this build", t);
         for (unsigned i = 0; i < b->nbackends; i++)
@@ -302,6 +307,7 @@ static int measure(bench *b, const char *exp, size_t from, double budget, unsign
                 return PIE_EXIT_FAILURE;
             }
             p->cpu[p->nt] = r.cpu_seconds;
+            p->wall[p->nt] = r.wall_seconds;
             p->t[p->nt++] = r.seconds;
             p->used = r.used;
             p->kernel = r.kernel;
@@ -326,7 +332,9 @@ static void summarize(bench_point *p)
     }
     p->spread_pct = 100.0 * (p->max - p->min) / p->median;
     p->cpu_median = bench_median(p->cpu, p->nt);
-    p->cpus_used = p->cpu_median / p->median;
+    /* mpi: CPU seconds cover the whole mpirun command, so divide by its wall time. */
+    p->cpus_used =
+        p->cpu_median / (p->backend == PIE_BACKEND_MPI ? bench_median(p->wall, p->nt) : p->median);
     p->throughput = (double)p->size / p->median;
 }
 
@@ -401,6 +409,8 @@ static unsigned fit_repeats(const bench *b, uint64_t strong, uint64_t weak_per)
             per_round += (double)strong * b->t_unit;
             continue;
         }
+        if (b->backends[i] == PIE_BACKEND_MPI)
+            per_round += 2 * 0.5 * b->nworkers; /* mpirun start-up, strong and weak */
         for (unsigned j = 0; j < b->nworkers; j++) {
             double w = b->workers[j], c = b->cores;
             double par = w < c ? w : c;

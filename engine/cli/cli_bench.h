@@ -21,6 +21,7 @@ typedef struct bench_point {
     unsigned used;    /* what the library used (never more than chunks) */
     uint64_t size;    /* work units: samples, digits, or the hex position */
     double t[BENCH_MAX_REPEATS];
+    double wall[BENCH_MAX_REPEATS]; /* mpi: the whole mpirun command (start-up included) */
     unsigned nt;
     double cpu[BENCH_MAX_REPEATS];       /* CPU seconds (user + system, all workers) per run */
     double median, min, max, spread_pct; /* spread = (max - min) / median */
@@ -102,7 +103,8 @@ typedef struct bench {
  * `check` gets the result's fingerprint. */
 typedef struct bench_run {
     double seconds;
-    double cpu_seconds; /* user + system of this process and its reaped workers */
+    double wall_seconds; /* mpi: the whole mpirun command; else 0 */
+    double cpu_seconds;  /* user + system of this process and its reaped workers */
     unsigned used;
     const char *kernel;
     uint64_t chunks;
@@ -123,6 +125,13 @@ int bench_overheads(bench *b);
 unsigned long bench_overhead_runs(const bench *b);
 int bench_python_baselines(bench *b);
 uint64_t bench_mc_chunk(void);
+
+/* cli_bench_mpi.c: mpi points run `mpirun -np P pie ... --backend mpi --json`
+ * as a child (PIE_BENCH_MPIRUN, else the build's MPIEXEC_EXECUTABLE). */
+const char *bench_mpirun(void);
+/* 0 when mpi points can run; else -1 and why (one line). */
+int bench_mpi_check(char *why, size_t n);
+int bench_run_mpi(bench *b, unsigned workers, uint64_t size, bench_run *out);
 
 /* cli_bench_out.c */
 /* Create the output directory (before the runs, to fail early). */

@@ -220,6 +220,15 @@ static void jpoints(FILE *f, const bench *b, const char *exp)
             pie_cli_json_double(f, p->t[k]);
         }
         fputc(']', f);
+        if (p->backend == PIE_BACKEND_MPI) {
+            jkey(f, "command_seconds", &first);
+            fputc('[', f);
+            for (unsigned k = 0; k < p->nt; k++) {
+                fputs(k ? "," : "", f);
+                pie_cli_json_double(f, p->wall[k]);
+            }
+            fputc(']', f);
+        }
         jnum(f, "median_s", p->median, &first);
         jnum(f, "min_s", p->min, &first);
         jnum(f, "max_s", p->max, &first);
@@ -387,7 +396,9 @@ static int write_plots(bench *b)
         fprintf(stderr, "pie bench scaling: %s\n", b->plot_note);
         return 0;
     }
-    static const pie_backend par[] = {PIE_BACKEND_PROCESS, PIE_BACKEND_THREAD, PIE_BACKEND_SERIAL};
+    /* The backends with a worker axis first; serial (1 point) last. */
+    static const pie_backend par[] = {PIE_BACKEND_PROCESS, PIE_BACKEND_THREAD, PIE_BACKEND_MPI,
+                                      PIE_BACKEND_SERIAL};
     for (unsigned i = 0; i < b->nbackends; i++)
         if (write_dat(b, "strong", b->backends[i]) != 0 ||
             (b->backends[i] != PIE_BACKEND_SERIAL && write_dat(b, "weak", b->backends[i]) != 0))
@@ -412,7 +423,7 @@ static int write_plots(bench *b)
             "plot x with lines dt 2 lc rgb 'gray40' title 'ideal (speed-up = workers)', "
             "%u with lines dt 4 lw 2 lc rgb 'gray50' title 'CPUs (hardware limit)'",
             mw, bench_wl_name(b->wl), b->cores, b->cmdline, b->cores);
-    for (size_t i = 0; i < 2; i++)
+    for (size_t i = 0; i < 3; i++)
         for (unsigned k = 0; k < b->nbackends; k++)
             if (b->backends[k] == par[i])
                 fprintf(f, ", 'strong_%s.dat' using 1:2 with linespoints lw 2 title '%s'",
@@ -423,7 +434,7 @@ static int write_plots(bench *b)
             "set ylabel '%s per second'\nplot ",
             bench_wl_name(b->wl), bench_wl_unit(b->wl));
     int any = 0;
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < 4; i++)
         for (unsigned k = 0; k < b->nbackends; k++)
             if (b->backends[k] == par[i]) {
                 fprintf(f,
@@ -439,7 +450,7 @@ static int write_plots(bench *b)
             "plot 1 with lines dt 2 lc rgb 'gray40' title 'ideal', "
             "(x <= %u ? 1 : %u.0/x) with lines dt 3 lc rgb 'gray60' title 'CPU-bound limit'",
             bench_wl_name(b->wl), b->cores, b->cores);
-    for (size_t i = 0; i < 2; i++)
+    for (size_t i = 0; i < 3; i++)
         for (unsigned k = 0; k < b->nbackends; k++)
             if (b->backends[k] == par[i])
                 fprintf(f, ", 'weak_%s.dat' using 1:4 with linespoints lw 2 title '%s'",
@@ -529,7 +540,7 @@ static void md_points(FILE *f, const bench *b, const char *exp, int weak)
 
 static void md_reading(FILE *f, const bench *b)
 {
-    static const pie_backend par[] = {PIE_BACKEND_PROCESS, PIE_BACKEND_THREAD};
+    static const pie_backend par[] = {PIE_BACKEND_PROCESS, PIE_BACKEND_THREAD, PIE_BACKEND_MPI};
     unsigned c = b->cores;
     fputs("## Reading\n\n", f);
     /* Whether the runs got the CPUs they asked for: the CPUs the
@@ -564,7 +575,7 @@ static void md_reading(FILE *f, const bench *b)
     for (size_t i = 0; i < b->npts; i++)
         worst = b->pts[i].spread_pct > worst ? b->pts[i].spread_pct : worst;
     fprintf(f, "- Noise: the widest spread (max-min over median) of any point is %.1f%%.\n", worst);
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 3; i++) {
         unsigned two = c >= 2 ? 2 : 1;
         const bench_point *p2 = find(b, "strong", par[i], two);
         const bench_point *pc = find(b, "strong", par[i], c);
@@ -575,7 +586,8 @@ static void md_reading(FILE *f, const bench *b)
                     "(target >= 90%%: %s), Karp-Flatt serial fraction %.3f.\n",
                     pie_backend_name(par[i]), p2->speedup, 100 * p2->efficiency,
                     p2->efficiency >= 0.9 ? "met" : "NOT met", p2->karp_flatt);
-        if (p2 && two > 1) {
+        /* mpi CPU seconds include mpirun's start-up: see the mpi line below. */
+        if (p2 && two > 1 && par[i] != PIE_BACKEND_MPI) {
             const bench_point *p1 = find(b, "strong", par[i], 1);
             fprintf(f,
                     "  The 2-worker runs got %.2f CPUs on average (CPU seconds / wall seconds; "
@@ -607,6 +619,22 @@ static void md_reading(FILE *f, const bench *b)
                 "forks, pipes and reaps its workers inside each run).\n",
                 c, pt->median, pp->median, 100.0 * (pp->median - pt->median) / pt->median,
                 1e3 * (pp->median - pt->median));
+    const bench_point *pm = find(b, "strong", PIE_BACKEND_MPI, c);
+    if (pm) {
+        double extra[BENCH_MAX_REPEATS];
+        for (unsigned k = 0; k < pm->nt; k++)
+            extra[k] = pm->wall[k] - pm->t[k];
+        fprintf(f,
+                "- mpi at %u ranks: the library's run takes %.3f s (rank 0's own timing, as "
+                "the other backends' times); the whole `mpirun -np %u` command took %.3f s "
+                "more (mpirun, rank start-up, MPI_Init: see mpi_startup). Its CPU seconds "
+                "include that start-up, so its \"CPUs got\" is over the whole command and "
+                "its CPU-time efficiency mixes in start-up.\n",
+                c, pm->median, c, bench_median(extra, pm->nt));
+        if (pp)
+            fprintf(f, "- mpi against processes at %u workers: %+.1f%% time.\n", c,
+                    100.0 * (pm->median - pp->median) / pp->median);
+    }
     const bench_point *s1 = find(b, "strong", PIE_BACKEND_SERIAL, 1);
     const bench_point *p1 = find(b, "strong", PIE_BACKEND_PROCESS, 1);
     if (s1 && p1)
@@ -716,6 +744,11 @@ static int write_report(const bench *b, const machine *m)
           "- The process backend forks its workers inside every run, so its times include "
           "fork, pipes and reaping; the thread backend reuses libgomp's thread pool between "
           "runs.\n"
+          "- mpi points (when asked for) run `mpirun --oversubscribe -np W pie <workload> "
+          "--backend mpi -j 1 --json` as a child of the bench: the time is the JSON's "
+          "`seconds` (rank 0's timing of the library run, mpirun start-up excluded); the "
+          "whole command's wall time is kept as `command_seconds` and its excess as "
+          "mpi_startup; CPU seconds are those of the reaped mpirun and its ranks.\n"
           "- Memory per worker: a sampling thread reads /proc/self/task/*/children every 10 ms "
           "while a run is in flight, and the Pss line of /proc/PID/smaps_rollup of each child "
           "(and of this process); PSS charges shared pages pro rata, so copy-on-write pages "
