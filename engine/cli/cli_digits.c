@@ -38,8 +38,7 @@ static const char digits_help[] =
     "Exit status: 0 success, 1 runtime failure, 2 bad usage or input (including\n"
     "a size beyond memory or an unwritable output path), 130/143 interrupted.\n";
 
-enum { OPT_BACKEND = 256, OPT_BASE, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_VERIFY };
-enum { OPT_CHUNK_TIMEOUT = 400, OPT_CHECKPOINT }; /* common: cli_util.h */
+enum { OPT_BASE = PIE_OPT_OWN, OPT_VERIFY };
 
 /* Phase names on the progress line: the series reports chunks through the
  * progress bar; the later phases announce themselves. */
@@ -194,15 +193,8 @@ int pie_cli_digits(int argc, char **argv)
         {"digits", required_argument, NULL, 'd'},
         {"base", required_argument, NULL, OPT_BASE},
         {"output", required_argument, NULL, 'o'},
-        {"workers", required_argument, NULL, 'j'},
-        {"backend", required_argument, NULL, OPT_BACKEND},
         {"verify", no_argument, NULL, OPT_VERIFY},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"quiet", no_argument, NULL, 'q'},
-        {"progress", no_argument, NULL, OPT_PROGRESS},
-        {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
-        {"chunk-timeout", required_argument, NULL, OPT_CHUNK_TIMEOUT},
-        {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+        PIE_CLI_COMMON_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -239,44 +231,10 @@ int pie_cli_digits(int argc, char **argv)
                 return pie_cli_usage(cmd, "invalid value for --output: empty path");
             o.path = optarg;
             break;
-        case 'j':
-            if ((rc = pie_cli_once(cmd, &seen, 3, "--workers")) != 0 ||
-                (rc = pie_cli_set_workers(cmd, &c, optarg)) != 0)
-                return rc;
-            break;
-        case OPT_BACKEND:
-            if ((rc = pie_cli_once(cmd, &seen, 4, "--backend")) != 0 ||
-                (rc = pie_cli_set_backend(cmd, &c, optarg)) != 0)
-                return rc;
-            break;
         case OPT_VERIFY:
             if ((rc = pie_cli_once(cmd, &seen, 5, "--verify")) != 0)
                 return rc;
             o.verify = 1;
-            break;
-        case OPT_JSON:
-            if ((rc = pie_cli_once(cmd, &seen, 6, "--json")) != 0)
-                return rc;
-            c.json = 1;
-            break;
-        case 'q':
-            if ((rc = pie_cli_once(cmd, &seen, 7, "--quiet")) != 0)
-                return rc;
-            c.quiet = 1;
-            break;
-        case OPT_PROGRESS:
-        case OPT_NO_PROGRESS:
-            if ((rc = pie_cli_once(cmd, &seen, 8, "--progress/--no-progress")) != 0)
-                return rc;
-            c.progress = opt == OPT_PROGRESS;
-            break;
-        case OPT_CHUNK_TIMEOUT:
-            if ((rc = pie_cli_set_chunk_timeout(cmd, &c, optarg)) != 0)
-                return rc;
-            break;
-        case OPT_CHECKPOINT:
-            if ((rc = pie_cli_set_checkpoint(cmd, &c, optarg)) != 0)
-                return rc;
             break;
         case 'h':
             fputs(digits_help, stdout);
@@ -284,8 +242,12 @@ int pie_cli_digits(int argc, char **argv)
         case ':':
             return pie_cli_usage(cmd, "option %s needs a value", argv[optind - 1]);
         default:
-            return pie_cli_usage(cmd, "unknown option '%s' (see 'pie digits --help')",
-                                 argv[optind - 1]);
+            rc = pie_cli_common_option(cmd, &c, &seen, opt, optarg);
+            if (rc == PIE_CLI_NOT_COMMON)
+                return pie_cli_usage(cmd, "unknown option '%s' (see 'pie digits --help')",
+                                     argv[optind - 1]);
+            if (rc != PIE_EXIT_OK)
+                return rc;
         }
     }
     if (optind < argc)

@@ -30,8 +30,7 @@ static const char hex_help[] =
     "\n"
     "Exit status: 0 success, 1 runtime failure, 2 bad usage, 130/143 interrupted.\n";
 
-enum { OPT_BACKEND = 256, OPT_ISA, OPT_JSON, OPT_FORMULA, OPT_PROGRESS, OPT_NO_PROGRESS };
-enum { OPT_CHUNK_TIMEOUT = 400, OPT_CHECKPOINT }; /* common: cli_util.h */
+enum { OPT_FORMULA = PIE_OPT_OWN };
 
 static void print_human(const pie_hex_result *r)
 {
@@ -71,15 +70,8 @@ int pie_cli_hex(int argc, char **argv)
         {"position", required_argument, NULL, 'p'},
         {"count", required_argument, NULL, 'c'},
         {"formula", required_argument, NULL, OPT_FORMULA},
-        {"workers", required_argument, NULL, 'j'},
-        {"backend", required_argument, NULL, OPT_BACKEND},
-        {"isa", required_argument, NULL, OPT_ISA},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"quiet", no_argument, NULL, 'q'},
-        {"progress", no_argument, NULL, OPT_PROGRESS},
-        {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
-        {"chunk-timeout", required_argument, NULL, OPT_CHUNK_TIMEOUT},
-        {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+        {"isa", required_argument, NULL, PIE_OPT_ISA},
+        PIE_CLI_COMMON_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -115,53 +107,18 @@ int pie_cli_hex(int argc, char **argv)
                 return pie_cli_usage(cmd, "invalid value for --formula: '%s' (bellard or bbp)",
                                      optarg);
             break;
-        case 'j':
-            if ((rc = pie_cli_once(cmd, &seen, 3, "--workers")) != 0 ||
-                (rc = pie_cli_set_workers(cmd, &c, optarg)) != 0)
-                return rc;
-            break;
-        case OPT_BACKEND:
-            if ((rc = pie_cli_once(cmd, &seen, 4, "--backend")) != 0 ||
-                (rc = pie_cli_set_backend(cmd, &c, optarg)) != 0)
-                return rc;
-            break;
-        case OPT_ISA:
-            if ((rc = pie_cli_once(cmd, &seen, 5, "--isa")) != 0 ||
-                (rc = pie_cli_set_isa(cmd, &c, optarg)) != 0)
-                return rc;
-            break;
-        case OPT_JSON:
-            if ((rc = pie_cli_once(cmd, &seen, 6, "--json")) != 0)
-                return rc;
-            c.json = 1;
-            break;
-        case 'q':
-            if ((rc = pie_cli_once(cmd, &seen, 7, "--quiet")) != 0)
-                return rc;
-            c.quiet = 1;
-            break;
-        case OPT_PROGRESS:
-        case OPT_NO_PROGRESS:
-            if ((rc = pie_cli_once(cmd, &seen, 8, "--progress/--no-progress")) != 0)
-                return rc;
-            c.progress = opt == OPT_PROGRESS;
-            break;
-        case OPT_CHUNK_TIMEOUT:
-            if ((rc = pie_cli_set_chunk_timeout(cmd, &c, optarg)) != 0)
-                return rc;
-            break;
-        case OPT_CHECKPOINT:
-            if ((rc = pie_cli_set_checkpoint(cmd, &c, optarg)) != 0)
-                return rc;
-            break;
         case 'h':
             fputs(hex_help, stdout);
             return PIE_EXIT_OK;
         case ':':
             return pie_cli_usage(cmd, "option %s needs a value", argv[optind - 1]);
         default:
-            return pie_cli_usage(cmd, "unknown option '%s' (see 'pie hex --help')",
-                                 argv[optind - 1]);
+            rc = pie_cli_common_option(cmd, &c, &seen, opt, optarg);
+            if (rc == PIE_CLI_NOT_COMMON)
+                return pie_cli_usage(cmd, "unknown option '%s' (see 'pie hex --help')",
+                                     argv[optind - 1]);
+            if (rc != PIE_EXIT_OK)
+                return rc;
         }
     }
     if (optind < argc)
@@ -190,18 +147,8 @@ int pie_cli_hex(int argc, char **argv)
     }
     pie_status st = pie_hex_run(ctx, position, (unsigned)count, formula, r);
     pie_cli_progress_done(&prog);
-    if (st == PIE_ECANCELED && pie_mpi_rank() == 0) /* under mpirun rank 0 speaks */
-        fprintf(stderr, "pie hex: interrupted after %llu of %llu chunks; no result\n",
-                (unsigned long long)r->chunks_done, (unsigned long long)r->chunks_total);
-    if (st == PIE_ECANCELED) {
-        free(r);
-        pie_ctx_free(ctx);
-        return pie_cli_signal_exit();
-    }
-    if (st != PIE_OK) {
-        rc = (st == PIE_EINVAL || st == PIE_EUNSUPPORTED)
-                 ? pie_cli_usage(cmd, "%s", pie_ctx_last_error(ctx))
-                 : pie_cli_fail(cmd, "%s (%s)", pie_ctx_last_error(ctx), pie_strerror(st));
+    rc = pie_cli_run_status(cmd, ctx, st, r->chunks_done, r->chunks_total);
+    if (rc >= 0) {
         free(r);
         pie_ctx_free(ctx);
         return rc;

@@ -28,8 +28,7 @@ static const char mc_help[] =
     "\n"
     "Exit status: 0 success, 1 runtime failure, 2 bad usage, 130/143 interrupted.\n";
 
-enum { OPT_BACKEND = 256, OPT_SEED, OPT_ISA, OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS };
-enum { OPT_CHUNK_TIMEOUT = 400, OPT_CHECKPOINT }; /* common: cli_util.h */
+enum { OPT_SEED = PIE_OPT_OWN };
 
 static void print_human(const pie_mc_result *r)
 {
@@ -81,16 +80,9 @@ int pie_cli_mc(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"samples", required_argument, NULL, 'n'},
-        {"workers", required_argument, NULL, 'j'},
-        {"backend", required_argument, NULL, OPT_BACKEND},
         {"seed", required_argument, NULL, OPT_SEED},
-        {"isa", required_argument, NULL, OPT_ISA},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"quiet", no_argument, NULL, 'q'},
-        {"progress", no_argument, NULL, OPT_PROGRESS},
-        {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
-        {"chunk-timeout", required_argument, NULL, OPT_CHUNK_TIMEOUT},
-        {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+        {"isa", required_argument, NULL, PIE_OPT_ISA},
+        PIE_CLI_COMMON_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -112,50 +104,11 @@ int pie_cli_mc(int argc, char **argv)
             if (pie_cli_parse_count(optarg, PIE_MC_MAX_SAMPLES, &samples, why, sizeof why) != 0)
                 return pie_cli_usage(cmd, "invalid value for --samples: '%s' %s", optarg, why);
             break;
-        case 'j':
-            if ((rc = pie_cli_once(cmd, &seen, 1, "--workers")) != 0 ||
-                (rc = pie_cli_set_workers(cmd, &c, optarg)) != 0)
-                return rc;
-            break;
-        case OPT_BACKEND:
-            if ((rc = pie_cli_once(cmd, &seen, 2, "--backend")) != 0 ||
-                (rc = pie_cli_set_backend(cmd, &c, optarg)) != 0)
-                return rc;
-            break;
         case OPT_SEED:
-            if ((rc = pie_cli_once(cmd, &seen, 3, "--seed")) != 0)
+            if ((rc = pie_cli_once(cmd, &seen, 1, "--seed")) != 0)
                 return rc;
             if (pie_cli_parse_u64(optarg, &seed, why, sizeof why) != 0)
                 return pie_cli_usage(cmd, "invalid value for --seed: '%s' %s", optarg, why);
-            break;
-        case OPT_ISA:
-            if ((rc = pie_cli_once(cmd, &seen, 4, "--isa")) != 0 ||
-                (rc = pie_cli_set_isa(cmd, &c, optarg)) != 0)
-                return rc;
-            break;
-        case OPT_JSON:
-            if ((rc = pie_cli_once(cmd, &seen, 5, "--json")) != 0)
-                return rc;
-            c.json = 1;
-            break;
-        case 'q':
-            if ((rc = pie_cli_once(cmd, &seen, 6, "--quiet")) != 0)
-                return rc;
-            c.quiet = 1;
-            break;
-        case OPT_PROGRESS:
-        case OPT_NO_PROGRESS:
-            if ((rc = pie_cli_once(cmd, &seen, 7, "--progress/--no-progress")) != 0)
-                return rc;
-            c.progress = opt == OPT_PROGRESS;
-            break;
-        case OPT_CHUNK_TIMEOUT:
-            if ((rc = pie_cli_set_chunk_timeout(cmd, &c, optarg)) != 0)
-                return rc;
-            break;
-        case OPT_CHECKPOINT:
-            if ((rc = pie_cli_set_checkpoint(cmd, &c, optarg)) != 0)
-                return rc;
             break;
         case 'h':
             fputs(mc_help, stdout);
@@ -163,8 +116,12 @@ int pie_cli_mc(int argc, char **argv)
         case ':':
             return pie_cli_usage(cmd, "option %s needs a value", argv[optind - 1]);
         default:
-            return pie_cli_usage(cmd, "unknown option '%s' (see 'pie mc --help')",
-                                 argv[optind - 1]);
+            rc = pie_cli_common_option(cmd, &c, &seen, opt, optarg);
+            if (rc == PIE_CLI_NOT_COMMON)
+                return pie_cli_usage(cmd, "unknown option '%s' (see 'pie mc --help')",
+                                     argv[optind - 1]);
+            if (rc != PIE_EXIT_OK)
+                return rc;
         }
     }
     if (optind < argc)
@@ -184,18 +141,8 @@ int pie_cli_mc(int argc, char **argv)
     pie_mc_result r;
     pie_status st = pie_mc_run(ctx, samples, &r);
     pie_cli_progress_done(&prog);
-    if (st == PIE_ECANCELED && pie_mpi_rank() == 0) /* under mpirun rank 0 speaks */
-        fprintf(stderr, "pie mc: interrupted after %llu of %llu chunks (%.1f%%); no result\n",
-                (unsigned long long)r.chunks_done, (unsigned long long)r.chunks_total,
-                r.chunks_total ? 100.0 * (double)r.chunks_done / (double)r.chunks_total : 0.0);
-    if (st == PIE_ECANCELED) {
-        pie_ctx_free(ctx);
-        return pie_cli_signal_exit();
-    }
-    if (st != PIE_OK) {
-        rc = (st == PIE_EINVAL || st == PIE_EUNSUPPORTED)
-                 ? pie_cli_usage(cmd, "%s", pie_ctx_last_error(ctx))
-                 : pie_cli_fail(cmd, "%s (%s)", pie_ctx_last_error(ctx), pie_strerror(st));
+    rc = pie_cli_run_status(cmd, ctx, st, r.chunks_done, r.chunks_total);
+    if (rc >= 0) {
         pie_ctx_free(ctx);
         return rc;
     }

@@ -548,3 +548,56 @@ const char *pie_cli_thousands(uint64_t v, char *buf, size_t len)
     buf[o] = '\0';
     return buf;
 }
+
+int pie_cli_common_option(const char *cmd, pie_cli_common *c, uint64_t *seen, int opt,
+                          const char *arg)
+{
+    int rc;
+    switch (opt) {
+    case 'j':
+        if ((rc = pie_cli_once(cmd, seen, 32, "--workers")) != 0)
+            return rc;
+        return pie_cli_set_workers(cmd, c, arg);
+    case PIE_OPT_BACKEND:
+        if ((rc = pie_cli_once(cmd, seen, 33, "--backend")) != 0)
+            return rc;
+        return pie_cli_set_backend(cmd, c, arg);
+    case PIE_OPT_ISA:
+        if ((rc = pie_cli_once(cmd, seen, 34, "--isa")) != 0)
+            return rc;
+        return pie_cli_set_isa(cmd, c, arg);
+    case PIE_OPT_JSON:
+        c->json = 1;
+        return pie_cli_once(cmd, seen, 35, "--json");
+    case 'q':
+        c->quiet = 1;
+        return pie_cli_once(cmd, seen, 36, "--quiet");
+    case PIE_OPT_PROGRESS:
+    case PIE_OPT_NO_PROGRESS:
+        c->progress = opt == PIE_OPT_PROGRESS;
+        return pie_cli_once(cmd, seen, 37, "--progress/--no-progress");
+    case PIE_OPT_CHUNK_TIMEOUT:
+        return pie_cli_set_chunk_timeout(cmd, c, arg);
+    case PIE_OPT_CHECKPOINT:
+        return pie_cli_set_checkpoint(cmd, c, arg);
+    default:
+        return PIE_CLI_NOT_COMMON;
+    }
+}
+
+int pie_cli_run_status(const char *cmd, pie_ctx *ctx, pie_status st, uint64_t chunks_done,
+                       uint64_t chunks_total)
+{
+    if (st == PIE_OK)
+        return -1;
+    if (st == PIE_ECANCELED) {
+        if (pie_mpi_rank() == 0) /* under mpirun rank 0 speaks */
+            fprintf(stderr, "pie %s: interrupted after %llu of %llu chunks (%.1f%%); no result\n",
+                    cmd, (unsigned long long)chunks_done, (unsigned long long)chunks_total,
+                    chunks_total ? 100.0 * (double)chunks_done / (double)chunks_total : 0.0);
+        return pie_cli_signal_exit();
+    }
+    if (st == PIE_EINVAL || st == PIE_EUNSUPPORTED)
+        return pie_cli_usage(cmd, "%s", pie_ctx_last_error(ctx));
+    return pie_cli_fail(cmd, "%s (%s)", pie_ctx_last_error(ctx), pie_strerror(st));
+}

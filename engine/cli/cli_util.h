@@ -45,6 +45,46 @@ typedef struct pie_cli_common {
 /* Fill defaults, taking PIE_WORKERS and PIE_ISA from the environment. Returns
  * PIE_EXIT_OK or prints a usage error. */
 int pie_cli_common_defaults(const char *cmd, pie_cli_common *c);
+/* getopt_long codes of the options the workload subcommands share; each
+ * subcommand numbers its own long options from PIE_OPT_OWN. */
+enum {
+    PIE_OPT_BACKEND = 256,
+    PIE_OPT_ISA,
+    PIE_OPT_JSON,
+    PIE_OPT_PROGRESS,
+    PIE_OPT_NO_PROGRESS,
+    PIE_OPT_OWN = 300,
+    PIE_OPT_CHUNK_TIMEOUT = 400,
+    PIE_OPT_CHECKPOINT
+};
+
+/* The shared long options, for a subcommand's option table (--isa apart:
+ * only the commands with vector kernels list it). */
+#define PIE_CLI_COMMON_OPTIONS                                                                     \
+    {"workers", required_argument, NULL, 'j'},                                                     \
+        {"backend", required_argument, NULL, PIE_OPT_BACKEND},                                     \
+        {"json", no_argument, NULL, PIE_OPT_JSON}, {"quiet", no_argument, NULL, 'q'},              \
+        {"progress", no_argument, NULL, PIE_OPT_PROGRESS},                                         \
+        {"no-progress", no_argument, NULL, PIE_OPT_NO_PROGRESS},                                   \
+        {"chunk-timeout", required_argument, NULL, PIE_OPT_CHUNK_TIMEOUT},                         \
+    {                                                                                              \
+        "checkpoint", required_argument, NULL, PIE_OPT_CHECKPOINT                                  \
+    }
+
+/* Value PIE_CLI_NOT_COMMON: `opt` is not a shared option. */
+#define PIE_CLI_NOT_COMMON (-1)
+/* Handle a shared option (-j, --backend, --isa, --json, -q, --progress,
+ * --no-progress, --chunk-timeout, --checkpoint): an exit code (PIE_EXIT_OK
+ * when accepted), or PIE_CLI_NOT_COMMON. Repeats are tracked in bits 32 and
+ * up of `seen`; a subcommand keeps bits 0..31 for its own options. */
+int pie_cli_common_option(const char *cmd, pie_cli_common *c, uint64_t *seen, int opt,
+                          const char *arg);
+
+/* After a run: -1 when `st` is PIE_OK; otherwise report it (an interrupted
+ * run says how far it got, on MPI rank 0 only) and return the exit code. */
+int pie_cli_run_status(const char *cmd, pie_ctx *ctx, pie_status st, uint64_t chunks_done,
+                       uint64_t chunks_total);
+
 /* Parse the value of --backend / --isa / --workers. */
 int pie_cli_set_backend(const char *cmd, pie_cli_common *c, const char *v);
 int pie_cli_set_isa(const char *cmd, pie_cli_common *c, const char *v);
