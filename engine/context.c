@@ -53,6 +53,18 @@ const char *pie_status_name(pie_status status)
 }
 
 static const char *const backend_names[] = {"serial", "process", "thread", "mpi"};
+static const char *const isa_names[] = {"auto", "scalar", "avx2", "avx512", "aesni"};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The index of `name` in `names`, or -1. */
+static int name_index(const char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; name && i < n; i++)
+        if (strcmp(name, names[i]) == 0)
+            return (int)i;
+    return -1;
+}
 
 const char *pie_backend_name(pie_backend backend)
 {
@@ -63,13 +75,11 @@ const char *pie_backend_name(pie_backend backend)
 
 pie_status pie_backend_from_name(const char *name, pie_backend *out)
 {
-    for (unsigned i = 0; name && i < sizeof backend_names / sizeof backend_names[0]; i++) {
-        if (strcmp(name, backend_names[i]) == 0) {
-            *out = (pie_backend)i;
-            return PIE_OK;
-        }
-    }
-    return PIE_EINVAL;
+    int i = name_index(backend_names, NELEM(backend_names), name);
+    if (i < 0)
+        return PIE_EINVAL;
+    *out = (pie_backend)i;
+    return PIE_OK;
 }
 
 int pie_backend_available(pie_backend backend)
@@ -87,8 +97,6 @@ int pie_backend_available(pie_backend backend)
     }
 }
 
-static const char *const isa_names[] = {"auto", "scalar", "avx2", "avx512", "aesni"};
-
 const char *pie_isa_name(pie_isa isa)
 {
     if ((unsigned)isa < sizeof isa_names / sizeof isa_names[0])
@@ -98,13 +106,11 @@ const char *pie_isa_name(pie_isa isa)
 
 pie_status pie_isa_from_name(const char *name, pie_isa *out)
 {
-    for (unsigned i = 0; name && i < sizeof isa_names / sizeof isa_names[0]; i++) {
-        if (strcmp(name, isa_names[i]) == 0) {
-            *out = (pie_isa)i;
-            return PIE_OK;
-        }
-    }
-    return PIE_EINVAL;
+    int i = name_index(isa_names, NELEM(isa_names), name);
+    if (i < 0)
+        return PIE_EINVAL;
+    *out = (pie_isa)i;
+    return PIE_OK;
 }
 
 unsigned pie_online_cpus(void)

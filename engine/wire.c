@@ -52,7 +52,6 @@ static uint32_t crc32c_soft(uint32_t crc, const unsigned char *p, size_t n)
 }
 
 #if defined(__x86_64__)
-#include <cpuid.h>
 #include <nmmintrin.h>
 
 __attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const unsigned char *p,
@@ -73,19 +72,15 @@ __attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const 
     return (uint32_t)c;
 }
 
-static int have_sse42(void)
-{
-    unsigned a, b, c, d;
-    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_2);
-}
 #endif
 
 uint32_t pie__crc32c(uint32_t crc, const void *data, size_t n)
 {
     crc = ~crc;
 #if defined(__x86_64__)
-    /* cpuid costs well under a microsecond; only large buffers take this path often. */
-    if (n >= 64 && have_sse42())
+    /* libgcc reads CPUID once at start-up and caches it; a CPUID per frame
+     * would trap to the hypervisor in a virtual machine. */
+    if (n >= 64 && __builtin_cpu_supports("sse4.2"))
         return ~crc32c_hw(crc, data, n);
 #endif
     return ~crc32c_soft(crc, data, n);
