@@ -42,16 +42,16 @@ typedef struct kernel {
 } kernel;
 
 static const kernel kernels[] = {
-    {"scalar", PIE_ISA_SCALAR, pie_mc_count_scalar, 0},
+    {"scalar", PIE_ISA_SCALAR, pie__mc_count_scalar, 0},
 #ifdef PIE_HAVE_ISA_AESNI
-    {"aesni", PIE_ISA_AESNI, pie_mc_count_aesni, 0},
+    {"aesni", PIE_ISA_AESNI, pie__mc_count_aesni, 0},
 #endif
 #ifdef PIE_HAVE_ISA_AVX2
-    {"avx2-aes128", PIE_ISA_AVX2, pie_mc_count_avx2, 0},
+    {"avx2-aes128", PIE_ISA_AVX2, pie__mc_count_avx2, 0},
     {"avx2-vaes", PIE_ISA_AVX2, pie__mc_count_avx2_vaes, 1},
 #endif
 #ifdef PIE_HAVE_ISA_AVX512
-    {"avx512", PIE_ISA_AVX512, pie_mc_count_avx512, 0},
+    {"avx512", PIE_ISA_AVX512, pie__mc_count_avx512, 0},
 #endif
 };
 

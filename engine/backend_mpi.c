@@ -151,7 +151,7 @@ pie_status pie_ctx_set_mpi_local_backend(pie_ctx *ctx, pie_backend backend)
         backend != PIE_BACKEND_THREAD)
         return pie__fail(ctx, PIE_EINVAL,
                          "the local backend of an MPI rank must be serial, process or thread");
-    if (!pie_backend_available(backend))
+    if (pie_backend_available(backend) != PIE_OK)
         return pie__fail(ctx, PIE_EUNSUPPORTED, "the %s backend is not in this build",
                          pie_backend_name(backend));
     ctx->mpi_local = (int)backend + 1;

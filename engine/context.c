@@ -1,117 +1,12 @@
-/** @brief Contexts, option setters with bounds checks, status strings and names. */
-#include "cpu.h"
+/** @brief Contexts: the environment of a run, with bounds-checked setters and their getters. */
 #include "engine.h"
 
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
-
-const char *pie_version(void)
-{
-    return PIE_VERSION_STRING;
-}
-
-unsigned pie_version_number(void)
-{
-    return PIE_VERSION_NUMBER;
-}
-
-static const struct {
-    const char *name;
-    const char *text;
-} status_table[] = {
-    [PIE_OK] = {"OK", "success"},
-    [PIE_EINVAL] = {"EINVAL", "invalid argument"},
-    [PIE_ENOMEM] = {"ENOMEM", "not enough memory"},
-    [PIE_EUNSUPPORTED] = {"EUNSUPPORTED", "not supported by this build or CPU"},
-    [PIE_ESYSTEM] = {"ESYSTEM", "an operating-system call failed"},
-    [PIE_EWORKER] = {"EWORKER", "a chunk failed on every retry"},
-    [PIE_ECORRUPT] = {"ECORRUPT", "data failed its integrity check"},
-    [PIE_ECANCELED] = {"ECANCELED", "cancelled"},
-    [PIE_EIO] = {"EIO", "input/output error"},
-    [PIE_EVERIFY] = {"EVERIFY", "result failed its independent check"},
-};
-
-#define NSTATUS (sizeof status_table / sizeof status_table[0])
-
-const char *pie_strerror(pie_status status)
-{
-    if ((unsigned)status < NSTATUS && status_table[status].text)
-        return status_table[status].text;
-    return "unknown status";
-}
-
-const char *pie_status_name(pie_status status)
-{
-    if ((unsigned)status < NSTATUS && status_table[status].name)
-        return status_table[status].name;
-    return "UNKNOWN";
-}
-
-static const char *const backend_names[] = {"serial", "process", "thread", "mpi"};
-static const char *const isa_names[] = {"auto", "scalar", "avx2", "avx512", "aesni"};
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-/* The index of `name` in `names`, or -1. */
-static int name_index(const char *const *names, size_t n, const char *name)
-{
-    for (size_t i = 0; name && i < n; i++)
-        if (strcmp(name, names[i]) == 0)
-            return (int)i;
-    return -1;
-}
-
-const char *pie_backend_name(pie_backend backend)
-{
-    if ((unsigned)backend < sizeof backend_names / sizeof backend_names[0])
-        return backend_names[backend];
-    return NULL;
-}
-
-pie_status pie_backend_from_name(const char *name, pie_backend *out)
-{
-    int i = name_index(backend_names, NELEM(backend_names), name);
-    if (i < 0)
-        return PIE_EINVAL;
-    *out = (pie_backend)i;
-    return PIE_OK;
-}
-
-int pie_backend_available(pie_backend backend)
-{
-    switch (backend) {
-    case PIE_BACKEND_SERIAL:
-    case PIE_BACKEND_PROCESS:
-        return 1;
-    case PIE_BACKEND_THREAD:
-        return PIE_HAVE_OPENMP;
-    case PIE_BACKEND_MPI:
-        return PIE_HAVE_MPI;
-    default:
-        return 0;
-    }
-}
-
-const char *pie_isa_name(pie_isa isa)
-{
-    if ((unsigned)isa < sizeof isa_names / sizeof isa_names[0])
-        return isa_names[isa];
-    return NULL;
-}
-
-pie_status pie_isa_from_name(const char *name, pie_isa *out)
-{
-    int i = name_index(isa_names, NELEM(isa_names), name);
-    if (i < 0)
-        return PIE_EINVAL;
-    *out = (pie_isa)i;
-    return PIE_OK;
-}
 
 unsigned pie_online_cpus(void)
 {
@@ -132,6 +27,7 @@ pie_ctx *pie_ctx_create(void)
         return NULL;
     ctx->backend = PIE_BACKEND_PROCESS;
     ctx->isa = PIE_ISA_AUTO;
+    ctx->phase = "";
     return ctx;
 }
 
@@ -172,47 +68,81 @@ pie_status pie_ctx_set_workers(pie_ctx *ctx, unsigned workers)
     return PIE_OK;
 }
 
+unsigned pie_ctx_get_workers(const pie_ctx *ctx)
+{
+    return ctx ? ctx->workers : 0;
+}
+
+unsigned pie__resolve_workers(const pie_ctx *ctx)
+{
+    if (pie_backend_flags(ctx->backend) & PIE_BACKEND_ONE_WORKER)
+        return 1;
+    return ctx->workers ? ctx->workers : pie_online_cpus();
+}
+
 pie_status pie_ctx_set_backend(pie_ctx *ctx, pie_backend backend)
 {
-    if (!ctx || !pie_backend_name(backend))
-        return ctx ? pie__fail(ctx, PIE_EINVAL, "unknown backend %d", (int)backend) : PIE_EINVAL;
-    if (!pie_backend_available(backend))
-        return pie__fail(ctx, PIE_EUNSUPPORTED, "the %s backend is not in this build",
-                         pie_backend_name(backend));
+    if (!ctx)
+        return PIE_EINVAL;
+    pie_status st = pie_backend_available(backend);
+    if (st == PIE_EINVAL)
+        return pie__fail(ctx, st, "unknown backend %d", (int)backend);
+    if (st != PIE_OK)
+        return pie__fail(ctx, st, "the %s backend is not in this build", pie_backend_name(backend));
     ctx->backend = backend;
     return PIE_OK;
 }
 
-pie_status pie_ctx_set_seed(pie_ctx *ctx, uint64_t seed)
+pie_backend pie_ctx_get_backend(const pie_ctx *ctx)
 {
-    if (!ctx)
-        return PIE_EINVAL;
-    ctx->seed = seed;
-    return PIE_OK;
+    return ctx ? ctx->backend : PIE_BACKEND_PROCESS;
 }
 
 pie_status pie_ctx_set_isa(pie_ctx *ctx, pie_isa isa)
 {
     if (!ctx)
         return PIE_EINVAL;
-    pie_status st = pie_isa_check(isa);
-    if (st == PIE_EINVAL)
-        return pie__fail(ctx, st, "unknown instruction-set variant %d", (int)isa);
-    if (st != PIE_OK)
-        return pie__fail(ctx, st, "the %s kernel is %s", pie_isa_name(isa),
-                         pie__isa_built(isa) ? "not supported by this CPU"
-                                             : "not built into this library");
+    if (!pie_isa_name(isa))
+        return pie__fail(ctx, PIE_EINVAL, "unknown instruction-set variant %d", (int)isa);
     ctx->isa = isa;
     return PIE_OK;
+}
+
+pie_isa pie_ctx_get_isa(const pie_ctx *ctx)
+{
+    return ctx ? ctx->isa : PIE_ISA_AUTO;
+}
+
+/* The hook the backends call: adds the workload's phase for the user. */
+static void report_chunks(void *user, uint64_t done, uint64_t total)
+{
+    pie_ctx *ctx = user;
+    ctx->user_progress(ctx->user_progress_data, ctx->phase, done, total);
 }
 
 pie_status pie_ctx_set_progress(pie_ctx *ctx, pie_progress_fn fn, void *user)
 {
     if (!ctx)
         return PIE_EINVAL;
-    ctx->progress = fn;
-    ctx->progress_user = user;
+    ctx->user_progress = fn;
+    ctx->user_progress_data = user;
+    ctx->progress = fn ? report_chunks : NULL;
+    ctx->progress_user = fn ? ctx : NULL;
     return PIE_OK;
+}
+
+pie_progress_fn pie_ctx_get_progress(const pie_ctx *ctx, void **user)
+{
+    if (user)
+        *user = ctx ? ctx->user_progress_data : NULL;
+    return ctx ? ctx->user_progress : NULL;
+}
+
+void pie__phase(pie_ctx *ctx, const char *phase)
+{
+    ctx->phase = phase;
+    if (ctx->user_progress)
+        ctx->user_progress(ctx->user_progress_data, phase, 0, 0);
 }
 
 pie_status pie_ctx_set_cancel_flag(pie_ctx *ctx, const volatile sig_atomic_t *flag)
@@ -221,6 +151,11 @@ pie_status pie_ctx_set_cancel_flag(pie_ctx *ctx, const volatile sig_atomic_t *fl
         return PIE_EINVAL;
     ctx->cancel = flag;
     return PIE_OK;
+}
+
+const volatile sig_atomic_t *pie_ctx_get_cancel_flag(const pie_ctx *ctx)
+{
+    return ctx ? ctx->cancel : NULL;
 }
 
 pie_status pie_ctx_set_chunk_timeout(pie_ctx *ctx, double seconds)
@@ -233,18 +168,36 @@ pie_status pie_ctx_set_chunk_timeout(pie_ctx *ctx, double seconds)
     return PIE_OK;
 }
 
-pie_status pie__from_kernel(int kstatus)
+double pie_ctx_get_chunk_timeout(const pie_ctx *ctx)
 {
-    switch (kstatus) {
-    case PIE_K_OK:
-        return PIE_OK;
-    case PIE_K_ENOMEM:
-        return PIE_ENOMEM;
-    case PIE_K_ECORRUPT:
-        return PIE_ECORRUPT;
-    default:
+    return ctx ? ctx->chunk_timeout : 0.0;
+}
+
+pie_backend pie_ctx_get_mpi_local_backend(const pie_ctx *ctx)
+{
+    if (ctx && ctx->mpi_local)
+        return (pie_backend)(ctx->mpi_local - 1);
+    return PIE_HAVE_OPENMP ? PIE_BACKEND_THREAD : PIE_BACKEND_PROCESS;
+}
+
+const char *pie_ctx_get_checkpoint_dir(const pie_ctx *ctx)
+{
+    return ctx && ctx->checkpoint_dir[0] ? ctx->checkpoint_dir : NULL;
+}
+
+pie_status pie_ctx_set_test_guard_bits(pie_ctx *ctx, unsigned bits)
+{
+    if (!ctx)
         return PIE_EINVAL;
-    }
+    if (bits > 1u << 16)
+        return pie__fail(ctx, PIE_EINVAL, "guard bits must be at most 65536 (got %u)", bits);
+    ctx->guard_bits = bits;
+    return PIE_OK;
+}
+
+unsigned pie_ctx_get_test_guard_bits(const pie_ctx *ctx)
+{
+    return ctx ? ctx->guard_bits : 0;
 }
 
 double pie__now(void)

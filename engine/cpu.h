@@ -1,9 +1,8 @@
-/** @brief CPU feature detection (CPUID + XCR0) and per-workload kernel selection. */
+/** @brief CPU features: probed once (CPUID + XCR0), masked by PIE_CPU_DISABLE, cached. */
 #ifndef PIE_CPU_H
 #define PIE_CPU_H
 
 #include "pie.h"
-#include "mc_kernel.h"
 
 enum {
     PIE_CPU_SSE41 = 1u << 0,
@@ -19,17 +18,20 @@ enum {
     PIE_CPU_VPCLMULQDQ = 1u << 10,
     PIE_CPU_BMI2 = 1u << 11,
     PIE_CPU_ADX = 1u << 12,
-    PIE_CPU_SSE42 = 1u << 13
+    PIE_CPU_SSE42 = 1u << 13,
+    PIE_CPU_FMA = 1u << 14
 };
 
-/* Features usable right now: the CPU has them and the OS saves their state (XCR0). */
+/* Features dispatch may use: the CPU has them, the OS saves their state
+ * (XCR0), and PIE_CPU_DISABLE does not hide them. Probed at the first call,
+ * then a load of the cached value. */
 unsigned pie__cpu_features(void);
 
-/* Whether the variant is compiled into this build (regardless of the CPU). */
-int pie__isa_built(pie_isa isa);
+/* The features hidden by PIE_CPU_DISABLE (bits of the enum above). */
+unsigned pie__cpu_disabled(void);
 
-/* Resolve `requested` (PIE_ISA_AUTO allowed) for Monte Carlo: the variant and
- * its counting function. PIE_EUNSUPPORTED if not built or not on this CPU. */
-pie_status pie__mc_select(pie_isa requested, pie_isa *used, pie_mc_count_fn *fn);
+/* Parse a PIE_CPU_DISABLE value into feature bits; -1 for an unknown name
+ * (the library then hides nothing it does not know: see cpu.c). */
+int pie__cpu_parse_disable(const char *spec, unsigned *bits);
 
 #endif

@@ -7,13 +7,13 @@
 #include <pthread.h>
 #include <mpfr.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define ALGORITHM "bbp-bellard-binary-splitting"
 #define FIRST_GUARD 32u
 #define MAX_ATTEMPTS 4u
 
@@ -128,9 +128,7 @@ static uint64_t mem_available(void)
 
 static unsigned resolve_workers(const pie_ctx *ctx, const pie_bbp_job *job)
 {
-    unsigned w = ctx->workers ? ctx->workers : pie_online_cpus();
-    if (ctx->backend == PIE_BACKEND_SERIAL)
-        w = 1;
+    unsigned w = pie__resolve_workers(ctx);
     if (w > job->nchunks)
         w = (unsigned)job->nchunks;
     return w ? w : 1;
@@ -153,10 +151,59 @@ static uint64_t estimate(const pie_ctx *ctx, const pie_bbp_job *job)
     return parent + (uint64_t)w * worker;
 }
 
-pie_status pie_digits_estimate(const pie_ctx *ctx, uint64_t digits, unsigned base, uint64_t *bytes)
+static const char *const algorithm_names[] = {[PIE_DIGITS_BBP] = "bbp"};
+#define NALGORITHMS (sizeof algorithm_names / sizeof algorithm_names[0])
+
+const char *pie_digits_algorithm_name(pie_digits_algorithm algorithm)
+{
+    return (unsigned)algorithm < NALGORITHMS ? algorithm_names[algorithm] : NULL;
+}
+
+pie_status pie_digits_algorithm_from_name(const char *name, pie_digits_algorithm *out)
+{
+    for (unsigned i = 0; name && out && i < NALGORITHMS; i++) {
+        if (strcasecmp(name, algorithm_names[i]) == 0) {
+            *out = (pie_digits_algorithm)i;
+            return PIE_OK;
+        }
+    }
+    return PIE_EINVAL;
+}
+
+void pie_digits_options_init(pie_digits_options *o)
+{
+    if (o)
+        *o = (pie_digits_options){
+            .size = sizeof *o, .digits = 1000000, .base = 10, .algorithm = PIE_DIGITS_BBP};
+}
+
+/* Read and check the caller's options (no I/O, no work). */
+static pie_status read_options(const pie_ctx *ctx, const pie_digits_options *in,
+                               pie_digits_options *o)
+{
+    pie_digits_options_init(o);
+    pie_ctx *c = (pie_ctx *)ctx; /* only its error text is written */
+    if (pie__options_read(o, sizeof *o, in, sizeof *o) != PIE_OK)
+        return pie__fail(c, PIE_EINVAL,
+                         "the options are NULL or not set up by "
+                         "pie_digits_options_init");
+    if (o->digits < 1 || o->digits > PIE_DIGITS_MAX)
+        return pie__fail(c, PIE_EINVAL, "digits must be between 1 and 2^40 (got %llu)",
+                         (unsigned long long)o->digits);
+    if (o->base != 10 && o->base != 16)
+        return pie__fail(c, PIE_EINVAL, "base must be 10 or 16 (got %u)", o->base);
+    if (!pie_digits_algorithm_name(o->algorithm))
+        return pie__fail(c, PIE_EINVAL, "unknown digits algorithm %d", (int)o->algorithm);
+    return PIE_OK;
+}
+
+pie_status pie_digits_estimate(const pie_ctx *ctx, const pie_digits_options *options,
+                               uint64_t *bytes)
 {
     pie_bbp_job job;
-    if (!ctx || !bytes || pie_bbp_job_init(&job, digits, base, FIRST_GUARD) != PIE_K_OK)
+    pie_digits_options o;
+    if (!ctx || !bytes || read_options(ctx, options, &o) != PIE_OK ||
+        pie_bbp_job_init(&job, o.digits, o.base, FIRST_GUARD) != PIE_K_OK)
         return PIE_EINVAL;
     *bytes = estimate(ctx, &job);
     return PIE_OK;
@@ -294,6 +341,21 @@ static pie_status verify_mpfr(pie_ctx *ctx, const pie_bbp_job *job, const char *
     return PIE_OK;
 }
 
+/* Hex digits at a position by digit extraction, into out (count + 1 bytes). */
+static pie_status extract_hex(pie_ctx *ctx, uint64_t pos, unsigned count, char *out)
+{
+    pie_hex_options ho;
+    pie_hex_options_init(&ho);
+    ho.position = pos;
+    ho.count = count;
+    pie_hex_result *hr;
+    pie_status st = pie_hex_run(ctx, &ho, &hr);
+    if (st == PIE_OK)
+        memcpy(out, hr->hex, count + 1);
+    pie_result_free(hr);
+    return st;
+}
+
 /* Base 16: the last (up to 8) hex digits again, by BBP digit extraction at
  * their positions (pie_hex_run, which itself checks two formulas). */
 static pie_status verify_hex_tail(pie_ctx *ctx, const pie_bbp_job *job, const char *text,
@@ -304,21 +366,21 @@ static pie_status verify_hex_tail(pie_ctx *ctx, const pie_bbp_job *job, const ch
     size_t n = strlen(res->verify_note);
     if (pos > PIE_HEX_MAX_POSITION)
         return PIE_OK;
-    pie_hex_result hr;
-    pie_status st = pie_hex_run(ctx, pos, count, PIE_HEX_BELLARD, &hr);
+    char hex[9];
+    pie_status st = extract_hex(ctx, pos, count, hex);
     if (st != PIE_OK)
         return st;
-    if (memcmp(text + 2 + (pos - 1), hr.hex, count) != 0) {
+    if (memcmp(text + 2 + (pos - 1), hex, count) != 0) {
         snprintf(res->verify_note + n, sizeof res->verify_note - n,
                  "%sMISMATCH: hex digits %llu..%llu are %.*s here, %s by digit extraction",
                  n ? "; " : "", (unsigned long long)pos, (unsigned long long)job->digits,
-                 (int)count, text + 2 + (pos - 1), hr.hex);
+                 (int)count, text + 2 + (pos - 1), hex);
         res->verified = 0;
         return pie__fail(ctx, PIE_EVERIFY, "%s", res->verify_note);
     }
     snprintf(res->verify_note + n, sizeof res->verify_note - n,
              "%shex digits %llu..%llu (%s) equal BBP digit extraction", n ? "; " : "",
-             (unsigned long long)pos, (unsigned long long)job->digits, hr.hex);
+             (unsigned long long)pos, (unsigned long long)job->digits, hex);
     res->verified = 1;
     return PIE_OK;
 }
@@ -365,14 +427,14 @@ static pie_status verify_window(pie_ctx *ctx, const series_window *w, pie_digits
     size_t n = strlen(res->verify_note);
     if (w->count == 0 || w->pos > PIE_HEX_MAX_POSITION)
         return PIE_OK;
-    pie_hex_result hr;
-    pie_status st = pie_hex_run(ctx, w->pos, w->count, PIE_HEX_BELLARD, &hr);
+    char hex[sizeof w->hex];
+    pie_status st = extract_hex(ctx, w->pos, w->count, hex);
     if (st != PIE_OK)
         return st;
-    if (strcmp(hr.hex, w->hex) != 0) {
+    if (strcmp(hex, w->hex) != 0) {
         snprintf(res->verify_note + n, sizeof res->verify_note - n,
                  "%sMISMATCH: the series gives hex digits %s at %llu, digit extraction %s",
-                 n ? "; " : "", w->hex, (unsigned long long)w->pos, hr.hex);
+                 n ? "; " : "", w->hex, (unsigned long long)w->pos, hex);
         res->verified = 0;
         return pie__fail(ctx, PIE_EVERIFY, "%s", res->verify_note);
     }
@@ -401,12 +463,6 @@ static pie_status verify(pie_ctx *ctx, const pie_bbp_job *job, const char *text,
 
 /* ------------------------------------------------------------------------ */
 /* The run                                                                  */
-
-static void phase(const pie_digits_options *o, const char *name)
-{
-    if (o->phase)
-        o->phase(o->phase_user, name);
-}
 
 /* ------------------------------------------------------------------------ */
 /* Radix conversion on several threads. Y = hi base^L + lo splits the work  */
@@ -494,8 +550,8 @@ static int convert(mpz_t y, const pie_bbp_job *job, unsigned threads, char **tex
 /* One attempt at a given guard: the series on the backend, the division and
  * the conversion. Returns PIE_OK with *text set, or a failure; *retry is set
  * when the last digit was not certain. */
-static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie_bbp_job *job,
-                          pie_digits_result *res, char **text, int *retry, series_window *w)
+static pie_status attempt(pie_ctx *ctx, const pie_bbp_job *job, pie_digits_result *res, char **text,
+                          int *retry, series_window *w)
 {
     *retry = 0;
     pie_bbp_acc *acc = pie_bbp_acc_new();
@@ -510,7 +566,7 @@ static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie_b
              (unsigned long long)job->nchunks, (unsigned long long)job->lgev);
     task.fingerprint = fingerprint;
     pie__run_stats stats;
-    phase(o, "series");
+    pie__phase(ctx, "series");
     double t0 = pie__now();
     pie_status st = pie__run_task(ctx, &task, &stats);
     res->seconds_series += pie__now() - t0;
@@ -526,7 +582,7 @@ static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie_b
         pie_bbp_acc_free(acc);
         return st;
     }
-    phase(o, "division");
+    pie__phase(ctx, "division");
     t0 = pie__now();
     mpz_t x;
     mpz_init(x);
@@ -538,7 +594,7 @@ static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie_b
         return pie__fail(ctx, PIE_ECANCELED, "cancelled after the division");
     }
     if (krc == PIE_K_OK) {
-        phase(o, "radix conversion");
+        pie__phase(ctx, "radix conversion");
         t0 = pie__now();
         mpz_t y;
         mpz_init(y);
@@ -546,7 +602,7 @@ static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie_b
         window_of(job, x, w);
         mpz_clear(x);
         if (krc == PIE_K_OK)
-            krc = convert(y, job, ctx->backend == PIE_BACKEND_SERIAL ? 1 : stats.workers, text);
+            krc = convert(y, job, stats.workers, text);
         else
             mpz_clear(y);
         res->seconds_radix += pie__now() - t0;
@@ -570,24 +626,16 @@ static uint64_t self_peak_rss(void)
     return (uint64_t)ru.ru_maxrss * 1024u;
 }
 
-pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_result *res)
+static void free_text(void *result)
 {
-    if (!ctx || !o || !res)
-        return PIE_EINVAL;
-    pie__clear_error(ctx);
-    *res = (pie_digits_result){0};
-    res->digits = o->digits;
-    res->base = o->base;
-    res->algorithm = ALGORITHM;
-    res->backend = ctx->backend;
-    if (o->digits < 1 || o->digits > PIE_DIGITS_MAX)
-        return pie__fail(ctx, PIE_EINVAL, "digits must be between 1 and 2^40 (got %llu)",
-                         (unsigned long long)o->digits);
-    if (o->base != 10 && o->base != 16)
-        return pie__fail(ctx, PIE_EINVAL, "base must be 10 or 16 (got %u)", o->base);
-    unsigned first = o->guard_bits ? o->guard_bits : FIRST_GUARD;
+    free((char *)((pie_digits_result *)result)->text);
+}
+
+static pie_status run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_result *res)
+{
+    unsigned first = ctx->guard_bits ? ctx->guard_bits : FIRST_GUARD;
     if (first > 1u << 16)
-        return pie__fail(ctx, PIE_EINVAL, "guard_bits must be at most 65536 (got %u)", first);
+        return pie__fail(ctx, PIE_EINVAL, "guard bits must be at most 65536 (got %u)", first);
     double start = pie__now();
     pie_bbp_job job;
     pie_bbp_job_init(&job, o->digits, o->base, first);
@@ -614,7 +662,7 @@ pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_
         res->attempts++;
         res->terms = job.nterms;
         res->precision_bits = job.prec;
-        st = attempt(ctx, o, &job, res, &text, &retry, &window);
+        st = attempt(ctx, &job, res, &text, &retry, &window);
         if (st != PIE_OK)
             break;
     }
@@ -629,13 +677,13 @@ pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_
         res->text_len = o->digits + 2;
     }
     if (st == PIE_OK && o->verify) {
-        phase(o, "verify");
+        pie__phase(ctx, "verify");
         double t0 = pie__now();
         st = verify(ctx, &job, text, &window, res);
         res->seconds_verify = pie__now() - t0;
     }
     if (st == PIE_OK && o->path) {
-        phase(o, "output");
+        pie__phase(ctx, "output");
         double t0 = pie__now();
         st = out_commit(ctx, &out, o->path, text, o->digits + 2);
         res->seconds_output = pie__now() - t0;
@@ -654,10 +702,24 @@ pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_
     return st;
 }
 
-void pie_digits_result_free(pie_digits_result *res)
+pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *options, pie_digits_result **out)
 {
+    if (!out)
+        return ctx ? pie__fail(ctx, PIE_EINVAL, "result pointer is NULL") : PIE_EINVAL;
+    *out = NULL;
+    if (!ctx)
+        return PIE_EINVAL;
+    pie__clear_error(ctx);
+    pie_digits_result *res = pie__result_new(sizeof *res, free_text);
     if (!res)
-        return;
-    free(res->text);
-    res->text = NULL;
+        return pie__fail(ctx, PIE_ENOMEM, "out of memory");
+    *out = res;
+    pie_digits_options o;
+    pie_status st = read_options(ctx, options, &o);
+    res->digits = o.digits;
+    res->base = o.base;
+    res->algorithm = o.algorithm;
+    res->algorithm_name = pie_digits_algorithm_name(o.algorithm);
+    res->backend = ctx->backend;
+    return st == PIE_OK ? run(ctx, &o, res) : st;
 }

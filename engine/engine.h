@@ -8,17 +8,27 @@
 
 #include <stdarg.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Longest checkpoint directory name, with its NUL. */
 #define PIE_CKPT_DIR_MAX 1024u
+
+/* The backends' internal progress hook (chunks of the running phase). */
+typedef void (*pie__progress_hook)(void *user, uint64_t chunks_done, uint64_t chunks_total);
 
 struct pie_ctx {
     unsigned workers; /* 0 = auto */
     pie_backend backend;
     pie_isa isa;
-    uint64_t seed;
-    pie_progress_fn progress;
+    /* Backends report through progress(progress_user, ...), which is
+     * report_chunks (context.c) when the user set a callback: it adds the
+     * phase the workload is in. */
+    pie__progress_hook progress;
     void *progress_user;
+    pie_progress_fn user_progress;
+    void *user_progress_data;
+    const char *phase;
+    unsigned guard_bits; /* digits: first attempt's guard bits, 0 = default (tests) */
     const volatile sig_atomic_t *cancel;
     double chunk_timeout; /* seconds, 0 = none */
     int mpi_local;        /* mpi backend: local backend + 1 inside each rank, 0 = auto */
@@ -75,6 +85,34 @@ pie_status pie__backend_thread(pie_ctx *ctx, const pie__task *task, unsigned wor
 pie_status pie__backend_mpi(pie_ctx *ctx, const pie__task *task, unsigned workers,
                             pie__run_stats *stats);
 
+/* Internal backend capability: the backend keeps the checkpoint itself. */
+#define PIE__BACKEND_OWN_CHECKPOINT (1u << 16)
+#define PIE__BACKEND_PUBLIC_FLAGS 0xffffu
+
+/* One row of the backend table (backends.c). */
+typedef struct pie__backend_desc {
+    const char *name;
+    unsigned flags; /* PIE_BACKEND_* and PIE__BACKEND_* bits */
+    int built;      /* compiled into this library */
+    pie__backend_fn run;
+} pie__backend_desc;
+
+/* The row of a backend, or NULL for an unknown value. */
+const pie__backend_desc *pie__backend_desc_of(pie_backend backend);
+
+/* The phase a workload enters, for progress reports (a static string). The
+ * user's callback is told once, with done = total = 0. */
+void pie__phase(pie_ctx *ctx, const char *phase);
+
+/* Allocate a zeroed result of `size` bytes, released by pie_result_free,
+ * which first calls `destroy` (if not NULL) on it to free what it points
+ * to. NULL when out of memory. */
+void *pie__result_new(size_t size, void (*destroy)(void *result));
+
+/* The context's worker count with "auto" resolved (1 on a one-worker
+ * backend), before any cap by the number of chunks. */
+unsigned pie__resolve_workers(const pie_ctx *ctx);
+
 /* Run a task on the context's backend with its worker count (resolving
  * "auto"; never more workers than chunks). Fills stats. */
 pie_status pie__run_task(pie_ctx *ctx, const pie__task *task, pie__run_stats *stats);
@@ -91,6 +129,24 @@ pie_status pie__from_kernel(int kstatus);
 static inline int pie__cancelled(const pie_ctx *ctx)
 {
     return ctx->cancel && *ctx->cancel;
+}
+
+/* Read a caller's options struct into `out`, which holds the defaults: the
+ * caller's first `size` bytes (its struct may be an older, shorter one)
+ * replace them. PIE_EINVAL for NULL or a size below `min_size` (the fields
+ * of the first version) or above `out_size` (a newer pie.h than this
+ * library knows: its extra fields would be ignored). */
+static inline pie_status pie__options_read(void *out, size_t out_size, const void *in,
+                                           size_t min_size)
+{
+    if (!in)
+        return PIE_EINVAL;
+    size_t size;
+    memcpy(&size, in, sizeof size);
+    if (size < min_size || size > out_size)
+        return PIE_EINVAL;
+    memcpy(out, in, size);
+    return PIE_OK;
 }
 
 /* Monotonic clock in seconds. */

@@ -1,7 +1,7 @@
 /** @brief pie_hex_run: hex digits of pi at a position, fixed by two formulas with bounded error. */
 #include "bbp_hex.h"
-#include "cpu.h"
 #include "engine.h"
+#include "variant.h"
 
 #include <stdio.h>
 #include <strings.h>
@@ -22,88 +22,13 @@ pie_status pie_hex_formula_from_name(const char *name, pie_hex_formula *out)
 {
     if (!name || !out)
         return PIE_EINVAL;
-    for (int f = PIE_HEX_BELLARD; f <= PIE_HEX_BBP; f++) {
+    for (int f = 0; pie_hex_formula_name((pie_hex_formula)f); f++) {
         if (strcasecmp(name, pie_hex_formula_name((pie_hex_formula)f)) == 0) {
             *out = (pie_hex_formula)f;
             return PIE_OK;
         }
     }
     return PIE_EINVAL;
-}
-
-/* Which hex variants this CPU runs. AVX-512 needs IFMA (with F, DQ, VL);
- * AVX2 needs FMA, which cpu.c does not track: GCC/Clang's own CPUID check
- * adds it to cpu.c's AVX2 (which includes the OS's YMM state check). */
-static int hex_cpu_has(pie_isa isa)
-{
-    unsigned f = pie__cpu_features();
-    switch (isa) {
-#ifdef PIE_HAVE_HEX_AVX512
-    case PIE_ISA_AVX512: {
-        const unsigned need =
-            PIE_CPU_AVX512F | PIE_CPU_AVX512DQ | PIE_CPU_AVX512VL | PIE_CPU_AVX512IFMA;
-        return (f & need) == need;
-    }
-#endif
-#ifdef PIE_HAVE_HEX_AVX2
-    case PIE_ISA_AVX2:
-        return (f & PIE_CPU_AVX2) && __builtin_cpu_supports("fma");
-#endif
-    case PIE_ISA_SCALAR:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-static pie_hex_head_fn hex_fn(pie_isa isa)
-{
-    switch (isa) {
-#ifdef PIE_HAVE_HEX_AVX512
-    case PIE_ISA_AVX512:
-        return pie_hex_head_avx512;
-#endif
-#ifdef PIE_HAVE_HEX_AVX2
-    case PIE_ISA_AVX2:
-        return pie_hex_head_avx2;
-#endif
-    default:
-        return pie_hex_head_scalar;
-    }
-}
-
-/* The hex kernel for the context's ISA choice: auto takes the best variant
- * this CPU runs; aesni (no hex variant of its own) runs the scalar one, and
- * the result names the kernel actually used. */
-static pie_status hex_select(pie_ctx *ctx, pie_isa *used, pie_hex_head_fn *fn)
-{
-    static const pie_isa order[] = {PIE_ISA_AVX512, PIE_ISA_AVX2, PIE_ISA_SCALAR};
-    pie_isa want = ctx->isa;
-    if (want == PIE_ISA_AUTO) {
-        for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-            if (hex_cpu_has(order[i])) {
-                want = order[i];
-                break;
-            }
-        }
-    } else if (want == PIE_ISA_AESNI) {
-        want = PIE_ISA_SCALAR;
-    } else if (!hex_cpu_has(want)) {
-        return pie__fail(ctx, PIE_EUNSUPPORTED, "the %s hex kernel is %s", pie_isa_name(want),
-                         want == PIE_ISA_AVX512 ? "not available (it needs AVX-512 IFMA)"
-                                                : "not available (it needs AVX2 and FMA)");
-    }
-    *used = want;
-    *fn = hex_fn(want);
-    return PIE_OK;
-}
-
-/* For the tests (declared there too; nothing else calls it): the head
- * function of a variant, or NULL when this CPU or build lacks it. */
-pie_hex_head_fn pie__hex_head_for(pie_isa isa);
-pie_hex_head_fn pie__hex_head_for(pie_isa isa)
-{
-    return hex_cpu_has(isa) ? hex_fn(isa) : NULL;
 }
 
 static int kernel_formula(pie_hex_formula f)
@@ -119,12 +44,14 @@ static pie_status hex_pass(pie_ctx *ctx, uint64_t pos, pie_hex_formula formula,
     int formulas[2] = {kernel_formula(formula),
                        kernel_formula(formula == PIE_HEX_BBP ? PIE_HEX_BELLARD : PIE_HEX_BBP)};
     pie_hex_job job;
-    if (pie_hex_job_init(&job, pos - 1, formulas, 2, head) != PIE_K_OK)
+    if (pie__hex_job_init(&job, pos - 1, formulas, 2, head) != PIE_K_OK)
         return pie__fail(ctx, PIE_EINVAL, "position %llu is out of range", (unsigned long long)pos);
     pie_hex_acc acc;
     memset(&acc, 0, sizeof acc);
-    pie__task task = {
-        .ops = &pie_hex_kernel_ops, .job = &job, .acc = &acc, .nchunks = pie_hex_job_chunks(&job)};
+    pie__task task = {.ops = &pie__hex_kernel_ops,
+                      .job = &job,
+                      .acc = &acc,
+                      .nchunks = pie__hex_job_chunks(&job)};
     /* The job's identity for checkpoints: not the ISA (same bytes), but the
      * chunk layout, so a checkpoint from another layout is never merged. */
     char fingerprint[128];
@@ -142,8 +69,8 @@ static pie_status hex_pass(pie_ctx *ctx, uint64_t pos, pie_hex_formula formula,
         return st;
 
     char a[33], b[33];
-    unsigned na = pie_hex_certain_digits(acc.sum[0], pie_hex_error_bound(&job.series[0]), a, 32);
-    unsigned nb = pie_hex_certain_digits(acc.sum[1], pie_hex_error_bound(&job.series[1]), b, 32);
+    unsigned na = pie__hex_certain_digits(acc.sum[0], pie__hex_error_bound(&job.series[0]), a, 32);
+    unsigned nb = pie__hex_certain_digits(acc.sum[1], pie__hex_error_bound(&job.series[1]), b, 32);
     unsigned n = na < nb ? na : nb;
     if (memcmp(a, b, n) != 0)
         return pie__fail(ctx, PIE_EVERIFY,
@@ -159,13 +86,28 @@ static pie_status hex_pass(pie_ctx *ctx, uint64_t pos, pie_hex_formula formula,
     return PIE_OK;
 }
 
-pie_status pie_hex_run(pie_ctx *ctx, uint64_t position, unsigned count, pie_hex_formula formula,
-                       pie_hex_result *result)
+void pie_hex_options_init(pie_hex_options *o)
 {
-    if (!ctx || !result)
-        return PIE_EINVAL;
-    pie__clear_error(ctx);
-    memset(result, 0, sizeof *result);
+    if (o)
+        *o = (pie_hex_options){
+            .size = sizeof *o, .position = 1, .count = 14, .formula = PIE_HEX_BELLARD};
+}
+
+/* The result with room for its digits, freed as one block. */
+typedef struct hex_box {
+    pie_hex_result r;
+    char hex[PIE_HEX_MAX_COUNT + 1];
+} hex_box;
+
+static pie_status check_options(pie_ctx *ctx, const pie_hex_options *options, pie_hex_options *o)
+{
+    pie_hex_options_init(o);
+    if (pie__options_read(o, sizeof *o, options, sizeof *o) != PIE_OK)
+        return pie__fail(ctx, PIE_EINVAL,
+                         "the options are NULL or not set up by "
+                         "pie_hex_options_init");
+    uint64_t position = o->position;
+    unsigned count = o->count;
     if (position < 1 || position > PIE_HEX_MAX_POSITION)
         return pie__fail(ctx, PIE_EINVAL, "position must be between 1 and %llu (got %llu)",
                          (unsigned long long)PIE_HEX_MAX_POSITION, (unsigned long long)position);
@@ -176,40 +118,70 @@ pie_status pie_hex_run(pie_ctx *ctx, uint64_t position, unsigned count, pie_hex_
         return pie__fail(ctx, PIE_EINVAL, "the last position %llu is beyond %llu",
                          (unsigned long long)(position + count - 1),
                          (unsigned long long)PIE_HEX_MAX_POSITION);
-    if (!pie_hex_formula_name(formula))
-        return pie__fail(ctx, PIE_EINVAL, "unknown formula %d", (int)formula);
+    if (!pie_hex_formula_name(o->formula))
+        return pie__fail(ctx, PIE_EINVAL, "unknown formula %d", (int)o->formula);
+    return PIE_OK;
+}
 
-    pie_isa used = PIE_ISA_SCALAR;
-    pie_hex_head_fn head = pie_hex_head_scalar;
-    pie_status st = hex_select(ctx, &used, &head);
-    if (st != PIE_OK)
-        return st;
-    result->position = position;
-    result->formula = formula;
-    result->checked_by = formula == PIE_HEX_BBP ? PIE_HEX_BELLARD : PIE_HEX_BBP;
-    result->backend = ctx->backend;
-    result->isa = used;
-    result->kernel = pie_isa_name(used);
-
-    double t0 = pie__now();
+/* Every pass until `count` digits are fixed. */
+static pie_status run_passes(pie_ctx *ctx, const pie_hex_options *o, pie_hex_head_fn head,
+                             hex_box *box)
+{
+    pie_status st = PIE_OK;
     unsigned have = 0;
-    while (have < count && st == PIE_OK) {
+    while (have < o->count && st == PIE_OK) {
         char digits[32];
         unsigned n = 0;
-        st = hex_pass(ctx, position + have, formula, head, digits, &n, result);
+        st = hex_pass(ctx, o->position + have, o->formula, head, digits, &n, &box->r);
         if (st == PIE_OK) {
-            n = n < count - have ? n : count - have;
-            memcpy(result->hex + have, digits, n);
+            n = n < o->count - have ? n : o->count - have;
+            memcpy(box->hex + have, digits, n);
             have += n;
-            result->passes++;
+            box->r.passes++;
         }
     }
+    if (st != PIE_OK)
+        have = 0;
+    box->hex[have] = '\0';
+    box->r.count = have;
+    return st;
+}
+
+pie_status pie_hex_run(pie_ctx *ctx, const pie_hex_options *options, pie_hex_result **out)
+{
+    if (!out)
+        return ctx ? pie__fail(ctx, PIE_EINVAL, "result pointer is NULL") : PIE_EINVAL;
+    *out = NULL;
+    if (!ctx)
+        return PIE_EINVAL;
+    pie__clear_error(ctx);
+    hex_box *box = pie__result_new(sizeof *box, NULL);
+    if (!box)
+        return pie__fail(ctx, PIE_ENOMEM, "out of memory");
+    *out = &box->r;
+    pie_hex_result *result = &box->r;
+    result->hex = box->hex;
+    result->backend = ctx->backend;
+    pie_hex_options o;
+    pie_status st = check_options(ctx, options, &o);
+    result->position = o.position;
+    result->formula = o.formula;
+    if (st != PIE_OK)
+        return st;
+    const char *why = "";
+    const pie__variant *v = pie__variant_pick(&pie__hex_variants, ctx->isa, &why);
+    if (!v)
+        return pie__fail(ctx,
+                         pie_isa_check(PIE_WORKLOAD_HEX, ctx->isa) == PIE_EINVAL ? PIE_EINVAL
+                                                                                 : PIE_EUNSUPPORTED,
+                         "the %s hex kernel is %s", pie_isa_name(ctx->isa), why);
+    result->checked_by = o.formula == PIE_HEX_BBP ? PIE_HEX_BELLARD : PIE_HEX_BBP;
+    result->isa = v->isa;
+    result->kernel = pie_isa_name(v->isa);
+
+    pie__phase(ctx, "hex");
+    double t0 = pie__now();
+    st = run_passes(ctx, &o, (pie_hex_head_fn)v->fn, box);
     result->seconds = pie__now() - t0;
-    result->hex[have] = '\0';
-    result->count = have;
-    if (st != PIE_OK) {
-        result->hex[0] = '\0';
-        result->count = 0;
-    }
     return st;
 }

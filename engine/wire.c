@@ -1,5 +1,6 @@
 /** @brief Frame encoding, validation and an incremental reader; CRC-32C in software or SSE4.2. */
 #include "wire.h"
+#include "cpu.h"
 #include "sysio.h"
 
 #include <errno.h>
@@ -78,9 +79,9 @@ uint32_t pie__crc32c(uint32_t crc, const void *data, size_t n)
 {
     crc = ~crc;
 #if defined(__x86_64__)
-    /* libgcc reads CPUID once at start-up and caches it; a CPUID per frame
-     * would trap to the hypervisor in a virtual machine. */
-    if (n >= 64 && __builtin_cpu_supports("sse4.2"))
+    /* pie__cpu_features is probed once and cached: a CPUID per frame would
+     * trap to the hypervisor in a virtual machine. */
+    if (n >= 64 && (pie__cpu_features() & PIE_CPU_SSE42))
         return ~crc32c_hw(crc, data, n);
 #endif
     return ~crc32c_soft(crc, data, n);

@@ -22,7 +22,7 @@
 #define PIE_ARS_WEYL_HI UINT64_C(0xBB67AE8584CAA73B)
 
 /* Portable software implementation (table-driven AES round). */
-void pie_ars5_soft(const uint32_t ctr[4], const uint32_t key[4], uint32_t out[4]);
+void pie__ars5_soft(const uint32_t ctr[4], const uint32_t key[4], uint32_t out[4]);
 
 /*
  * The Monte Carlo sample mapping, part of the definition of a result:

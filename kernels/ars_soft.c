@@ -14,7 +14,7 @@
     ((uint32_t)pie__aes_sbox[(a)&0xff] | (uint32_t)pie__aes_sbox[((b) >> 8) & 0xff] << 8 |         \
      (uint32_t)pie__aes_sbox[((c) >> 16) & 0xff] << 16 | (uint32_t)pie__aes_sbox[(d) >> 24] << 24)
 
-void pie_ars5_soft(const uint32_t ctr[4], const uint32_t key[4], uint32_t out[4])
+void pie__ars5_soft(const uint32_t ctr[4], const uint32_t key[4], uint32_t out[4])
 {
     uint64_t klo = (uint64_t)key[1] << 32 | key[0], khi = (uint64_t)key[3] << 32 | key[2];
     uint32_t s0 = ctr[0] ^ key[0], s1 = ctr[1] ^ key[1], s2 = ctr[2] ^ key[2], s3 = ctr[3] ^ key[3];

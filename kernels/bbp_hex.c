@@ -22,7 +22,7 @@ static pie_hex_u128 from_u128(u128 v)
 /* ------------------------------------------------------------------------ */
 /* Series                                                                   */
 
-int pie_hex_series_init(pie_hex_series *s, int formula, uint64_t d)
+int pie__hex_series_init(pie_hex_series *s, int formula, uint64_t d)
 {
     static const int bbp_s[] = {2, -1, 0, -1};
     static const int bbp_neg[] = {0, 1, 1, 1};
@@ -65,7 +65,7 @@ int pie_hex_series_init(pie_hex_series *s, int formula, uint64_t d)
     return PIE_K_OK;
 }
 
-pie_hex_u128 pie_hex_error_bound(const pie_hex_series *s)
+pie_hex_u128 pie__hex_error_bound(const pie_hex_series *s)
 {
     /* Each head term is cut below 2^-104 (2^24 units), each tail term below
      * one unit, and everything after k_end sums to less than 2^-123: one
@@ -95,7 +95,7 @@ static inline uint64_t bitlen(uint64_t e)
     return e ? 64 - (uint64_t)__builtin_clzll(e) : 0;
 }
 
-uint64_t pie_hex_pow2mod(uint64_t e, uint64_t m)
+uint64_t pie__hex_pow2mod(uint64_t e, uint64_t m)
 {
     uint64_t mi = mont_neg_inv(m), m2 = 2 * m;
     uint64_t x = (0 - m) % m; /* R mod m: Montgomery form of 1 */
@@ -144,7 +144,7 @@ static u128 term_value(const pie_hex_series *s, unsigned j, uint64_t k)
     uint64_t m = s->b[j] * k + s->c[j];
     u128 v;
     if (e >= 0)
-        v = head_value(pie_hex_pow2mod((uint64_t)e, m), m);
+        v = head_value(pie__hex_pow2mod((uint64_t)e, m), m);
     else if (e >= -127)
         v = ((u128)1 << (128 + e)) / m;
     else
@@ -154,7 +154,7 @@ static u128 term_value(const pie_hex_series *s, unsigned j, uint64_t k)
 
 /* Four consecutive k at once: independent multiply chains keep the
  * multiplier busy. */
-void pie_hex_head_scalar(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
+void pie__hex_head_scalar(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
                          pie_hex_u128 *acc)
 {
     enum { L = 4 };
@@ -190,7 +190,7 @@ void pie_hex_head_scalar(const pie_hex_series *s, unsigned j, uint64_t k0, uint6
 /* ------------------------------------------------------------------------ */
 /* Certain digits                                                           */
 
-unsigned pie_hex_certain_digits(pie_hex_u128 frac, pie_hex_u128 err_bound, char *out, unsigned max)
+unsigned pie__hex_certain_digits(pie_hex_u128 frac, pie_hex_u128 err_bound, char *out, unsigned max)
 {
     static const char hex[] = "0123456789ABCDEF";
     u128 v = to_u128(frac), err = to_u128(err_bound), lo = v - err, hi = v + err;
@@ -214,7 +214,7 @@ unsigned pie_hex_certain_digits(pie_hex_u128 frac, pie_hex_u128 err_bound, char 
 
 enum { CHUNKS_PER_SERIES = 64, GROUP_K = 32, PARTIAL_BYTES = 24 };
 
-int pie_hex_job_init(pie_hex_job *job, uint64_t d, const int *formulas, unsigned nformulas,
+int pie__hex_job_init(pie_hex_job *job, uint64_t d, const int *formulas, unsigned nformulas,
                      pie_hex_head_fn head)
 {
     if (nformulas < 1 || nformulas > PIE_HEXK_MAX_SERIES || !head)
@@ -223,7 +223,7 @@ int pie_hex_job_init(pie_hex_job *job, uint64_t d, const int *formulas, unsigned
     job->nseries = nformulas;
     job->head = head;
     for (unsigned i = 0; i < nformulas; i++) {
-        int rc = pie_hex_series_init(&job->series[i], formulas[i], d);
+        int rc = pie__hex_series_init(&job->series[i], formulas[i], d);
         if (rc != PIE_K_OK)
             return rc;
         /* About CHUNKS_PER_SERIES chunks, each a whole number of 32-term
@@ -236,7 +236,7 @@ int pie_hex_job_init(pie_hex_job *job, uint64_t d, const int *formulas, unsigned
     return PIE_K_OK;
 }
 
-uint64_t pie_hex_job_chunks(const pie_hex_job *job)
+uint64_t pie__hex_job_chunks(const pie_hex_job *job)
 {
     uint64_t n = 0;
     for (unsigned i = 0; i < job->nseries; i++)
@@ -306,7 +306,7 @@ static uint64_t hex_max_partial(const void *job, uint64_t chunk)
     return PARTIAL_BYTES;
 }
 
-const pie_kernel_ops pie_hex_kernel_ops = {
+const pie_kernel_ops pie__hex_kernel_ops = {
     .name = "hex",
     .run_chunk = hex_run_chunk,
     .merge = hex_merge,

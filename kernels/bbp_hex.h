@@ -62,34 +62,34 @@ typedef struct pie_hex_series {
 typedef void (*pie_hex_head_fn)(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
                                 pie_hex_u128 *acc);
 
-void pie_hex_head_scalar(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
+void pie__hex_head_scalar(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
                          pie_hex_u128 *acc);
 #ifdef PIE_HAVE_HEX_AVX512
 /* AVX-512 IFMA: 52-bit Montgomery arithmetic, 32 terms at a time; moduli < 2^49. */
-void pie_hex_head_avx512(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
+void pie__hex_head_avx512(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
                          pie_hex_u128 *acc);
 #endif
 #ifdef PIE_HAVE_HEX_AVX2
 /* AVX2 + FMA: double-precision residues with exact FMA remainders, 16 terms
  * at a time; moduli < 2^50. */
-void pie_hex_head_avx2(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
+void pie__hex_head_avx2(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
                        pie_hex_u128 *acc);
 #endif
 
 /* Fill *s for `formula` at digit offset d = position - 1; PIE_K_EINVAL when
  * the formula is unknown or d + 1 exceeds PIE_HEXK_MAX_POSITION. */
-int pie_hex_series_init(pie_hex_series *s, int formula, uint64_t d);
+int pie__hex_series_init(pie_hex_series *s, int formula, uint64_t d);
 
 /* 2^e mod m for odd m < 2^62 (the scalar Montgomery reference). */
-uint64_t pie_hex_pow2mod(uint64_t e, uint64_t m);
+uint64_t pie__hex_pow2mod(uint64_t e, uint64_t m);
 
 /* The error bound of a full sum of `s`, as a fraction (units of 2^-128). */
-pie_hex_u128 pie_hex_error_bound(const pie_hex_series *s);
+pie_hex_u128 pie__hex_error_bound(const pie_hex_series *s);
 
 /* Write the leading hex digits (upper case) of frac that are the same for
  * every value within err units of it; at most max digits, NUL-terminated
  * (out has room for max + 1). Returns how many. */
-unsigned pie_hex_certain_digits(pie_hex_u128 frac, pie_hex_u128 err, char *out, unsigned max);
+unsigned pie__hex_certain_digits(pie_hex_u128 frac, pie_hex_u128 err, char *out, unsigned max);
 
 /* ------------------------------------------------------------------------ */
 /* The job: one or two series at the same position, cut into k-ranges.      */
@@ -111,9 +111,9 @@ typedef struct pie_hex_acc {
 
 /* Build the job for digit offset d and the given formulas (1 or 2). The chunk
  * layout depends on (d, formulas) only. */
-int pie_hex_job_init(pie_hex_job *job, uint64_t d, const int *formulas, unsigned nformulas,
+int pie__hex_job_init(pie_hex_job *job, uint64_t d, const int *formulas, unsigned nformulas,
                      pie_hex_head_fn head);
-uint64_t pie_hex_job_chunks(const pie_hex_job *job);
-extern const pie_kernel_ops pie_hex_kernel_ops;
+uint64_t pie__hex_job_chunks(const pie_hex_job *job);
+extern const pie_kernel_ops pie__hex_kernel_ops;
 
 #endif

@@ -71,7 +71,7 @@ static void fold(u128 *sum, __m256i hi, __m256i lo)
     }
 }
 
-void pie_hex_head_avx2(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
+void pie__hex_head_avx2(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
                        pie_hex_u128 *acc)
 {
     u128 sum = (u128)acc->hi << 64 | acc->lo;

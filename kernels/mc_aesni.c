@@ -42,7 +42,7 @@ static inline uint64_t sum_sse(__m128i acc)
 #define MC_ACC_SUM sum_sse
 #include "mc_simd_body.h"
 
-uint64_t pie_mc_count_aesni(uint64_t seed, uint64_t first, uint64_t count)
+uint64_t pie__mc_count_aesni(uint64_t seed, uint64_t first, uint64_t count)
 {
     return pie__mc_count_with(seed, first, count, outside_aesni);
 }

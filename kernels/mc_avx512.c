@@ -41,7 +41,7 @@ static inline uint64_t count_512(uint64_t acc, __m512i v)
 #define MC_ACC_SUM(acc) (acc)
 #include "mc_simd_body.h"
 
-uint64_t pie_mc_count_avx512(uint64_t seed, uint64_t first, uint64_t count)
+uint64_t pie__mc_count_avx512(uint64_t seed, uint64_t first, uint64_t count)
 {
     return pie__mc_count_with(seed, first, count, outside_avx512);
 }

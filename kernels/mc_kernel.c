@@ -1,7 +1,7 @@
 /** @brief Monte Carlo chunking and ordered merge: a chunk's partial is its inside count. */
 #include "mc_kernel.h"
 
-uint64_t pie_mc_job_chunks(const pie_mc_job *job)
+uint64_t pie__mc_job_chunks(const pie_mc_job *job)
 {
     return job->samples / job->chunk_samples + (job->samples % job->chunk_samples != 0);
 }
@@ -9,7 +9,7 @@ uint64_t pie_mc_job_chunks(const pie_mc_job *job)
 static int mc_run_chunk(const void *vjob, uint64_t chunk, pie_kbuf *out)
 {
     const pie_mc_job *job = vjob;
-    if (chunk >= pie_mc_job_chunks(job))
+    if (chunk >= pie__mc_job_chunks(job))
         return PIE_K_EINVAL;
     uint64_t first = chunk * job->chunk_samples;
     uint64_t count =
@@ -24,7 +24,7 @@ static int mc_merge(void *vacc, const void *vjob, uint64_t chunk, const unsigned
 {
     const pie_mc_job *job = vjob;
     pie_mc_acc *acc = vacc;
-    if (len != 8 || chunk >= pie_mc_job_chunks(job))
+    if (len != 8 || chunk >= pie__mc_job_chunks(job))
         return PIE_K_ECORRUPT;
     uint64_t inside = pie_kget_u64(partial);
     if (inside > job->chunk_samples) /* a count can never exceed its chunk */
@@ -40,7 +40,7 @@ static uint64_t mc_max_partial(const void *job, uint64_t chunk)
     return 8;
 }
 
-const pie_kernel_ops pie_mc_kernel_ops = {
+const pie_kernel_ops pie__mc_kernel_ops = {
     .name = "mc",
     .run_chunk = mc_run_chunk,
     .merge = mc_merge,

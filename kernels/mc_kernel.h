@@ -11,15 +11,15 @@
  * variant returns the same number for the same arguments. */
 typedef uint64_t (*pie_mc_count_fn)(uint64_t seed, uint64_t first, uint64_t count);
 
-uint64_t pie_mc_count_scalar(uint64_t seed, uint64_t first, uint64_t count);
+uint64_t pie__mc_count_scalar(uint64_t seed, uint64_t first, uint64_t count);
 #ifdef PIE_HAVE_ISA_AESNI
-uint64_t pie_mc_count_aesni(uint64_t seed, uint64_t first, uint64_t count);
+uint64_t pie__mc_count_aesni(uint64_t seed, uint64_t first, uint64_t count);
 #endif
 #ifdef PIE_HAVE_ISA_AVX2
-uint64_t pie_mc_count_avx2(uint64_t seed, uint64_t first, uint64_t count);
+uint64_t pie__mc_count_avx2(uint64_t seed, uint64_t first, uint64_t count);
 #endif
 #ifdef PIE_HAVE_ISA_AVX512
-uint64_t pie_mc_count_avx512(uint64_t seed, uint64_t first, uint64_t count);
+uint64_t pie__mc_count_avx512(uint64_t seed, uint64_t first, uint64_t count);
 #endif
 
 /* One Monte Carlo job: samples [0, samples) cut into chunks of chunk_samples
@@ -36,7 +36,7 @@ typedef struct pie_mc_acc {
     uint64_t inside;
 } pie_mc_acc;
 
-uint64_t pie_mc_job_chunks(const pie_mc_job *job);
-extern const pie_kernel_ops pie_mc_kernel_ops;
+uint64_t pie__mc_job_chunks(const pie_mc_job *job);
+extern const pie_kernel_ops pie__mc_kernel_ops;
 
 #endif

@@ -6,10 +6,10 @@ static void block_words(uint64_t seed, uint64_t block, uint32_t w[4])
 {
     const uint32_t key[4] = {(uint32_t)seed, (uint32_t)(seed >> 32), 0, 0};
     const uint32_t ctr[4] = {(uint32_t)block, (uint32_t)(block >> 32), 0, 0};
-    pie_ars5_soft(ctr, key, w);
+    pie__ars5_soft(ctr, key, w);
 }
 
-uint64_t pie_mc_count_scalar(uint64_t seed, uint64_t first, uint64_t count)
+uint64_t pie__mc_count_scalar(uint64_t seed, uint64_t first, uint64_t count)
 {
     uint64_t inside = 0;
     uint64_t i = first, end = first + count;

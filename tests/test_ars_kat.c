@@ -55,7 +55,7 @@ int main(void)
     printf("test seed %llu (set PIE_TEST_SEED to change)\n", (unsigned long long)seed);
     for (size_t i = 0; i < sizeof kat / sizeof kat[0]; i++) {
         uint32_t out[4];
-        pie_ars5_soft(kat[i][0], kat[i][1], out);
+        pie__ars5_soft(kat[i][0], kat[i][1], out);
         for (int w = 0; w < 4; w++)
             check(out[w] == kat[i][2][w], "portable ARS-5 known-answer vector");
     }
@@ -76,7 +76,7 @@ int main(void)
                 c[w] = (uint32_t)splitmix(&s);
                 k[w] = (uint32_t)splitmix(&s);
             }
-            pie_ars5_soft(c, k, a);
+            pie__ars5_soft(c, k, a);
             r123_ars5(c, k, b);
             for (int w = 0; w < 4; w++)
                 check(a[w] == b[w], "portable ARS-5 == Random123 ars4x32_R(5)");
@@ -87,7 +87,7 @@ int main(void)
             uint64_t sd = t < 2 ? (uint64_t)t : splitmix(&s);
             uint64_t first = t % 3 == 0 ? 0 : splitmix(&s) >> (t % 5 == 0 ? 1 : 20);
             uint64_t count = 1 + splitmix(&s) % 5000;
-            check(pie_mc_count_scalar(sd, first, count) == r123_mc_count(sd, first, count),
+            check(pie__mc_count_scalar(sd, first, count) == r123_mc_count(sd, first, count),
                   "scalar Monte Carlo count == mapping rebuilt on Random123");
         }
     }

@@ -48,12 +48,12 @@ static void test_pow2mod(void)
 {
     static const uint64_t fixed[][2] = {{0, 1}, {5, 1}, {0, 3}, {1, 3}, {64, 5}, {1000, 7}};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        CHECK(pie_hex_pow2mod(fixed[i][0], fixed[i][1]) == pow2mod_naive(fixed[i][0], fixed[i][1]),
+        CHECK(pie__hex_pow2mod(fixed[i][0], fixed[i][1]) == pow2mod_naive(fixed[i][0], fixed[i][1]),
               "2^%llu mod %llu", (unsigned long long)fixed[i][0], (unsigned long long)fixed[i][1]);
     for (int i = 0; i < 20000; i++) {
         int bits = 2 + (int)(rnd() % 60); /* moduli up to 2^61 */
         uint64_t m = (rnd() >> (64 - bits)) | 1, e = rnd() >> (rnd() % 64);
-        uint64_t a = pie_hex_pow2mod(e, m), b = pow2mod_naive(e, m);
+        uint64_t a = pie__hex_pow2mod(e, m), b = pow2mod_naive(e, m);
         CHECK(a == b, "2^%llu mod %llu: %llu, expected %llu", (unsigned long long)e,
               (unsigned long long)m, (unsigned long long)a, (unsigned long long)b);
     }
@@ -110,7 +110,7 @@ static void test_head_variants(void)
     for (int f = 0; f < 2; f++) {
         for (size_t p = 0; p < sizeof positions / sizeof positions[0]; p++) {
             pie_hex_series s;
-            CHECK(pie_hex_series_init(&s, f, positions[p] - 1) == PIE_K_OK, "init");
+            CHECK(pie__hex_series_init(&s, f, positions[p] - 1) == PIE_K_OK, "init");
             for (int trial = 0; trial < 6; trial++) {
                 if (s.k_head == 0)
                     break;
@@ -153,34 +153,34 @@ static void test_job_variants(void)
         pie_hex_acc accs[3];
         for (int v = 0; v < nfn; v++) {
             pie_hex_job job;
-            CHECK(pie_hex_job_init(&job, positions[p] - 1, formulas, 2, fns[v]) == PIE_K_OK,
+            CHECK(pie__hex_job_init(&job, positions[p] - 1, formulas, 2, fns[v]) == PIE_K_OK,
                   "job init");
             memset(&accs[v], 0, sizeof accs[v]);
             pie_kbuf b = {0};
-            for (uint64_t c = 0; c < pie_hex_job_chunks(&job); c++) {
+            for (uint64_t c = 0; c < pie__hex_job_chunks(&job); c++) {
                 b.len = 0;
-                CHECK(pie_hex_kernel_ops.run_chunk(&job, c, &b) == PIE_K_OK, "run chunk");
-                CHECK(b.len <= pie_hex_kernel_ops.max_partial(&job, c), "partial size");
-                CHECK(pie_hex_kernel_ops.merge(&accs[v], &job, c, b.data, b.len) == PIE_K_OK,
+                CHECK(pie__hex_kernel_ops.run_chunk(&job, c, &b) == PIE_K_OK, "run chunk");
+                CHECK(b.len <= pie__hex_kernel_ops.max_partial(&job, c), "partial size");
+                CHECK(pie__hex_kernel_ops.merge(&accs[v], &job, c, b.data, b.len) == PIE_K_OK,
                       "merge");
             }
             /* A partial merged under the wrong chunk id, or cut short, is refused. */
             b.len = 0;
-            pie_hex_kernel_ops.run_chunk(&job, 0, &b);
+            pie__hex_kernel_ops.run_chunk(&job, 0, &b);
             pie_hex_acc scratch = {0};
-            if (pie_hex_job_chunks(&job) > 1)
-                CHECK(pie_hex_kernel_ops.merge(&scratch, &job, 1, b.data, b.len) == PIE_K_ECORRUPT,
+            if (pie__hex_job_chunks(&job) > 1)
+                CHECK(pie__hex_kernel_ops.merge(&scratch, &job, 1, b.data, b.len) == PIE_K_ECORRUPT,
                       "wrong chunk accepted");
-            CHECK(pie_hex_kernel_ops.merge(&scratch, &job, 0, b.data, b.len - 1) == PIE_K_ECORRUPT,
+            CHECK(pie__hex_kernel_ops.merge(&scratch, &job, 0, b.data, b.len - 1) == PIE_K_ECORRUPT,
                   "short partial accepted");
-            CHECK(pie_hex_kernel_ops.run_chunk(&job, pie_hex_job_chunks(&job), &b) == PIE_K_EINVAL,
+            CHECK(pie__hex_kernel_ops.run_chunk(&job, pie__hex_job_chunks(&job), &b) == PIE_K_EINVAL,
                   "chunk past the end accepted");
             pie_kbuf_free(&b);
             char d0[33], d1[33];
             unsigned n0 =
-                pie_hex_certain_digits(accs[v].sum[0], pie_hex_error_bound(&job.series[0]), d0, 32);
+                pie__hex_certain_digits(accs[v].sum[0], pie__hex_error_bound(&job.series[0]), d0, 32);
             unsigned n1 =
-                pie_hex_certain_digits(accs[v].sum[1], pie_hex_error_bound(&job.series[1]), d1, 32);
+                pie__hex_certain_digits(accs[v].sum[1], pie__hex_error_bound(&job.series[1]), d1, 32);
             unsigned n = n0 < n1 ? n0 : n1;
             CHECK(n >= 16 && memcmp(d0, d1, n) == 0, "formulas at %llu: %s vs %s",
                   (unsigned long long)positions[p], d0, d1);
@@ -196,27 +196,27 @@ static void test_certain_digits(void)
     char out[40];
     pie_hex_u128 none = {0, 0}, one = {1, 0}, sixteen = {16, 0}, four = {4, 0};
     pie_hex_u128 v = {0, UINT64_C(0x243F6A8885A308D3)};
-    CHECK(pie_hex_certain_digits(v, none, out, 32) == 32, "exact value");
-    CHECK(pie_hex_certain_digits(v, one, out, 10) == 10 && strcmp(out, "243F6A8885") == 0, "%s",
+    CHECK(pie__hex_certain_digits(v, none, out, 32) == 32, "exact value");
+    CHECK(pie__hex_certain_digits(v, one, out, 10) == 10 && strcmp(out, "243F6A8885") == 0, "%s",
           out);
     /* 0x...12FFFFFFFFFFFFFFF8 +- 16 units carries into digit 16 (2 or 3). */
     pie_hex_u128 w = {UINT64_C(0xfffffffffffffff8), 0x12};
-    CHECK(pie_hex_certain_digits(w, sixteen, out, 32) == 15 && strcmp(out, "000000000000001") == 0,
+    CHECK(pie__hex_certain_digits(w, sixteen, out, 32) == 15 && strcmp(out, "000000000000001") == 0,
           "carry: %s", out);
     /* An interval that wraps past 0 or 1 fixes nothing. */
     pie_hex_u128 z = {3, 0};
-    CHECK(pie_hex_certain_digits(z, four, out, 32) == 0, "wrap below 0");
+    CHECK(pie__hex_certain_digits(z, four, out, 32) == 0, "wrap below 0");
     pie_hex_u128 top = {UINT64_MAX - 1, UINT64_MAX};
-    CHECK(pie_hex_certain_digits(top, four, out, 32) == 0, "wrap above 1");
+    CHECK(pie__hex_certain_digits(top, four, out, 32) == 0, "wrap above 1");
     /* At the largest position the bound still fixes at least 14 digits of
      * a value in the middle of its nibbles. */
     pie_hex_u128 mid = {UINT64_C(0x8888888888888888), UINT64_C(0x8888888888888888)};
     for (int f = 0; f < 2; f++) {
         pie_hex_series s;
-        CHECK(pie_hex_series_init(&s, f, PIE_HEXK_MAX_POSITION - 1) == PIE_K_OK, "init");
-        unsigned n = pie_hex_certain_digits(mid, pie_hex_error_bound(&s), out, 32);
+        CHECK(pie__hex_series_init(&s, f, PIE_HEXK_MAX_POSITION - 1) == PIE_K_OK, "init");
+        unsigned n = pie__hex_certain_digits(mid, pie__hex_error_bound(&s), out, 32);
         CHECK(n >= 14 && n < 32, "formula %d at the maximum position fixes %u digits", f, n);
-        CHECK(pie_hex_series_init(&s, f, PIE_HEXK_MAX_POSITION) == PIE_K_EINVAL,
+        CHECK(pie__hex_series_init(&s, f, PIE_HEXK_MAX_POSITION) == PIE_K_EINVAL,
               "beyond the maximum accepted");
     }
 }

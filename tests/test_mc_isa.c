@@ -28,14 +28,14 @@ typedef struct variant {
 
 static const variant all[] = {
 #ifdef PIE_HAVE_ISA_AESNI
-    {"aesni", PIE_ISA_AESNI, pie_mc_count_aesni, 0},
+    {"aesni", PIE_ISA_AESNI, pie__mc_count_aesni, 0},
 #endif
 #ifdef PIE_HAVE_ISA_AVX2
-    {"avx2 (AES-NI 128)", PIE_ISA_AVX2, pie_mc_count_avx2, 0},
+    {"avx2 (AES-NI 128)", PIE_ISA_AVX2, pie__mc_count_avx2, 0},
     {"avx2 (VAES 256)", PIE_ISA_AVX2, pie__mc_count_avx2_vaes, PIE_CPU_VAES},
 #endif
 #ifdef PIE_HAVE_ISA_AVX512
-    {"avx512", PIE_ISA_AVX512, pie_mc_count_avx512, 0},
+    {"avx512", PIE_ISA_AVX512, pie__mc_count_avx512, 0},
 #endif
     {NULL, PIE_ISA_SCALAR, NULL, 0}};
 
@@ -54,7 +54,7 @@ static uint64_t rnd(void) /* splitmix64 */
 
 static void check(uint64_t seed, uint64_t first, uint64_t count)
 {
-    uint64_t want = pie_mc_count_scalar(seed, first, count);
+    uint64_t want = pie__mc_count_scalar(seed, first, count);
     for (size_t i = 0; i < nlive; i++) {
         uint64_t got = live[i]->fn(seed, first, count);
         checks++;
@@ -79,7 +79,7 @@ static void check_dispatch(void)
             failures++;
             fprintf(stderr, "FAIL dispatch of %s: status %d\n", pie_isa_name(isas[i]), (int)st);
         }
-        if (st == PIE_OK && fn(99, 3, 1001) != pie_mc_count_scalar(99, 3, 1001)) {
+        if (st == PIE_OK && fn(99, 3, 1001) != pie__mc_count_scalar(99, 3, 1001)) {
             failures++;
             fprintf(stderr, "FAIL dispatched %s kernel disagrees with scalar\n",
                     pie_isa_name(isas[i]));

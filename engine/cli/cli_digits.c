@@ -1,8 +1,7 @@
 /** @brief `pie digits`: D digits of pi by the BBP series, to stdout or a file (atomic). */
 #include "cli_main.h"
-#include "cli_util.h"
+#include "cli_verb.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,7 @@ static const char digits_help[] =
     "                         file, then rename) instead of stdout\n"
     "  -j, --workers W        workers: a positive integer or 'auto' (default: the\n"
     "                         CPUs this process may use; env PIE_WORKERS)\n"
-    "      --backend B        process (default), thread, serial\n"
+    "      --backend B        process (default), thread, serial, mpi (under mpirun)\n"
     "      --verify           check the digits against MPFR's mpfr_const_pi (up to\n"
     "                         1e7 digits) and against BBP digit extraction (pie hex):\n"
     "                         the last hex digits (base 16), or the series' value\n"
@@ -40,31 +39,6 @@ static const char digits_help[] =
 
 enum { OPT_BASE = PIE_OPT_OWN, OPT_VERIFY };
 
-/* Phase names on the progress line: the series reports chunks through the
- * progress bar; the later phases announce themselves. */
-typedef struct phase_state {
-    pie_cli_progress *prog;
-    char label[64];
-} phase_state;
-
-static void on_phase(void *user, const char *name)
-{
-    phase_state *ps = user;
-    snprintf(ps->label, sizeof ps->label, "pie digits: %s", name);
-    pie_cli_progress *p = ps->prog;
-    p->label = ps->label;
-    if (p->mode == 0 || (p->mode < 0 && !p->tty))
-        return;
-    if (p->mode < 0 && pie_cli_now() - p->start < 1.0)
-        return;
-    if (p->tty)
-        fprintf(stderr, "\r%-78s\r%s ...", "", ps->label);
-    else
-        fprintf(stderr, "%s, %.1fs elapsed\n", ps->label, pie_cli_now() - p->start);
-    fflush(stderr);
-    p->drawn = 1;
-}
-
 static void print_summary(const pie_digits_result *r, const char *path)
 {
     FILE *f = stderr;
@@ -74,7 +48,7 @@ static void print_summary(const pie_digits_result *r, const char *path)
             r->seconds, r->seconds_series, r->seconds_division, r->seconds_radix,
             r->seconds_output);
     fprintf(f, "backend       %s, %u worker%s, %s, %" PRIu64 " terms, %u attempt%s\n",
-            pie_backend_name(r->backend), r->workers, r->workers == 1 ? "" : "s", r->algorithm,
+            pie_backend_name(r->backend), r->workers, r->workers == 1 ? "" : "s", r->algorithm_name,
             r->terms, r->attempts, r->attempts == 1 ? "" : "s");
     fprintf(f, "memory        peak RSS %.1f MiB (estimate %.1f MiB)\n",
             (double)r->peak_rss_bytes / 1048576.0, (double)r->memory_estimate_bytes / 1048576.0);
@@ -91,7 +65,7 @@ static void print_json(const pie_digits_result *r, const char *path)
     fprintf(f, ",\"workers\":%u,\"backend\":", r->workers);
     pie_cli_json_string(f, pie_backend_name(r->backend));
     fputs(",\"algorithm\":", f);
-    pie_cli_json_string(f, r->algorithm);
+    pie_cli_json_string(f, r->algorithm_name);
     fputs(",\"sha256\":", f);
     pie_cli_json_string(f, r->sha256);
     fprintf(f, ",\"peak_rss_bytes\":%" PRIu64 ",\"memory_estimate_bytes\":%" PRIu64,
@@ -124,66 +98,77 @@ static void print_json(const pie_digits_result *r, const char *path)
     fputs("}\n", f);
 }
 
-static int map_status(pie_ctx *ctx, pie_status st, const pie_digits_result *r)
+static int digits_option(void *job, int opt, const char *arg, uint64_t *seen)
 {
-    if (st == PIE_ECANCELED) {
-        if (pie_mpi_rank() == 0) /* under mpirun rank 0 speaks */
-            fprintf(stderr, "pie digits: interrupted after %llu of %llu chunks; no output\n",
-                    (unsigned long long)r->chunks_done, (unsigned long long)r->chunks_total);
-        return pie_cli_signal_exit();
+    pie_digits_options *o = job;
+    char why[96];
+    uint64_t v;
+    int rc;
+    switch (opt) {
+    case 'd':
+        if ((rc = pie_cli_once("digits", seen, 0, "--digits")) != 0)
+            return rc;
+        if (pie_cli_parse_count(arg, PIE_DIGITS_MAX, &o->digits, why, sizeof why) != 0)
+            return pie_cli_usage("digits", "invalid value for --digits: '%s' %s", arg, why);
+        return PIE_EXIT_OK;
+    case OPT_BASE:
+        if ((rc = pie_cli_once("digits", seen, 1, "--base")) != 0)
+            return rc;
+        if (pie_cli_parse_count(arg, 16, &v, why, sizeof why) != 0 || (v != 10 && v != 16))
+            return pie_cli_usage("digits", "invalid value for --base: '%s' (10 or 16)", arg);
+        o->base = (unsigned)v;
+        return PIE_EXIT_OK;
+    case 'o':
+        if ((rc = pie_cli_once("digits", seen, 2, "--output")) != 0)
+            return rc;
+        if (!arg[0])
+            return pie_cli_usage("digits", "invalid value for --output: empty path");
+        o->path = arg;
+        return PIE_EXIT_OK;
+    case OPT_VERIFY:
+        if ((rc = pie_cli_once("digits", seen, 5, "--verify")) != 0)
+            return rc;
+        o->verify = 1;
+        return PIE_EXIT_OK;
+    default:
+        return PIE_CLI_NOT_COMMON;
     }
-    if (st == PIE_EINVAL || st == PIE_ENOMEM || st == PIE_EUNSUPPORTED)
-        return pie_cli_usage("digits", "%s", pie_ctx_last_error(ctx));
-    return pie_cli_fail("digits", "%s (%s)", pie_ctx_last_error(ctx), pie_strerror(st));
 }
 
-static int run(const pie_cli_common *c, pie_digits_options *o)
+static pie_status digits_run(pie_ctx *ctx, void *job, const void **result)
 {
-    int rc;
-    pie_ctx *ctx = pie_cli_make_ctx("digits", c, &rc);
-    if (!ctx)
-        return rc;
-    pie_cli_progress prog;
-    pie_cli_progress_init(&prog, c->progress, "pie digits: series");
-    phase_state ps = {.prog = &prog};
-    pie_ctx_set_progress(ctx, pie_cli_progress_cb, &prog);
-    o->phase = on_phase;
-    o->phase_user = &ps;
-    pie_cli_install_signals();
-
+    pie_digits_options *o = job;
     if (pie_mpi_rank() > 0)
         o->path = NULL; /* under mpirun only rank 0 writes the file */
-    pie_digits_result r;
+    pie_digits_result *r = NULL;
     pie_status st = pie_digits_run(ctx, o, &r);
-    pie_cli_progress_done(&prog);
-    if (st != PIE_OK) {
-        rc = map_status(ctx, st, &r);
-        pie_digits_result_free(&r);
-        pie_ctx_free(ctx);
-        return rc;
-    }
-    pie_ctx_free(ctx);
-    if (pie_mpi_rank() > 0) { /* ... and prints */
-        pie_digits_result_free(&r);
+    *result = r;
+    return st;
+}
+
+static void digits_chunks(const void *result, uint64_t *done, uint64_t *total)
+{
+    const pie_digits_result *r = result;
+    *done = r->chunks_done;
+    *total = r->chunks_total;
+}
+
+static int digits_print(const void *result, const void *job, const pie_cli_common *c)
+{
+    const pie_digits_result *r = result;
+    const char *path = ((const pie_digits_options *)job)->path;
+    if (c->json) {
+        print_json(r, path);
         return PIE_EXIT_OK;
     }
-    const char *path = o->path;
-    const char *shown = path ? NULL : r.text;
-    if (c->json) {
-        print_json(&r, path);
-    } else {
-        if (shown) {
-            fwrite(shown, 1, r.text_len, stdout);
-            fputc('\n', stdout);
-        }
-        if (!c->quiet) {
-            fflush(stdout);
-            print_summary(&r, path);
-        }
+    if (!path) {
+        fwrite(r->text, 1, r->text_len, stdout);
+        fputc('\n', stdout);
     }
-    pie_digits_result_free(&r);
-    if (fflush(stdout) != 0 || ferror(stdout))
-        return pie_cli_fail("digits", "writing the result failed");
+    if (!c->quiet) {
+        fflush(stdout);
+        print_summary(r, path);
+    }
     return PIE_EXIT_OK;
 }
 
@@ -194,66 +179,21 @@ int pie_cli_digits(int argc, char **argv)
         {"base", required_argument, NULL, OPT_BASE},
         {"output", required_argument, NULL, 'o'},
         {"verify", no_argument, NULL, OPT_VERIFY},
-        PIE_CLI_COMMON_OPTIONS,
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *cmd = "digits";
-    pie_cli_common c;
-    int rc = pie_cli_common_defaults(cmd, &c);
-    if (rc != PIE_EXIT_OK)
-        return rc;
-    pie_digits_options o = {.digits = 1000, .base = 10};
-    uint64_t seen = 0, v;
-    char why[96];
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "+:d:o:j:qh", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'd':
-            if ((rc = pie_cli_once(cmd, &seen, 0, "--digits")) != 0)
-                return rc;
-            if (pie_cli_parse_count(optarg, PIE_DIGITS_MAX, &o.digits, why, sizeof why) != 0)
-                return pie_cli_usage(cmd, "invalid value for --digits: '%s' %s", optarg, why);
-            break;
-        case OPT_BASE:
-            if ((rc = pie_cli_once(cmd, &seen, 1, "--base")) != 0)
-                return rc;
-            if (pie_cli_parse_count(optarg, 16, &v, why, sizeof why) != 0 || (v != 10 && v != 16))
-                return pie_cli_usage(cmd, "invalid value for --base: '%s' (10 or 16)", optarg);
-            o.base = (unsigned)v;
-            break;
-        case 'o':
-            if ((rc = pie_cli_once(cmd, &seen, 2, "--output")) != 0)
-                return rc;
-            if (!optarg[0])
-                return pie_cli_usage(cmd, "invalid value for --output: empty path");
-            o.path = optarg;
-            break;
-        case OPT_VERIFY:
-            if ((rc = pie_cli_once(cmd, &seen, 5, "--verify")) != 0)
-                return rc;
-            o.verify = 1;
-            break;
-        case 'h':
-            fputs(digits_help, stdout);
-            return PIE_EXIT_OK;
-        case ':':
-            return pie_cli_usage(cmd, "option %s needs a value", argv[optind - 1]);
-        default:
-            rc = pie_cli_common_option(cmd, &c, &seen, opt, optarg);
-            if (rc == PIE_CLI_NOT_COMMON)
-                return pie_cli_usage(cmd, "unknown option '%s' (see 'pie digits --help')",
-                                     argv[optind - 1]);
-            if (rc != PIE_EXIT_OK)
-                return rc;
-        }
-    }
-    if (optind < argc)
-        return pie_cli_usage(cmd, "unexpected argument '%s' (see 'pie digits --help')",
-                             argv[optind]);
-    if (c.json && c.quiet)
-        return pie_cli_usage(cmd, "--json and --quiet cannot be combined");
-    return run(&c, &o);
+    static const pie_cli_verb verb = {.name = "digits",
+                                      .help = digits_help,
+                                      .workload = PIE_WORKLOAD_DIGITS,
+                                      .show_phases = 1,
+                                      .shortopts = "d:o:",
+                                      .longopts = opts,
+                                      .option = digits_option,
+                                      .run = digits_run,
+                                      .chunks = digits_chunks,
+                                      .print = digits_print,
+                                      .enomem_is_usage = 1};
+    pie_digits_options o;
+    pie_digits_options_init(&o);
+    o.digits = 1000;
+    return pie_cli_run_verb(&verb, &o, argc, argv);
 }

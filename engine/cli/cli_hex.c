@@ -1,8 +1,7 @@
 /** @brief `pie hex`: hex digits of pi at any position up to 1e12, by BBP-type digit extraction. */
 #include "cli_main.h"
-#include "cli_util.h"
+#include "cli_verb.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +18,9 @@ static const char hex_help[] =
     "      --formula F        bellard (default) or bbp; the other one checks\n"
     "  -j, --workers W        workers: a positive integer or 'auto' (default: the\n"
     "                         CPUs this process may use; env PIE_WORKERS)\n"
-    "      --backend B        process (default), thread, serial\n"
-    "      --isa I            kernel: auto (default), scalar, avx512 (AVX-512 IFMA);\n"
-    "                         aesni and avx2 run the scalar kernel (env PIE_ISA)\n"
+    "      --backend B        process (default), thread, serial, mpi (under mpirun)\n"
+    "      --isa I            kernel: auto (default), scalar, avx2 (AVX2 + FMA),\n"
+    "                         avx512 (AVX-512 IFMA) (env PIE_ISA)\n"
     "      --json             one JSON object on stdout\n"
     "  -q, --quiet            print the digits alone, upper case\n"
     "      --progress         always show progress on stderr\n"
@@ -64,108 +63,98 @@ static void print_json(const pie_hex_result *r)
     fputs("}\n", f);
 }
 
+static int hex_option(void *job, int opt, const char *arg, uint64_t *seen)
+{
+    pie_hex_options *o = job;
+    char why[96];
+    uint64_t v;
+    int rc;
+    switch (opt) {
+    case 'p':
+        if ((rc = pie_cli_once("hex", seen, 0, "--position")) != 0)
+            return rc;
+        if (pie_cli_parse_count(arg, PIE_HEX_MAX_POSITION, &o->position, why, sizeof why) != 0)
+            return pie_cli_usage("hex", "invalid value for --position: '%s' %s", arg, why);
+        return PIE_EXIT_OK;
+    case 'c':
+        if ((rc = pie_cli_once("hex", seen, 1, "--count")) != 0)
+            return rc;
+        if (pie_cli_parse_count(arg, PIE_HEX_MAX_COUNT, &v, why, sizeof why) != 0)
+            return pie_cli_usage("hex", "invalid value for --count: '%s' %s", arg, why);
+        o->count = (unsigned)v;
+        return PIE_EXIT_OK;
+    case OPT_FORMULA:
+        if ((rc = pie_cli_once("hex", seen, 2, "--formula")) != 0)
+            return rc;
+        if (pie_hex_formula_from_name(arg, &o->formula) != PIE_OK)
+            return pie_cli_usage("hex", "invalid value for --formula: '%s' (bellard or bbp)", arg);
+        return PIE_EXIT_OK;
+    default:
+        return PIE_CLI_NOT_COMMON;
+    }
+}
+
+static int hex_check(void *job, const pie_cli_common *c, uint64_t seen)
+{
+    (void)c;
+    const pie_hex_options *o = job;
+    if (!(seen & 1))
+        return pie_cli_usage("hex", "--position is required (see 'pie hex --help')");
+    if (o->count - 1 > PIE_HEX_MAX_POSITION - o->position)
+        return pie_cli_usage("hex", "positions %" PRIu64 " .. %" PRIu64 " go beyond %" PRIu64,
+                             o->position, o->position + o->count - 1,
+                             (uint64_t)PIE_HEX_MAX_POSITION);
+    return PIE_EXIT_OK;
+}
+
+static pie_status hex_run(pie_ctx *ctx, void *job, const void **result)
+{
+    pie_hex_result *r = NULL;
+    pie_status st = pie_hex_run(ctx, job, &r);
+    *result = r;
+    return st;
+}
+
+static void hex_chunks(const void *result, uint64_t *done, uint64_t *total)
+{
+    const pie_hex_result *r = result;
+    *done = r->chunks_done;
+    *total = r->chunks_total;
+}
+
+static int hex_print(const void *result, const void *job, const pie_cli_common *c)
+{
+    (void)job;
+    const pie_hex_result *r = result;
+    if (c->json)
+        print_json(r);
+    else if (c->quiet)
+        printf("%s\n", r->hex);
+    else
+        print_human(r);
+    return PIE_EXIT_OK;
+}
+
 int pie_cli_hex(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"position", required_argument, NULL, 'p'},
         {"count", required_argument, NULL, 'c'},
         {"formula", required_argument, NULL, OPT_FORMULA},
-        {"isa", required_argument, NULL, PIE_OPT_ISA},
-        PIE_CLI_COMMON_OPTIONS,
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *cmd = "hex";
-    pie_cli_common c;
-    int rc = pie_cli_common_defaults(cmd, &c);
-    if (rc != PIE_EXIT_OK)
-        return rc;
-    uint64_t position = 0, count = 14, seen = 0;
-    pie_hex_formula formula = PIE_HEX_BELLARD;
-    char why[96];
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "+:p:c:j:qh", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'p':
-            if ((rc = pie_cli_once(cmd, &seen, 0, "--position")) != 0)
-                return rc;
-            if (pie_cli_parse_count(optarg, PIE_HEX_MAX_POSITION, &position, why, sizeof why) != 0)
-                return pie_cli_usage(cmd, "invalid value for --position: '%s' %s", optarg, why);
-            break;
-        case 'c':
-            if ((rc = pie_cli_once(cmd, &seen, 1, "--count")) != 0)
-                return rc;
-            if (pie_cli_parse_count(optarg, PIE_HEX_MAX_COUNT, &count, why, sizeof why) != 0)
-                return pie_cli_usage(cmd, "invalid value for --count: '%s' %s", optarg, why);
-            break;
-        case OPT_FORMULA:
-            if ((rc = pie_cli_once(cmd, &seen, 2, "--formula")) != 0)
-                return rc;
-            if (pie_hex_formula_from_name(optarg, &formula) != PIE_OK)
-                return pie_cli_usage(cmd, "invalid value for --formula: '%s' (bellard or bbp)",
-                                     optarg);
-            break;
-        case 'h':
-            fputs(hex_help, stdout);
-            return PIE_EXIT_OK;
-        case ':':
-            return pie_cli_usage(cmd, "option %s needs a value", argv[optind - 1]);
-        default:
-            rc = pie_cli_common_option(cmd, &c, &seen, opt, optarg);
-            if (rc == PIE_CLI_NOT_COMMON)
-                return pie_cli_usage(cmd, "unknown option '%s' (see 'pie hex --help')",
-                                     argv[optind - 1]);
-            if (rc != PIE_EXIT_OK)
-                return rc;
-        }
-    }
-    if (optind < argc)
-        return pie_cli_usage(cmd, "unexpected argument '%s' (see 'pie hex --help')", argv[optind]);
-    if (!(seen & 1))
-        return pie_cli_usage(cmd, "--position is required (see 'pie hex --help')");
-    if (c.json && c.quiet)
-        return pie_cli_usage(cmd, "--json and --quiet cannot be combined");
-    if (count - 1 > PIE_HEX_MAX_POSITION - position)
-        return pie_cli_usage(cmd, "positions %" PRIu64 " .. %" PRIu64 " go beyond %" PRIu64,
-                             position, position + count - 1, (uint64_t)PIE_HEX_MAX_POSITION);
-
-    pie_ctx *ctx = pie_cli_make_ctx(cmd, &c, &rc);
-    if (!ctx)
-        return rc;
-    pie_cli_progress prog;
-    pie_cli_progress_init(&prog, c.progress, "pie hex");
-    pie_ctx_set_progress(ctx, pie_cli_progress_cb, &prog);
-    pie_cli_install_signals();
-
-    /* The result holds up to PIE_HEX_MAX_COUNT digits: keep it off the stack. */
-    pie_hex_result *r = malloc(sizeof *r);
-    if (!r) {
-        pie_ctx_free(ctx);
-        return pie_cli_fail(cmd, "out of memory");
-    }
-    pie_status st = pie_hex_run(ctx, position, (unsigned)count, formula, r);
-    pie_cli_progress_done(&prog);
-    rc = pie_cli_run_status(cmd, ctx, st, r->chunks_done, r->chunks_total);
-    if (rc >= 0) {
-        free(r);
-        pie_ctx_free(ctx);
-        return rc;
-    }
-    pie_ctx_free(ctx);
-    if (pie_mpi_rank() > 0) { /* under mpirun only rank 0 prints */
-        free(r);
-        return PIE_EXIT_OK;
-    }
-    if (c.json)
-        print_json(r);
-    else if (c.quiet)
-        printf("%s\n", r->hex);
-    else
-        print_human(r);
-    free(r);
-    if (fflush(stdout) != 0 || ferror(stdout))
-        return pie_cli_fail(cmd, "writing the result failed");
-    return PIE_EXIT_OK;
+    static const pie_cli_verb verb = {.name = "hex",
+                                      .help = hex_help,
+                                      .workload = PIE_WORKLOAD_HEX,
+                                      .has_isa = 1,
+                                      .shortopts = "p:c:",
+                                      .longopts = opts,
+                                      .option = hex_option,
+                                      .check = hex_check,
+                                      .run = hex_run,
+                                      .chunks = hex_chunks,
+                                      .print = hex_print};
+    pie_hex_options o;
+    pie_hex_options_init(&o);
+    return pie_cli_run_verb(&verb, &o, argc, argv);
 }

@@ -1,8 +1,7 @@
 /** @brief `pie mc`: Monte Carlo pi with error bars on any backend. */
 #include "cli_main.h"
-#include "cli_util.h"
+#include "cli_verb.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,86 +75,75 @@ static void print_json(const pie_mc_result *r)
     fputs("}\n", f);
 }
 
+static int mc_option(void *job, int opt, const char *arg, uint64_t *seen)
+{
+    pie_mc_options *o = job;
+    char why[96];
+    int rc;
+    switch (opt) {
+    case 'n':
+        if ((rc = pie_cli_once("mc", seen, 0, "--samples")) != 0)
+            return rc;
+        if (pie_cli_parse_count(arg, PIE_MC_MAX_SAMPLES, &o->samples, why, sizeof why) != 0)
+            return pie_cli_usage("mc", "invalid value for --samples: '%s' %s", arg, why);
+        return PIE_EXIT_OK;
+    case OPT_SEED:
+        if ((rc = pie_cli_once("mc", seen, 1, "--seed")) != 0)
+            return rc;
+        if (pie_cli_parse_u64(arg, &o->seed, why, sizeof why) != 0)
+            return pie_cli_usage("mc", "invalid value for --seed: '%s' %s", arg, why);
+        return PIE_EXIT_OK;
+    default:
+        return PIE_CLI_NOT_COMMON;
+    }
+}
+
+static pie_status mc_run(pie_ctx *ctx, void *job, const void **result)
+{
+    pie_mc_result *r = NULL;
+    pie_status st = pie_mc_run(ctx, job, &r);
+    *result = r;
+    return st;
+}
+
+static void mc_chunks(const void *result, uint64_t *done, uint64_t *total)
+{
+    const pie_mc_result *r = result;
+    *done = r->chunks_done;
+    *total = r->chunks_total;
+}
+
+static int mc_print(const void *result, const void *job, const pie_cli_common *c)
+{
+    (void)job;
+    const pie_mc_result *r = result;
+    if (c->json)
+        print_json(r);
+    else if (c->quiet)
+        printf("%.10f\n", r->estimate);
+    else
+        print_human(r);
+    return PIE_EXIT_OK;
+}
+
 int pie_cli_mc(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"samples", required_argument, NULL, 'n'},
         {"seed", required_argument, NULL, OPT_SEED},
-        {"isa", required_argument, NULL, PIE_OPT_ISA},
-        PIE_CLI_COMMON_OPTIONS,
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *cmd = "mc";
-    pie_cli_common c;
-    int rc = pie_cli_common_defaults(cmd, &c);
-    if (rc != PIE_EXIT_OK)
-        return rc;
-    uint64_t samples = 1000000000, seed = 0, seen = 0;
-    char why[96];
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "+:n:j:qh", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'n':
-            if ((rc = pie_cli_once(cmd, &seen, 0, "--samples")) != 0)
-                return rc;
-            if (pie_cli_parse_count(optarg, PIE_MC_MAX_SAMPLES, &samples, why, sizeof why) != 0)
-                return pie_cli_usage(cmd, "invalid value for --samples: '%s' %s", optarg, why);
-            break;
-        case OPT_SEED:
-            if ((rc = pie_cli_once(cmd, &seen, 1, "--seed")) != 0)
-                return rc;
-            if (pie_cli_parse_u64(optarg, &seed, why, sizeof why) != 0)
-                return pie_cli_usage(cmd, "invalid value for --seed: '%s' %s", optarg, why);
-            break;
-        case 'h':
-            fputs(mc_help, stdout);
-            return PIE_EXIT_OK;
-        case ':':
-            return pie_cli_usage(cmd, "option %s needs a value", argv[optind - 1]);
-        default:
-            rc = pie_cli_common_option(cmd, &c, &seen, opt, optarg);
-            if (rc == PIE_CLI_NOT_COMMON)
-                return pie_cli_usage(cmd, "unknown option '%s' (see 'pie mc --help')",
-                                     argv[optind - 1]);
-            if (rc != PIE_EXIT_OK)
-                return rc;
-        }
-    }
-    if (optind < argc)
-        return pie_cli_usage(cmd, "unexpected argument '%s' (see 'pie mc --help')", argv[optind]);
-    if (c.json && c.quiet)
-        return pie_cli_usage(cmd, "--json and --quiet cannot be combined");
-
-    pie_ctx *ctx = pie_cli_make_ctx(cmd, &c, &rc);
-    if (!ctx)
-        return rc;
-    pie_ctx_set_seed(ctx, seed);
-    pie_cli_progress prog;
-    pie_cli_progress_init(&prog, c.progress, "pie mc");
-    pie_ctx_set_progress(ctx, pie_cli_progress_cb, &prog);
-    pie_cli_install_signals();
-
-    pie_mc_result r;
-    pie_status st = pie_mc_run(ctx, samples, &r);
-    pie_cli_progress_done(&prog);
-    rc = pie_cli_run_status(cmd, ctx, st, r.chunks_done, r.chunks_total);
-    if (rc >= 0) {
-        pie_ctx_free(ctx);
-        return rc;
-    }
-    pie_ctx_free(ctx);
-    if (pie_mpi_rank() > 0)
-        return PIE_EXIT_OK; /* under mpirun only rank 0 prints */
-    if (c.json)
-        print_json(&r);
-    else if (c.quiet)
-        printf("%.10f\n", r.estimate);
-    else
-        print_human(&r);
-    if (fflush(stdout) != 0 || ferror(stdout))
-        return pie_cli_fail(cmd, "writing the result failed");
-    return PIE_EXIT_OK;
+    static const pie_cli_verb verb = {.name = "mc",
+                                      .help = mc_help,
+                                      .workload = PIE_WORKLOAD_MC,
+                                      .has_isa = 1,
+                                      .shortopts = "n:",
+                                      .longopts = opts,
+                                      .option = mc_option,
+                                      .run = mc_run,
+                                      .chunks = mc_chunks,
+                                      .print = mc_print};
+    pie_mc_options o;
+    pie_mc_options_init(&o);
+    return pie_cli_run_verb(&verb, &o, argc, argv);
 }

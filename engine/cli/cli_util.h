@@ -1,5 +1,5 @@
-/** @brief Helpers shared by the pie subcommands: strict parsing, usage errors, signals, progress,
- * JSON. */
+/** @brief Helpers shared by the pie subcommands (cli_parse.c, cli_report.c, cli_options.c,
+ * cli_signals.c, cli_progress.c, cli_json.c). */
 #ifndef PIE_CLI_UTIL_H
 #define PIE_CLI_UTIL_H
 
@@ -31,10 +31,14 @@ int pie_cli_once(const char *cmd, uint64_t *seen, int bit, const char *flag);
 
 /* The common run options every workload takes. */
 typedef struct pie_cli_common {
-    unsigned workers; /* 0 = auto */
+    pie_workload workload; /* what the command computes (for --isa) */
+    int has_isa;           /* the command takes --isa */
+    unsigned workers;      /* 0 = auto */
+    int have_workers;      /* -j given */
     int have_backend;
     pie_backend backend;
     pie_isa isa;
+    int have_isa; /* --isa given */
     int json;
     int quiet;
     int progress;           /* -1 auto (terminal only), 0 off, 1 on */
@@ -42,9 +46,12 @@ typedef struct pie_cli_common {
     const char *checkpoint; /* --checkpoint directory; NULL = none */
 } pie_cli_common;
 
-/* Fill defaults, taking PIE_WORKERS and PIE_ISA from the environment. Returns
- * PIE_EXIT_OK or prints a usage error. */
-int pie_cli_common_defaults(const char *cmd, pie_cli_common *c);
+/* Fill defaults for a command computing `workload`; has_isa: it takes --isa. */
+int pie_cli_common_defaults(const char *cmd, pie_cli_common *c, pie_workload workload, int has_isa);
+/* After parsing: PIE_WORKERS and PIE_ISA where -j and --isa were not given.
+ * Returns PIE_EXIT_OK or prints a usage error. */
+int pie_cli_common_finish(const char *cmd, pie_cli_common *c);
+
 /* getopt_long codes of the options the workload subcommands share; each
  * subcommand numbers its own long options from PIE_OPT_OWN. */
 enum {
@@ -110,6 +117,11 @@ extern volatile sig_atomic_t pie_cli_signal;
 void pie_cli_install_signals(void);
 /* 130 for SIGINT, 143 for SIGTERM. */
 int pie_cli_signal_exit(void);
+/* While enabled (a run whose chunks are followed), SIGINT/SIGTERM arm a
+ * 0.5 s deadline after which the command leaves on its own. */
+void pie_cli_deadline_enable(int on);
+/* How far the run got, for the deadline's message (async-signal-safe). */
+void pie_cli_note_chunks(uint64_t done, uint64_t total);
 
 /* Progress on stderr: a bar on a terminal (after about a second of work,
  * redrawn at most every 30 ms), a line every few seconds when forced on
@@ -120,11 +132,15 @@ typedef struct pie_cli_progress {
     double start;
     double last_draw;
     int drawn;
-    const char *label;
+    const char *cmd;
+    int show_phase;    /* name the phase on the line (workloads with several) */
+    const char *phase; /* the phase last reported */
+    char label[64];
 } pie_cli_progress;
 
-void pie_cli_progress_init(pie_cli_progress *p, int mode, const char *label);
-void pie_cli_progress_cb(void *user, uint64_t done, uint64_t total);
+void pie_cli_progress_init(pie_cli_progress *p, int mode, const char *cmd, int show_phase);
+/* A pie_progress_fn; user is the pie_cli_progress. */
+void pie_cli_progress_cb(void *user, const char *phase, uint64_t done, uint64_t total);
 void pie_cli_progress_done(pie_cli_progress *p);
 
 /* Wall-clock seconds from a monotonic clock. */

@@ -48,15 +48,23 @@ int pie_cli_cpu_info(int argc, char **argv)
         return pie_cli_usage("cpu-info", "unexpected argument '%s'", argv[1]);
     printf("cpus      %u (this process's affinity mask)\n", pie_online_cpus());
     printf("features  %s\n", pie_cpu_features());
-    printf("kernels  ");
-    static const pie_isa all[] = {PIE_ISA_SCALAR, PIE_ISA_AESNI, PIE_ISA_AVX2, PIE_ISA_AVX512};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        printf(" %s%s", pie_isa_name(all[i]), pie_isa_check(all[i]) == PIE_OK ? "" : "(no)");
-    printf("\nauto      %s\n", pie_isa_name(pie_isa_best()));
+    const char *off = pie_cpu_features_disabled();
+    if (off[0])
+        printf("disabled  %s (PIE_CPU_DISABLE)\n", off);
+    /* Per workload: its kernel variants, "(no)" where this CPU or build lacks one. */
+    for (int w = 0; pie_workload_name((pie_workload)w); w++) {
+        printf("%-9s", pie_workload_name((pie_workload)w));
+        for (int i = PIE_ISA_SCALAR; i < PIE_ISA_COUNT; i++) {
+            pie_status st = pie_isa_check((pie_workload)w, (pie_isa)i);
+            if (st != PIE_EINVAL)
+                printf(" %s%s", pie_isa_name((pie_isa)i), st == PIE_OK ? "" : "(no)");
+        }
+        printf("; auto = %s\n", pie_isa_name(pie_isa_best((pie_workload)w)));
+    }
     printf("backends ");
-    for (int b = 0; b <= PIE_BACKEND_MPI; b++)
+    for (int b = 0; b < PIE_BACKEND_COUNT; b++)
         printf(" %s%s", pie_backend_name((pie_backend)b),
-               pie_backend_available((pie_backend)b) ? "" : "(no)");
+               pie_backend_available((pie_backend)b) == PIE_OK ? "" : "(no)");
     printf("\nversion   %s\n", pie_version());
     return PIE_EXIT_OK;
 }

@@ -11,10 +11,21 @@
  * on every backend and every number of workers.
  *
  * Rules of the API:
- *   - No global mutable state. One pie_ctx per thread is safe; a context must
- *     not be used by two threads at once.
+ *   - A context (pie_ctx) holds the environment a run happens in: backend,
+ *     workers, instruction set, progress callback, cancel flag, chunk timeout,
+ *     checkpoint directory. Every setter has a getter.
+ *   - Each run takes its workload's options (the job: what to compute) and
+ *     returns a result that the library allocates. Every result is released
+ *     with pie_result_free(), in every case, also after a failure.
+ *   - Options structs begin with `size`, set by their init function: fields
+ *     added in later versions go at the end, so a program built against an
+ *     older pie.h keeps working with a newer library.
  *   - Functions return a pie_status; pie_strerror() explains it and
  *     pie_ctx_last_error() gives the detail of the last failure on a context.
+ *   - Name lookups (*_from_name) ignore case.
+ *   - No global mutable state, with one exception: MPI's process-wide state
+ *     (see the MPI section). One pie_ctx per thread is safe; a context must
+ *     not be used by two threads at once.
  *   - The library never prints, never exits and installs no signal handler.
  */
 
@@ -33,15 +44,18 @@ extern "C" {
 #endif
 
 #define PIE_VERSION_MAJOR 0
-#define PIE_VERSION_MINOR 1
+#define PIE_VERSION_MINOR 2
 #define PIE_VERSION_PATCH 0
-#define PIE_VERSION_STRING "0.1.0"
+#define PIE_VERSION_STRING "0.2.0"
 /* One number that grows with every release: 10000*major + 100*minor + patch. */
 #define PIE_VERSION_NUMBER (PIE_VERSION_MAJOR * 10000 + PIE_VERSION_MINOR * 100 + PIE_VERSION_PATCH)
 
-/* The version of the library actually linked, e.g. "0.1.0". */
+/* The version of the library actually linked, e.g. "0.2.0". */
 PIE_API const char *pie_version(void);
 PIE_API unsigned pie_version_number(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status                                                                   */
 
 /* Status codes. The numbers are stable: new codes are only ever appended. */
 typedef enum pie_status {
@@ -62,39 +76,80 @@ PIE_API const char *pie_strerror(pie_status status);
 /* The enumerator's name without the prefix, e.g. "EINVAL"; never NULL. */
 PIE_API const char *pie_status_name(pie_status status);
 
+/* ------------------------------------------------------------------------ */
+/* Workloads, backends, instruction sets                                    */
+
+/* What pie computes. */
+typedef enum pie_workload {
+    PIE_WORKLOAD_MC = 0,     /* Monte Carlo estimate (pie_mc_run) */
+    PIE_WORKLOAD_HEX = 1,    /* hex digits at a position (pie_hex_run) */
+    PIE_WORKLOAD_DIGITS = 2, /* the first D digits (pie_digits_run) */
+    PIE_WORKLOAD_COUNT = 3   /* how many there are; not a workload */
+} pie_workload;
+
+/* "mc", "hex", "digits"; NULL for any other value (so a loop from 0 until
+ * NULL visits every workload). */
+PIE_API const char *pie_workload_name(pie_workload workload);
+PIE_API pie_status pie_workload_from_name(const char *name, pie_workload *out);
+
 /* Backends that run the chunks. */
 typedef enum pie_backend {
     PIE_BACKEND_SERIAL = 0,  /* a loop in the calling thread */
     PIE_BACKEND_PROCESS = 1, /* forked workers, framed messages over pipes (the default) */
     PIE_BACKEND_THREAD = 2,  /* OpenMP threads in one process */
-    PIE_BACKEND_MPI = 3      /* MPI ranks under mpirun */
+    PIE_BACKEND_MPI = 3,     /* MPI ranks under mpirun */
+    PIE_BACKEND_COUNT = 4    /* how many there are; not a backend */
 } pie_backend;
 
-/* "serial", "process", "thread", "mpi"; NULL for an unknown value. */
+/* What a backend is like: pie_backend_flags() returns these bits. */
+enum {
+    PIE_BACKEND_ONE_WORKER = 1u << 0,    /* always runs one worker */
+    PIE_BACKEND_IN_PROCESS = 1u << 1,    /* runs chunks inside the calling process */
+    PIE_BACKEND_FORKS = 1u << 2,         /* runs chunks in child processes of the caller */
+    PIE_BACKEND_NESTS = 1u << 3,         /* runs another backend inside each of its workers */
+    PIE_BACKEND_NEEDS_LAUNCHER = 1u << 4 /* every rank must run the same calls (mpirun) */
+};
+
+/* "serial", "process", "thread", "mpi"; NULL for any other value. */
 PIE_API const char *pie_backend_name(pie_backend backend);
 /* Parse a backend name; PIE_EINVAL if unknown. */
 PIE_API pie_status pie_backend_from_name(const char *name, pie_backend *out);
-/* Whether this build has the backend (the thread backend needs OpenMP). */
-PIE_API int pie_backend_available(pie_backend backend);
+/* PIE_OK if this build has the backend (the thread backend needs OpenMP,
+ * mpi needs MPI), PIE_EUNSUPPORTED if not, PIE_EINVAL for an unknown value. */
+PIE_API pie_status pie_backend_available(pie_backend backend);
+/* PIE_BACKEND_* bits; 0 for an unknown value. */
+PIE_API unsigned pie_backend_flags(pie_backend backend);
 
-/* Instruction-set variants of the vectorized kernels. */
+/* Instruction-set variants of the kernels. Each workload has its own set of
+ * variants (hex has no aesni variant, digits has only the portable one). */
 typedef enum pie_isa {
     PIE_ISA_AUTO = 0,   /* the best variant this CPU supports */
     PIE_ISA_SCALAR = 1, /* portable C, always present: the reference */
-    PIE_ISA_AVX2 = 2,   /* AVX2 with AES-NI (VAES on 256 bits where present) */
-    PIE_ISA_AVX512 = 3, /* AVX-512F/BW with VAES */
-    PIE_ISA_AESNI = 4   /* SSE4.1 with AES-NI, 128 bits at a time */
+    PIE_ISA_AVX2 = 2,   /* AVX2 (MC: with AES-NI, VAES where present; hex: with FMA) */
+    PIE_ISA_AVX512 = 3, /* AVX-512 (MC: F/BW/VL with VAES; hex: F/DQ/VL with IFMA) */
+    PIE_ISA_AESNI = 4,  /* MC only: SSE4.1 with AES-NI, 128 bits at a time */
+    PIE_ISA_COUNT = 5   /* how many there are; not a variant */
 } pie_isa;
 
-/* "auto", "scalar", "avx2", "avx512", "aesni"; NULL for an unknown value. */
+/* "auto", "scalar", "avx2", "avx512", "aesni"; NULL for any other value. */
 PIE_API const char *pie_isa_name(pie_isa isa);
 PIE_API pie_status pie_isa_from_name(const char *name, pie_isa *out);
-/* PIE_OK if the variant is built and this CPU runs it, else PIE_EUNSUPPORTED. */
-PIE_API pie_status pie_isa_check(pie_isa isa);
-/* The variant PIE_ISA_AUTO resolves to on this CPU. */
-PIE_API pie_isa pie_isa_best(void);
-/* Space-separated list of the CPU features pie looks at that this CPU has. */
+/* PIE_OK if the workload has this variant, it is built, and this CPU runs it
+ * (PIE_ISA_AUTO: always); PIE_EUNSUPPORTED if it is not built or this CPU
+ * cannot run it; PIE_EINVAL for an unknown workload or variant, or one the
+ * workload does not have (hex has no aesni variant). */
+PIE_API pie_status pie_isa_check(pie_workload workload, pie_isa isa);
+/* The variant PIE_ISA_AUTO resolves to for the workload on this CPU. */
+PIE_API pie_isa pie_isa_best(pie_workload workload);
+/* Space-separated list of the CPU features pie looks at that this CPU has
+ * and dispatch may use. The environment variable PIE_CPU_DISABLE (read once,
+ * at the first use) hides features from dispatch, as if the CPU lacked them:
+ * a comma- or space-separated list of names as printed here, "avx512" for
+ * every AVX-512 feature, or "all". It lets a machine run the code paths of a
+ * lesser CPU. */
 PIE_API const char *pie_cpu_features(void);
+/* The features hidden by PIE_CPU_DISABLE, space-separated ("" if none). */
+PIE_API const char *pie_cpu_features_disabled(void);
 
 /* The number of CPUs this process may run on (its affinity mask). */
 PIE_API unsigned pie_online_cpus(void);
@@ -105,7 +160,8 @@ PIE_API unsigned pie_online_cpus(void);
 typedef struct pie_ctx pie_ctx;
 
 /* NULL when out of memory. Defaults: process backend, workers = online CPUs,
- * seed 0, ISA auto, no progress callback, no cancel flag. */
+ * ISA auto, no progress callback, no cancel flag, no chunk timeout, no
+ * checkpoint. */
 PIE_API pie_ctx *pie_ctx_create(void);
 /* Accepts NULL. */
 PIE_API void pie_ctx_free(pie_ctx *ctx);
@@ -114,41 +170,66 @@ PIE_API void pie_ctx_free(pie_ctx *ctx);
 
 /* 0 means "auto": the CPUs this process may run on. PIE_EINVAL above PIE_MAX_WORKERS. */
 PIE_API pie_status pie_ctx_set_workers(pie_ctx *ctx, unsigned workers);
+PIE_API unsigned pie_ctx_get_workers(const pie_ctx *ctx);
+
 /* PIE_EUNSUPPORTED if the backend is not in this build. */
 PIE_API pie_status pie_ctx_set_backend(pie_ctx *ctx, pie_backend backend);
-PIE_API pie_status pie_ctx_set_seed(pie_ctx *ctx, uint64_t seed);
-/* PIE_EUNSUPPORTED if the variant is not built or this CPU lacks it. */
-PIE_API pie_status pie_ctx_set_isa(pie_ctx *ctx, pie_isa isa);
+PIE_API pie_backend pie_ctx_get_backend(const pie_ctx *ctx);
 
-/* Progress is counted in chunks. The callback runs in the thread that called
- * the run function, or, on the thread backend, in one worker thread at a time;
- * never concurrently. It should return quickly. */
-typedef void (*pie_progress_fn)(void *user, uint64_t chunks_done, uint64_t chunks_total);
+/* The kernel variant a run should use. PIE_EINVAL for an unknown value; a
+ * variant the run's workload does not have makes that run fail with
+ * PIE_EINVAL, one this CPU cannot run with PIE_EUNSUPPORTED (check first
+ * with pie_isa_check). */
+PIE_API pie_status pie_ctx_set_isa(pie_ctx *ctx, pie_isa isa);
+PIE_API pie_isa pie_ctx_get_isa(const pie_ctx *ctx);
+
+/* Progress. `phase` names what is being counted ("monte carlo", "hex",
+ * "series", "division", "radix conversion", "verify", "output"); `done` and
+ * `total` count chunks, and total is 0 for a phase that has no count (it is
+ * called once as that phase starts). For a phase with a count, done grows
+ * from 0 to total. The callback runs in the thread that called the run
+ * function or, on the thread backend, in one worker thread at a time; never
+ * concurrently. It should return quickly. */
+typedef void (*pie_progress_fn)(void *user, const char *phase, uint64_t done, uint64_t total);
 PIE_API pie_status pie_ctx_set_progress(pie_ctx *ctx, pie_progress_fn fn, void *user);
+PIE_API pie_progress_fn pie_ctx_get_progress(const pie_ctx *ctx, void **user);
 
 /* When *flag becomes non-zero (typically from a signal handler) a run stops
  * at the next chunk boundary, stops its workers and returns PIE_ECANCELED.
- * The process backend notices within about 100 ms. NULL removes the flag. */
+ * The process backend polls the flag every 50 ms. NULL removes the flag. */
 PIE_API pie_status pie_ctx_set_cancel_flag(pie_ctx *ctx, const volatile sig_atomic_t *flag);
+PIE_API const volatile sig_atomic_t *pie_ctx_get_cancel_flag(const pie_ctx *ctx);
 
 /* How long a process-backend worker may take for one chunk before it is
  * treated as hung, killed and its chunk run elsewhere. 0 (the default) means
- * no limit. */
+ * no limit. PIE_EINVAL outside 0 .. 1e9 seconds. */
 PIE_API pie_status pie_ctx_set_chunk_timeout(pie_ctx *ctx, double seconds);
+PIE_API double pie_ctx_get_chunk_timeout(const pie_ctx *ctx);
 
 /* Checkpoint and resume: with a directory set, every finished chunk's partial
  * is saved there (one file per job, each partial with a CRC, the job's
  * fingerprint in its header; the directory is created if missing). The same
- * run on the same context settings later merges the saved chunks instead of
- * computing them again and gives the identical result; a corrupt or foreign
- * file is detected and its chunks recomputed; a run that succeeds removes its
- * file (and the directory, if that leaves it empty). NULL turns it off (the
- * default); PIE_EINVAL for "" or a name of 1024 bytes or more. */
+ * run later merges the saved chunks instead of computing them again and gives
+ * the identical result; a corrupt or foreign file is detected and its chunks
+ * recomputed; a run that succeeds removes its file (and the directory, if
+ * that leaves it empty). NULL turns it off (the default); PIE_EINVAL for ""
+ * or a name of 1024 bytes or more. */
 PIE_API pie_status pie_ctx_set_checkpoint_dir(pie_ctx *ctx, const char *dir);
+/* The directory, or NULL when checkpoints are off. Valid until the next
+ * setter call on the context. */
+PIE_API const char *pie_ctx_get_checkpoint_dir(const pie_ctx *ctx);
 
 /* A sentence describing the last failure on this context ("" if none). Valid
  * until the next call on the context. */
 PIE_API const char *pie_ctx_last_error(const pie_ctx *ctx);
+
+/* ------------------------------------------------------------------------ */
+/* Results                                                                  */
+
+/* Releases any result a run function returned (pie_mc_result,
+ * pie_hex_result, pie_digits_result) with everything it points to. Accepts
+ * NULL. */
+PIE_API void pie_result_free(const void *result);
 
 /* ------------------------------------------------------------------------ */
 /* Monte Carlo                                                              */
@@ -157,6 +238,15 @@ PIE_API const char *pie_ctx_last_error(const pie_ctx *ctx);
 #define PIE_MC_MAX_SAMPLES (UINT64_C(1) << 63)
 /* Samples per chunk; part of the definition of a job's chunking. */
 #define PIE_MC_CHUNK_SAMPLES (UINT64_C(1) << 24)
+
+typedef struct pie_mc_options {
+    size_t size;      /* sizeof(pie_mc_options), set by pie_mc_options_init */
+    uint64_t samples; /* N, 1 .. PIE_MC_MAX_SAMPLES; default 1e9 */
+    uint64_t seed;    /* default 0 */
+} pie_mc_options;
+
+/* Fill in `size` and the defaults. */
+PIE_API void pie_mc_options_init(pie_mc_options *options);
 
 typedef struct pie_mc_result {
     uint64_t samples; /* N */
@@ -178,13 +268,10 @@ typedef struct pie_mc_result {
     uint64_t chunk_retries; /* chunks re-run after a worker failure */
 } pie_mc_result;
 
-/* Draw `samples` points (1 .. PIE_MC_MAX_SAMPLES) and estimate pi. The count
- * depends on (samples, seed) only. On PIE_ECANCELED, chunks_done and
- * chunks_total are filled in. */
-PIE_API pie_status pie_mc_run(pie_ctx *ctx, uint64_t samples, pie_mc_result *result);
-
-/* ------------------------------------------------------------------------ */
-/* Further workloads (digits, hex) add their sections below.                */
+/* Draw the samples and estimate pi. The count depends on (samples, seed)
+ * only. *result is set to a new result (NULL only when out of memory) filled
+ * in as far as the run got; free it with pie_result_free in every case. */
+PIE_API pie_status pie_mc_run(pie_ctx *ctx, const pie_mc_options *options, pie_mc_result **result);
 
 /* ------------------------------------------------------------------------ */
 /* Hex digit extraction                                                     */
@@ -200,18 +287,27 @@ typedef enum pie_hex_formula {
     PIE_HEX_BBP = 1
 } pie_hex_formula;
 
-/* "bellard", "bbp"; NULL for an unknown value. */
+/* "bellard", "bbp"; NULL for any other value. */
 PIE_API const char *pie_hex_formula_name(pie_hex_formula formula);
 PIE_API pie_status pie_hex_formula_from_name(const char *name, pie_hex_formula *out);
 
+typedef struct pie_hex_options {
+    size_t size;             /* sizeof(pie_hex_options), set by pie_hex_options_init */
+    uint64_t position;       /* first position, 1 .. PIE_HEX_MAX_POSITION; default 1 */
+    unsigned count;          /* digits, 1 .. PIE_HEX_MAX_COUNT; default 14 */
+    pie_hex_formula formula; /* default PIE_HEX_BELLARD */
+} pie_hex_options;
+
+PIE_API void pie_hex_options_init(pie_hex_options *options);
+
 typedef struct pie_hex_result {
-    uint64_t position;               /* first position */
-    unsigned count;                  /* digits in hex */
-    char hex[PIE_HEX_MAX_COUNT + 1]; /* upper case, NUL-terminated */
-    pie_hex_formula formula;         /* the formula asked for */
-    pie_hex_formula checked_by;      /* the other formula, which agreed on every digit */
-    unsigned passes;                 /* positions computed (more digits than one gives) */
-    double seconds;                  /* wall time of the run */
+    uint64_t position;          /* first position */
+    unsigned count;             /* digits in hex */
+    const char *hex;            /* upper case, NUL-terminated ("" after a failure) */
+    pie_hex_formula formula;    /* the formula asked for */
+    pie_hex_formula checked_by; /* the other formula, which agreed on every digit */
+    unsigned passes;            /* positions computed (more digits than one gives) */
+    double seconds;             /* wall time of the run */
     unsigned workers;
     pie_backend backend;
     pie_isa isa;           /* the kernel variant used */
@@ -221,58 +317,62 @@ typedef struct pie_hex_result {
     uint64_t chunk_retries;
 } pie_hex_result;
 
-/* The `count` hex digits of pi at positions position .. position+count-1
- * (1 <= position <= PIE_HEX_MAX_POSITION, 1 <= count <= PIE_HEX_MAX_COUNT).
+/* The `count` hex digits of pi at positions position .. position+count-1.
  * Every digit is certain: each is computed with both formulas with a bounded
  * error, and only digits that both fix and on which they agree are given;
  * more digits than one evaluation fixes take further passes. PIE_EVERIFY if
- * the formulas disagree (a fault) or cannot fix a digit. */
-PIE_API pie_status pie_hex_run(pie_ctx *ctx, uint64_t position, unsigned count,
-                               pie_hex_formula formula, pie_hex_result *result);
+ * the formulas disagree (a fault) or cannot fix a digit. *result as for
+ * pie_mc_run. */
+PIE_API pie_status pie_hex_run(pie_ctx *ctx, const pie_hex_options *options,
+                               pie_hex_result **result);
 
 /* ------------------------------------------------------------------------ */
 /* Digits                                                                   */
 
 /* "3." followed by exactly D digits of pi after the point, truncated (never
- * rounded), base 10 or 16 (upper case), by Bellard's BBP-type series summed
- * with truncated binary splitting on GMP integers, the term range cut into
- * chunks that run on the context's backend and merged in order. The digits
- * are the same bytes on every backend and worker count. A Ziv-style check
- * proves the last digit; when it cannot, the run repeats with more guard bits. */
+ * rounded), base 10 or 16 (upper case). The digits are the same bytes on
+ * every backend and worker count. A Ziv-style check proves the last digit;
+ * when it cannot, the run repeats with more guard bits. */
 
 /* Largest accepted digit count (memory refuses far earlier). */
 #define PIE_DIGITS_MAX (UINT64_C(1) << 40)
 /* Up to this many digits, verification compares with MPFR's mpfr_const_pi. */
 #define PIE_DIGITS_VERIFY_MPFR_MAX UINT64_C(10000000)
 
-/* Called when a phase starts: "series", "division", "radix conversion",
- * "output", "verify". Same thread rules as the progress callback. */
-typedef void (*pie_phase_fn)(void *user, const char *phase);
+/* How the digits are computed. */
+typedef enum pie_digits_algorithm {
+    /* Bellard's BBP-type series summed with truncated binary splitting on
+     * GMP integers, the term range cut into chunks merged in order. */
+    PIE_DIGITS_BBP = 0
+} pie_digits_algorithm;
+
+/* "bbp"; NULL for any other value. */
+PIE_API const char *pie_digits_algorithm_name(pie_digits_algorithm algorithm);
+PIE_API pie_status pie_digits_algorithm_from_name(const char *name, pie_digits_algorithm *out);
 
 typedef struct pie_digits_options {
-    uint64_t digits;    /* D, 1 .. PIE_DIGITS_MAX */
-    unsigned base;      /* 10 or 16 */
-    const char *path;   /* NULL: the digits go to result->text; otherwise "3.<D digits>\n"
-                           is written to this file atomically (temporary file in the same
-                           directory, then rename) and result->text stays NULL */
-    int verify;         /* non-zero: check against an independent method (see verify_note) */
-    pie_phase_fn phase; /* optional */
-    void *phase_user;
-    unsigned guard_bits; /* guard bits of the first attempt; 0: the default (32). Tiny
-                            values make the last-digit check fail and the run retry with
-                            4x more bits each time (tests use this); the digits are the
-                            same whatever the value */
+    size_t size;     /* sizeof(pie_digits_options), set by pie_digits_options_init */
+    uint64_t digits; /* D, 1 .. PIE_DIGITS_MAX; default 1e6 */
+    unsigned base;   /* 10 (default) or 16 */
+    pie_digits_algorithm algorithm;
+    const char *path; /* NULL (default): the digits go to result->text; otherwise
+                         "3.<D digits>\n" is written to this file atomically
+                         (temporary file in the same directory, then rename) and
+                         result->text is NULL */
+    int verify;       /* non-zero: check against an independent method (see verify_note) */
 } pie_digits_options;
 
+PIE_API void pie_digits_options_init(pie_digits_options *options);
+
 typedef struct pie_digits_result {
-    char *text;      /* "3." + D digits, NUL-terminated, or NULL (path given);
-                        release with pie_digits_result_free */
-    size_t text_len; /* D + 2 */
-    char sha256[65]; /* hex SHA-256 of the D digits after "3." */
+    const char *text; /* "3." + D digits, NUL-terminated, or NULL (path given) */
+    size_t text_len;  /* D + 2 */
+    char sha256[65];  /* hex SHA-256 of the D digits after "3." */
     uint64_t digits;
     unsigned base;
-    const char *algorithm; /* static storage */
-    double seconds;        /* wall time of the whole run */
+    pie_digits_algorithm algorithm;
+    const char *algorithm_name; /* static storage */
+    double seconds;             /* wall time of the whole run */
     double seconds_series, seconds_division, seconds_radix, seconds_output, seconds_verify;
     unsigned workers;
     pie_backend backend;
@@ -287,18 +387,16 @@ typedef struct pie_digits_result {
     uint64_t chunks_total, chunks_done, chunk_retries;
 } pie_digits_result;
 
-/* Compute the digits. PIE_EINVAL for a bad digit count, base or output path
- * (checked before any work: the file's directory must take a new file);
- * PIE_ENOMEM when the estimated peak exceeds the memory available (nothing
- * is computed); PIE_EVERIFY when verification disagrees; PIE_EIO when
- * writing fails (no file is left behind). The result is filled in as far as
- * the run got; call pie_digits_result_free on it in every case. */
+/* Compute the digits. PIE_EINVAL for a bad digit count, base, algorithm or
+ * output path (checked before any work: the file's directory must take a
+ * new file); PIE_ENOMEM when the estimated peak exceeds the memory
+ * available (nothing is computed); PIE_EVERIFY when verification disagrees;
+ * PIE_EIO when writing fails (no file is left behind). *result as for
+ * pie_mc_run. */
 PIE_API pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *options,
-                                  pie_digits_result *result);
-/* Frees result->text; accepts NULL. */
-PIE_API void pie_digits_result_free(pie_digits_result *result);
-/* Estimated peak memory (bytes, all processes) of a run on this context. */
-PIE_API pie_status pie_digits_estimate(const pie_ctx *ctx, uint64_t digits, unsigned base,
+                                  pie_digits_result **result);
+/* Estimated peak memory (bytes, all processes) of that run on this context. */
+PIE_API pie_status pie_digits_estimate(const pie_ctx *ctx, const pie_digits_options *options,
                                        uint64_t *bytes);
 
 /* ------------------------------------------------------------------------ */
@@ -310,11 +408,12 @@ PIE_API pie_status pie_digits_estimate(const pie_ctx *ctx, uint64_t digits, unsi
  * merges all partials in chunk order, so every rank gets the serial result.
  * Only rank 0 should print or write files (pie_mpi_rank()).
  *
- * MPI_Init: the first run on the mpi backend initialises MPI (threads
- * serialized) if the program has not; libpie then finalizes it at exit, or
- * earlier with pie_mpi_finalize(). A program that initialised MPI itself
- * keeps control: libpie never finalizes it. One mpi run at a time per
- * process. A rank that dies ends the whole job (fail-stop). */
+ * MPI's state is process-wide, the one exception to "no global state": the
+ * first run on the mpi backend initialises MPI (threads serialized) if the
+ * program has not; libpie then finalizes it at exit, or earlier with
+ * pie_mpi_finalize(). A program that initialised MPI itself keeps control:
+ * libpie never finalizes it. One mpi run at a time per process. A rank that
+ * dies ends the whole job (fail-stop). */
 
 /* The rank of this process in MPI_COMM_WORLD: from MPI while it is
  * initialised, else from the launcher's environment (Open MPI, PMIx, MPICH),
@@ -335,6 +434,18 @@ PIE_API pie_status pie_mpi_finalize(void);
  * PIE_BACKEND_SERIAL, with the context's workers per rank (one worker is
  * always serial). PIE_EINVAL for another backend. */
 PIE_API pie_status pie_ctx_set_mpi_local_backend(pie_ctx *ctx, pie_backend backend);
+/* The backend each rank will use (the default resolved). */
+PIE_API pie_backend pie_ctx_get_mpi_local_backend(const pie_ctx *ctx);
+
+/* ------------------------------------------------------------------------ */
+/* Experimental: knobs for tests. They may change or go away in any release. */
+
+/* Guard bits of a digits run's first attempt; 0 (the default) means 32. Tiny
+ * values make the last-digit check fail and the run retry with 4x more bits
+ * each time; the digits are the same whatever the value. PIE_EINVAL above
+ * 65536. */
+PIE_API pie_status pie_ctx_set_test_guard_bits(pie_ctx *ctx, unsigned bits);
+PIE_API unsigned pie_ctx_get_test_guard_bits(const pie_ctx *ctx);
 
 #ifdef __cplusplus
 }
