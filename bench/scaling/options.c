@@ -1,0 +1,336 @@
+/** @brief `pie bench scaling`: the command line (help, options, defaults) and the entry point. */
+#include "cli_main.h"
+#include "cli_util.h"
+#include "scaling.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char bench_help[] =
+    "Usage: pie bench scaling [options]\n"
+    "Measure how a workload scales across cores on each backend: strong scaling\n"
+    "(fixed work, 1 .. 2x the cores), weak scaling (fixed work per worker), the\n"
+    "overheads of each backend, and Python baselines; write results.csv,\n"
+    "results.json, report.md and PNG plots (gnuplot) into DIR.\n"
+    "\n"
+    "  --workload W       mc (default), digits, hex\n"
+    "  --backends LIST    comma-separated: process,thread,serial,mpi (default: all\n"
+    "                     built but mpi; mpi points run mpirun -np W pie ... --backend\n"
+    "                     mpi -j 1; env PIE_BENCH_MPIRUN names mpirun)\n"
+    "  --workers LIST     comma-separated worker counts, or 'auto' (default): 1 .. 2x\n"
+    "                     the CPUs (powers of two and the CPU count above 8)\n"
+    "  --size N           strong-scaling work: samples (mc), digits, or hex position;\n"
+    "                     default: calibrated so that 1 worker takes ~1.5 s (~0.3 s quick)\n"
+    "  --weak-size N      weak-scaling work per worker (default: calibrated, ~0.6 s)\n"
+    "  --repeats R        runs per point, 1..101 (default: up to 5, fewer (not below 3)\n"
+    "                     when the time budget runs out; 3 with --quick)\n"
+    "  --out DIR          output directory (default: bench-scaling), created if needed\n"
+    "  --quick            small sizes and few repeats: under a minute on 2 cores\n"
+    "  --no-python        skip the Python baselines (env PIE_BENCH_PYTHON picks the\n"
+    "                     interpreter, PIE_BENCH_PYTHON_DIR the scripts)\n"
+    "  --no-progress      no progress line on stderr\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "Exit status: 0 success, 1 runtime failure, 2 bad usage, 130/143 interrupted.\n";
+
+enum {
+    OPT_WORKLOAD = 256,
+    OPT_BACKENDS,
+    OPT_WORKERS,
+    OPT_SIZE,
+    OPT_WEAK_SIZE,
+    OPT_REPEATS,
+    OPT_OUT,
+    OPT_QUICK,
+    OPT_NO_PYTHON,
+    OPT_NO_PROGRESS
+};
+
+static const char *cmd = "bench scaling";
+
+/* "process, thread, serial, mpi": every backend's name, for messages. */
+static const char *backend_names(void)
+{
+    static char names[128];
+    size_t used = 0;
+    for (int be = 0; be < PIE_BACKEND_COUNT; be++)
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "",
+                                 pie_backend_name((pie_backend)be));
+    return names;
+}
+
+static int add_backend(bench *b, const char *name)
+{
+    pie_backend be;
+    if (pie_backend_from_name(name, &be) != PIE_OK)
+        return pie_cli_usage(cmd, "invalid value for --backends: '%s' (%s)", name, backend_names());
+    char why[300];
+    if (bench_launched(be) && bench_mpi_check(be, why, sizeof why) != 0)
+        return pie_cli_usage(cmd, "%s", why);
+    if (pie_backend_available(be) != PIE_OK)
+        return pie_cli_usage(cmd, "the %s backend is not in this build", name);
+    for (unsigned i = 0; i < b->nbackends; i++)
+        if (b->backends[i] == be)
+            return pie_cli_usage(cmd, "invalid value for --backends: '%s' given twice", name);
+    b->backends[b->nbackends++] = be;
+    return PIE_EXIT_OK;
+}
+
+static int parse_backends(bench *b, const char *v)
+{
+    char buf[128];
+    if (strlen(v) >= sizeof buf)
+        return pie_cli_usage(cmd, "invalid value for --backends: too long");
+    strcpy(buf, v);
+    b->nbackends = 0;
+    int rc;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        if ((rc = add_backend(b, t)) != PIE_EXIT_OK)
+            return rc;
+    if (b->nbackends == 0)
+        return pie_cli_usage(cmd, "invalid value for --backends: '%s' is empty", v);
+    return PIE_EXIT_OK;
+}
+
+static int parse_workers(bench *b, const char *v)
+{
+    if (strcmp(v, "auto") == 0) {
+        bench_auto_workers(b);
+        return PIE_EXIT_OK;
+    }
+    char buf[512], why[96];
+    if (strlen(v) >= sizeof buf)
+        return pie_cli_usage(cmd, "invalid value for --workers: too long");
+    strcpy(buf, v);
+    b->nworkers = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        unsigned w;
+        if (pie_cli_parse_workers(t, &w, why, sizeof why) != 0 || w == 0)
+            return pie_cli_usage(cmd, "invalid value for --workers: '%s' %s", t,
+                                 w == 0 ? "('auto' stands alone)" : why);
+        if (b->nworkers >= BENCH_MAX_WORKERS)
+            return pie_cli_usage(cmd, "invalid value for --workers: more than %d counts",
+                                 BENCH_MAX_WORKERS);
+        bench_add_worker(b, w);
+    }
+    if (b->nworkers == 0)
+        return pie_cli_usage(cmd, "invalid value for --workers: '%s' is empty", v);
+    bench_sort_workers(b);
+    return PIE_EXIT_OK;
+}
+
+static int parse_workload(bench *b, const char *v)
+{
+    pie_workload id;
+    if (pie_workload_from_name(v, &id) != PIE_OK || !bench_workload_of(id)) {
+        char names[96];
+        size_t used = 0;
+        for (int i = 0; i < PIE_WORKLOAD_COUNT; i++)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                                     pie_workload_name((pie_workload)i));
+        return pie_cli_usage(cmd, "invalid value for --workload: '%s' (%s)", v, names);
+    }
+    b->wl = bench_workload_of(id);
+    return PIE_EXIT_OK;
+}
+
+/* Defaults: the mc workload; every backend built that runs in this process
+ * tree (a launcher's only when asked for), those with a worker axis first. */
+static void defaults(bench *b)
+{
+    memset(b, 0, sizeof *b);
+    b->cores = pie_online_cpus();
+    b->out = "bench-scaling";
+    b->python = 1;
+    b->progress = 1;
+    b->wl = bench_workload_of(PIE_WORKLOAD_MC);
+    for (int one = 0; one < 2; one++)
+        for (int i = 0; i < PIE_BACKEND_COUNT; i++) {
+            pie_backend be = (pie_backend)i;
+            if (pie_backend_available(be) == PIE_OK && !bench_launched(be) &&
+                bench_one_worker(be) == one)
+                b->backends[b->nbackends++] = be;
+        }
+    bench_auto_workers(b);
+}
+
+static int parse_size(bench *b, int opt, const char *v)
+{
+    char why[96];
+    uint64_t n;
+    const char *flag = opt == OPT_SIZE ? "--size" : "--weak-size";
+    if (pie_cli_parse_count(v, UINT64_C(1) << 62, &n, why, sizeof why) != 0)
+        return pie_cli_usage(cmd, "invalid value for %s: '%s' %s", flag, v, why);
+    *(opt == OPT_SIZE ? &b->size : &b->weak_size) = n;
+    return PIE_EXIT_OK;
+}
+
+static int parse_repeats(bench *b, const char *v)
+{
+    char why[96];
+    uint64_t n;
+    if (pie_cli_parse_count(v, BENCH_MAX_REPEATS, &n, why, sizeof why) != 0)
+        return pie_cli_usage(cmd, "invalid value for --repeats: '%s' %s (1..%d)", v, why,
+                             BENCH_MAX_REPEATS);
+    b->repeats = (unsigned)n;
+    b->repeats_given = 1;
+    return PIE_EXIT_OK;
+}
+
+/* One option: an exit code, PIE_EXIT_OK to go on; -1 after --help. */
+static int option(bench *b, int opt, const char *arg, const char *flag)
+{
+    switch (opt) {
+    case OPT_WORKLOAD:
+        return parse_workload(b, arg);
+    case OPT_BACKENDS:
+        return parse_backends(b, arg);
+    case OPT_WORKERS:
+        return parse_workers(b, arg);
+    case OPT_SIZE:
+    case OPT_WEAK_SIZE:
+        return parse_size(b, opt, arg);
+    case OPT_REPEATS:
+        return parse_repeats(b, arg);
+    case OPT_OUT:
+        if (!*arg)
+            return pie_cli_usage(cmd, "invalid value for --out: empty");
+        b->out = arg;
+        return PIE_EXIT_OK;
+    case OPT_QUICK:
+        b->quick = 1;
+        return PIE_EXIT_OK;
+    case OPT_NO_PYTHON:
+        b->python = 0;
+        return PIE_EXIT_OK;
+    case OPT_NO_PROGRESS:
+        b->progress = 0;
+        return PIE_EXIT_OK;
+    case 'h':
+        fputs(bench_help, stdout);
+        return -1;
+    case ':':
+        return pie_cli_usage(cmd, "option %s needs a value", flag);
+    default:
+        return pie_cli_usage(cmd, "unknown option '%s' (see 'pie bench scaling --help')", flag);
+    }
+}
+
+/* --quick keeps the sweep short on large machines: 1, C/2, C, 2C. */
+static void quick_workers(bench *b)
+{
+    unsigned c = b->cores;
+    b->nworkers = 0;
+    bench_add_worker(b, 1);
+    bench_add_worker(b, c / 2 ? c / 2 : 1);
+    bench_add_worker(b, c);
+    bench_add_worker(b, 2 * c);
+    bench_sort_workers(b);
+}
+
+/* Parse argv into b: PIE_EXIT_OK, an exit code, or -1 after --help. */
+static int parse(bench *b, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"workload", required_argument, NULL, OPT_WORKLOAD},
+        {"backends", required_argument, NULL, OPT_BACKENDS},
+        {"workers", required_argument, NULL, OPT_WORKERS},
+        {"size", required_argument, NULL, OPT_SIZE},
+        {"weak-size", required_argument, NULL, OPT_WEAK_SIZE},
+        {"repeats", required_argument, NULL, OPT_REPEATS},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"quick", no_argument, NULL, OPT_QUICK},
+        {"no-python", no_argument, NULL, OPT_NO_PYTHON},
+        {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    uint64_t seen = 0;
+    int opt, rc;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+        if (opt >= OPT_WORKLOAD && opt <= OPT_NO_PROGRESS &&
+            (rc = pie_cli_once(cmd, &seen, opt - OPT_WORKLOAD, argv[optind - 1])) != 0)
+            return rc;
+        if ((rc = option(b, opt, optarg, argv[optind - 1])) != PIE_EXIT_OK)
+            return rc;
+    }
+    if (optind < argc)
+        return pie_cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if (b->quick && b->nworkers > 4 && !(seen & (1u << (OPT_WORKERS - OPT_WORKLOAD))))
+        quick_workers(b);
+    if (b->size > b->wl->max_size)
+        return pie_cli_usage(cmd, "invalid value for --size: too large for %s",
+                             pie_workload_name(b->wl->id));
+    size_t used = (size_t)snprintf(b->cmdline, sizeof b->cmdline, "pie bench");
+    for (int i = 0; i < argc && used < sizeof b->cmdline; i++)
+        used += (size_t)snprintf(b->cmdline + used, sizeof b->cmdline - used, " %s", argv[i]);
+    return PIE_EXIT_OK;
+}
+
+static void read_loadavg(double v[3])
+{
+    v[0] = v[1] = v[2] = NAN;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (!f)
+        return;
+    if (fscanf(f, "%lf %lf %lf", &v[0], &v[1], &v[2]) != 3)
+        v[0] = v[1] = v[2] = NAN;
+    fclose(f);
+}
+
+/* With autogroup scheduling the kernel shares CPU time between sessions,
+ * not threads: a run's share then does not grow with its worker count while
+ * other sessions are busy. */
+static int read_autogroup(void)
+{
+    FILE *f = fopen("/proc/sys/kernel/sched_autogroup_enabled", "r");
+    int v = -1;
+    if (f) {
+        if (fscanf(f, "%d", &v) != 1)
+            v = -1;
+        fclose(f);
+    }
+    return v;
+}
+
+static int bench_scaling(int argc, char **argv)
+{
+    static bench b; /* large; one per process */
+    defaults(&b);
+    int rc = parse(&b, argc, argv);
+    if (rc != PIE_EXIT_OK)
+        return rc < 0 ? PIE_EXIT_OK : rc;
+    if ((rc = bench_prepare_out(&b)) != PIE_EXIT_OK)
+        return rc;
+    pie_cli_install_signals();
+    b.start = pie_cli_now();
+    read_loadavg(b.load_start);
+    b.autogroup = read_autogroup();
+    rc = bench_run_all(&b);
+    bench_progress_end(&b);
+    if (rc == PIE_EXIT_OK) {
+        read_loadavg(b.load_end);
+        b.wall_seconds = pie_cli_now() - b.start;
+        rc = bench_write_outputs(&b);
+    }
+    free(b.pts);
+    return rc;
+}
+
+int pie_cli_bench(int argc, char **argv)
+{
+    if (argc < 2)
+        return pie_cli_usage("bench", "missing the benchmark name (try 'pie bench scaling')");
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        fputs(bench_help, stdout);
+        return PIE_EXIT_OK;
+    }
+    if (strcmp(argv[1], "scaling") == 0)
+        return bench_scaling(argc - 1, argv + 1);
+    return pie_cli_usage("bench", "unknown benchmark '%s' (try 'pie bench scaling')", argv[1]);
+}
