@@ -117,7 +117,7 @@ static uint64_t calibrate(const kernel *k, double seconds)
 
 static int supported(const kernel *k)
 {
-    if (pie_isa_check(k->isa) != PIE_OK)
+    if (pie_isa_check(PIE_WORKLOAD_MC, k->isa) != PIE_OK)
         return 0;
     return !k->needs_vaes || strstr(pie_cpu_features(), "vaes") != NULL;
 }
@@ -162,17 +162,22 @@ static double time_backend(pie_backend b, unsigned workers, pie_isa isa, uint64_
     double t[64];
     int ok = ctx && pie_ctx_set_backend(ctx, b) == PIE_OK &&
              pie_ctx_set_workers(ctx, workers) == PIE_OK && pie_ctx_set_isa(ctx, isa) == PIE_OK;
+    pie_mc_options o;
+    pie_mc_options_init(&o);
+    o.samples = n;
     for (int r = 0; ok && r < reps; r++) {
-        pie_mc_result res;
-        pie_status st = pie_mc_run(ctx, n, &res);
+        pie_mc_result *res = NULL;
+        pie_status st = pie_mc_run(ctx, &o, &res);
         if (st != PIE_OK) {
             fprintf(stderr, "bench_kernels: %s backend: %s\n", pie_backend_name(b),
                     pie_ctx_last_error(ctx));
+            pie_result_free(res);
             ok = 0;
             break;
         }
-        t[r] = res.seconds;
-        *kname = res.kernel;
+        t[r] = res->seconds;
+        *kname = res->kernel; /* static storage */
+        pie_result_free(res);
     }
     pie_ctx_free(ctx);
     return ok ? median(t, reps) : -1.0;
@@ -180,25 +185,30 @@ static double time_backend(pie_backend b, unsigned workers, pie_isa isa, uint64_
 
 static void bench_backends_part(int reps, uint64_t n, pie_isa isa)
 {
-    static const pie_backend backends[] = {PIE_BACKEND_PROCESS, PIE_BACKEND_THREAD};
     printf("\nbackend (pie_mc_run, %llu samples, median of %d wall times)\n", (unsigned long long)n,
            reps);
     printf("  %-8s %-7s %7s %12s %9s\n", "backend", "kernel", "workers", "samples/s", "speed-up");
-    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++) {
+    /* The backends with a worker axis that run without a launcher. */
+    for (int i = 0; i < PIE_BACKEND_COUNT; i++) {
+        pie_backend be = (pie_backend)i;
+        if (pie_backend_flags(be) & (PIE_BACKEND_ONE_WORKER | PIE_BACKEND_NEEDS_LAUNCHER))
+            continue;
         double one = 0;
         for (unsigned w = 1; w <= 2; w++) {
             const char *kname = "?";
-            double t = time_backend(backends[i], w, isa, n, reps, &kname);
+            double t = pie_backend_available(be) == PIE_OK
+                           ? time_backend(be, w, isa, n, reps, &kname)
+                           : -1;
             if (t < 0) {
-                printf("  %-8s unavailable\n", pie_backend_name(backends[i]));
+                printf("  %-8s unavailable\n", pie_backend_name(be));
                 break;
             }
             double rate = (double)n / t;
             if (w == 1)
                 one = rate;
-            printf("  %-8s %-7s %7u %12.4g %8.3fx\n", pie_backend_name(backends[i]), kname, w, rate,
+            printf("  %-8s %-7s %7u %12.4g %8.3fx\n", pie_backend_name(be), kname, w, rate,
                    rate / one);
-            csv_row("backend", pie_backend_name(backends[i]), w, n, rate, 0, 0, rate / one);
+            csv_row("backend", pie_backend_name(be), w, n, rate, 0, 0, rate / one);
         }
     }
 }
@@ -255,7 +265,7 @@ int main(int argc, char **argv)
     }
     double hz = tsc_hz();
     printf("pie %s, CPU features: %s, auto = %s\n", pie_version(), pie_cpu_features(),
-           pie_isa_name(pie_isa_best()));
+           pie_isa_name(pie_isa_best(PIE_WORKLOAD_MC)));
     bench_kernels_part(reps, seconds, hz);
     if (!kernels_only)
         bench_backends_part(reps < 3 ? reps : 3, n, isa);

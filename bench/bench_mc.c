@@ -64,18 +64,23 @@ static double time_run(pie_backend b, unsigned workers, pie_isa isa, uint64_t n,
         free(t);
         return -1;
     }
+    pie_mc_options o;
+    pie_mc_options_init(&o);
+    o.samples = n;
     for (int i = 0; i < reps; i++) {
-        pie_mc_result r;
+        pie_mc_result *r = NULL;
         double t0 = now();
-        if (pie_mc_run(ctx, n, &r) != PIE_OK) {
+        if (pie_mc_run(ctx, &o, &r) != PIE_OK) {
             fprintf(stderr, "bench_mc: %s\n", pie_ctx_last_error(ctx));
+            pie_result_free(r);
             pie_ctx_free(ctx);
             free(t);
             return -1;
         }
         t[i] = now() - t0;
         if (inside)
-            *inside = r.inside;
+            *inside = r->inside;
+        pie_result_free(r);
     }
     double m = median(t, reps);
     pie_ctx_free(ctx);
@@ -118,19 +123,18 @@ int main(int argc, char **argv)
            "median", "value");
 
     /* 1. Kernel variants on one core. */
-    static const pie_isa isas[] = {PIE_ISA_SCALAR, PIE_ISA_AESNI, PIE_ISA_AVX2, PIE_ISA_AVX512};
-    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
-        if (pie_isa_check(isas[i]) != PIE_OK) {
-            printf("kernel    %-8s %-7s    (not supported here)\n", "serial",
-                   pie_isa_name(isas[i]));
+    for (int i = PIE_ISA_AUTO + 1; i < PIE_ISA_COUNT; i++) {
+        pie_isa isa = (pie_isa)i;
+        if (pie_isa_check(PIE_WORKLOAD_MC, isa) != PIE_OK) {
+            printf("kernel    %-8s %-7s    (not supported here)\n", "serial", pie_isa_name(isa));
             continue;
         }
         /* Size each variant's run to roughly a second. */
-        double probe = time_run(PIE_BACKEND_SERIAL, 1, isas[i], 1 << 24, 1, NULL);
+        double probe = time_run(PIE_BACKEND_SERIAL, 1, isa, 1 << 24, 1, NULL);
         uint64_t n = probe > 0 ? (uint64_t)((quick ? 0.5 : 1.5) * (1 << 24) / probe) : 1 << 24;
         n = (n + PIE_MC_CHUNK_SAMPLES - 1) / PIE_MC_CHUNK_SAMPLES * PIE_MC_CHUNK_SAMPLES;
-        double t = time_run(PIE_BACKEND_SERIAL, 1, isas[i], n, reps, NULL);
-        row("kernel", "serial", pie_isa_name(isas[i]), 1, n, t, (double)n / t, "samples/s");
+        double t = time_run(PIE_BACKEND_SERIAL, 1, isa, n, reps, NULL);
+        row("kernel", "serial", pie_isa_name(isa), 1, n, t, (double)n / t, "samples/s");
     }
 
     /* 2. Fixed cost of a process-backend run, and per-chunk cost. */
@@ -151,21 +155,23 @@ int main(int argc, char **argv)
         row("chunk", "thread", "auto", 1, nchunk * PIE_MC_CHUNK_SAMPLES, tthr,
             (tthr - tser) / (double)nchunk * 1e6, "us/chunk over serial");
 
-    /* 3. Backends x workers on a large run. */
-    static const pie_backend backends[] = {PIE_BACKEND_SERIAL, PIE_BACKEND_PROCESS,
-                                           PIE_BACKEND_THREAD};
+    /* 3. Backends x workers on a large run: every backend built that runs
+     * without a launcher. */
     uint64_t ref = 0;
     int mismatch = 0;
     int breps = reps > 3 ? 3 : reps;
-    for (size_t b = 0; b < sizeof backends / sizeof backends[0]; b++) {
-        if (!pie_backend_available(backends[b]))
+    const char *best = pie_isa_name(pie_isa_best(PIE_WORKLOAD_MC));
+    for (int b = 0; b < PIE_BACKEND_COUNT; b++) {
+        pie_backend be = (pie_backend)b;
+        unsigned flags = pie_backend_flags(be);
+        if (pie_backend_available(be) != PIE_OK || (flags & PIE_BACKEND_NEEDS_LAUNCHER))
             continue;
         double t1 = 0;
         for (unsigned w = 1; w <= 2; w++) {
-            if (backends[b] == PIE_BACKEND_SERIAL && w > 1)
+            if ((flags & PIE_BACKEND_ONE_WORKER) && w > 1)
                 continue;
             uint64_t inside = 0;
-            double t = time_run(backends[b], w, PIE_ISA_AUTO, big, breps, &inside);
+            double t = time_run(be, w, PIE_ISA_AUTO, big, breps, &inside);
             if (t <= 0)
                 return 1;
             if (!ref)
@@ -173,11 +179,9 @@ int main(int argc, char **argv)
             mismatch |= inside != ref;
             if (w == 1)
                 t1 = t;
-            row("backends", pie_backend_name(backends[b]), pie_isa_name(pie_isa_best()), w, big, t,
-                (double)big / t, "samples/s");
+            row("backends", pie_backend_name(be), best, w, big, t, (double)big / t, "samples/s");
             if (w == 2)
-                row("speedup", pie_backend_name(backends[b]), pie_isa_name(pie_isa_best()), 2, big,
-                    t, t1 / t, "x over 1 worker");
+                row("speedup", pie_backend_name(be), best, 2, big, t, t1 / t, "x over 1 worker");
         }
     }
     if (csv)
