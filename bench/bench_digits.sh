@@ -69,7 +69,9 @@ for D in $PY_SIZES; do
     reps=$REPS
     [ "$D" -gt 3000 ] && reps=1
     for r in $(seq 1 "$reps"); do
-        IFS=, read -r _ t sha <<< "$(python3 "$ROOT/bench/bbp_decimal.py" "$D")"
+        python3 "$ROOT/bench/python/bbp_decimal.py" --digits "$D" > "$TMP/py.json"
+        t=$(jget "$TMP/py.json" seconds)
+        sha=$(jget "$TMP/py.json" sha256)
         echo "python_decimal_bbp,$D,1,$r,$t,,,,$sha" >> "$RUNS"
         "$PIE" digits -d "$D" -j 1 --json > "$TMP/pie.json"
         echo "pie,$D,1,$r,$(jget "$TMP/pie.json" seconds),,$(jget "$TMP/pie.json" peak_rss_bytes),$(jget "$TMP/pie.json" memory_estimate_bytes),$(jget "$TMP/pie.json" sha256)" >> "$RUNS"

@@ -1,6 +1,12 @@
-"""Digits of pi from the BBP series summed with the decimal module (small digit counts only)."""
+"""Digits of pi from the BBP series summed with the decimal module (small digit counts only).
+
+The Decimal baseline of `pie bench scaling` and bench/bench_digits.sh: prints one JSON line
+with the seconds of the computation and the SHA-256 of the digits after "3." (as pie digits
+--json gives it). --print also prints the digits first.
+"""
 
 import argparse
+import hashlib
 import json
 import math
 import time
@@ -26,11 +32,15 @@ def bbp_pi(digits):
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--digits", type=int, required=True)
+    p.add_argument("--print", action="store_true", help="print the digits too")
     a = p.parse_args()
     t0 = time.perf_counter()
     text = bbp_pi(a.digits)
     seconds = time.perf_counter() - t0
+    if a.print:
+        print(text)
     print(json.dumps({"baseline": "python-decimal-bbp", "work": a.digits, "unit": "digits",
                       "workers": 1, "seconds": seconds,
                       "per_second": a.digits / seconds if seconds > 0 else 0,
-                      "tail": text[-10:]}))
+                      "tail": text[-10:],
+                      "sha256": hashlib.sha256(text[2:].encode()).hexdigest()}))
