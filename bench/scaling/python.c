@@ -51,9 +51,13 @@ const char *bench_python_dir(void)
     *slash = '\0';
     static const char *const rel[] = {PIE_BENCH_PYTHON_REL, PIE_BENCH_PYTHON_BUILD_REL};
     for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-        snprintf(dir, sizeof dir, "%s/%s", self, rel[i]);
-        if (has_scripts(dir))
+        char found[sizeof dir];
+        snprintf(found, sizeof found, "%s/%s", self, rel[i]);
+        if (has_scripts(found)) {
+            if (!realpath(found, dir)) /* "bin/../share" reads better as "share" */
+                snprintf(dir, sizeof dir, "%s", found);
             return dir;
+        }
     }
     return NULL;
 }
