@@ -4,6 +4,7 @@
 #include "cpu.h"
 #include "mc_kernel.h"
 #include "r123_ref.h"
+#include "test_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,71 +31,45 @@ static const uint32_t kat[][3][4] = {
      {0xc0de2ab2u, 0x6e94cc4bu, 0x2811a9eau, 0x08ed52beu}},
 };
 
-static int failures;
-
-static void check(int ok, const char *what)
-{
-    if (!ok) {
-        printf("FAIL: %s\n", what);
-        failures++;
-    }
-}
-
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-}
-
 int main(void)
 {
-    uint64_t seed =
-        (uint64_t)strtoull(getenv("PIE_TEST_SEED") ? getenv("PIE_TEST_SEED") : "1", 0, 0);
-    printf("test seed %llu (set PIE_TEST_SEED to change)\n", (unsigned long long)seed);
+    test_begin("test_ars_kat");
     for (size_t i = 0; i < sizeof kat / sizeof kat[0]; i++) {
         uint32_t out[4];
         pie__ars5_soft(kat[i][0], kat[i][1], out);
         for (int w = 0; w < 4; w++)
-            check(out[w] == kat[i][2][w], "portable ARS-5 known-answer vector");
+            CHECKF(out[w] == kat[i][2][w], "portable ARS-5 known-answer vector");
     }
     /* Inside-test edge cases: the lattice boundary is exact. */
-    check(pie_mc_inside(0, 0) == 1, "origin cell inside");
-    check(pie_mc_inside(0xffffffffu, 0) == 1, "(2^32-1)^2 + 1 < 2^64");
-    check(pie_mc_inside(0xffffffffu, 0xffffffffu) == 0, "far corner outside");
-    check(pie_mc_inside(0xb504f333u, 0xb504f333u) == 1, "just inside the diagonal");
-    check(pie_mc_inside(0xb504f335u, 0xb504f335u) == 0, "just outside the diagonal");
+    CHECKF(pie_mc_inside(0, 0) == 1, "origin cell inside");
+    CHECKF(pie_mc_inside(0xffffffffu, 0) == 1, "(2^32-1)^2 + 1 < 2^64");
+    CHECKF(pie_mc_inside(0xffffffffu, 0xffffffffu) == 0, "far corner outside");
+    CHECKF(pie_mc_inside(0xb504f333u, 0xb504f333u) == 1, "just inside the diagonal");
+    CHECKF(pie_mc_inside(0xb504f335u, 0xb504f335u) == 0, "just outside the diagonal");
 
     if (!(pie__cpu_features() & PIE_CPU_AES)) {
         printf("no AES-NI on this CPU: live comparison with Random123 skipped\n");
     } else {
-        uint64_t s = seed;
         for (int t = 0; t < 200000; t++) {
             uint32_t c[4], k[4], a[4], b[4];
             for (int w = 0; w < 4; w++) {
-                c[w] = (uint32_t)splitmix(&s);
-                k[w] = (uint32_t)splitmix(&s);
+                c[w] = (uint32_t)test_rand();
+                k[w] = (uint32_t)test_rand();
             }
             pie__ars5_soft(c, k, a);
             r123_ars5(c, k, b);
             for (int w = 0; w < 4; w++)
-                check(a[w] == b[w], "portable ARS-5 == Random123 ars4x32_R(5)");
-            if (failures)
+                CHECKF(a[w] == b[w], "portable ARS-5 == Random123 ars4x32_R(5)");
+            if (test_failures())
                 break;
         }
-        for (int t = 0; t < 40 && !failures; t++) {
-            uint64_t sd = t < 2 ? (uint64_t)t : splitmix(&s);
-            uint64_t first = t % 3 == 0 ? 0 : splitmix(&s) >> (t % 5 == 0 ? 1 : 20);
-            uint64_t count = 1 + splitmix(&s) % 5000;
-            check(pie__mc_count_scalar(sd, first, count) == r123_mc_count(sd, first, count),
-                  "scalar Monte Carlo count == mapping rebuilt on Random123");
+        for (int t = 0; t < 40 && !test_failures(); t++) {
+            uint64_t sd = t < 2 ? (uint64_t)t : test_rand();
+            uint64_t first = t % 3 == 0 ? 0 : test_rand() >> (t % 5 == 0 ? 1 : 20);
+            uint64_t count = 1 + test_rand() % 5000;
+            CHECKF(pie__mc_count_scalar(sd, first, count) == r123_mc_count(sd, first, count),
+                   "scalar Monte Carlo count == mapping rebuilt on Random123");
         }
     }
-    if (failures) {
-        printf("%d failures\n", failures);
-        return 1;
-    }
-    printf("ok\n");
-    return 0;
+    return test_finish();
 }

@@ -42,8 +42,9 @@ typedef struct stopper {
     uint64_t after; /* raise the flag once this many chunks are merged */
 } stopper;
 
-static void stop_after(void *user, uint64_t done, uint64_t total)
+static void stop_after(void *user, const char *phase, uint64_t done, uint64_t total)
 {
+    (void)phase;
     (void)total;
     stopper *s = user;
     if (done >= s->after)
@@ -123,11 +124,10 @@ static void toy_resume(pie_backend b, unsigned workers)
     tf_acc acc;
     pie__run_stats stats;
     pie_status st = tf_run_job(ctx, &job, &acc, &stats);
-    TF_CHECK(st == PIE_ECANCELED, "%s: interrupted run gave %s", bn, pie_status_name(st));
+    CHECKF(st == PIE_ECANCELED, "%s: interrupted run gave %s", bn, pie_status_name(st));
     pie_ctx_free(ctx);
     char path[512];
-    TF_CHECK(ckpt_file(path, sizeof path) == 1, "%s: no checkpoint file after the interruption",
-             bn);
+    CHECKF(ckpt_file(path, sizeof path) == 1, "%s: no checkpoint file after the interruption", bn);
 
     tf_runs = 0;
     ctx = make_ctx(b, workers, NULL);
@@ -138,18 +138,18 @@ static void toy_resume(pie_backend b, unsigned workers)
         setenv("PIE_FAULT", "exit=3:2:all", 1);
     st = tf_run_job(ctx, &job, &acc, &stats);
     unsetenv("PIE_FAULT");
-    TF_CHECK(st == PIE_OK && acc.h == ref, "%s: resumed run: %s (%s)", bn, pie_status_name(st),
-             pie_ctx_last_error(ctx));
-    TF_CHECK(stats.chunks_resumed >= 15, "%s: only %llu chunks resumed", bn,
-             (unsigned long long)stats.chunks_resumed);
-    TF_CHECK(stats.chunks_done == job.nchunks, "%s: chunks_done %llu", bn,
-             (unsigned long long)stats.chunks_done);
+    CHECKF(st == PIE_OK && acc.h == ref, "%s: resumed run: %s (%s)", bn, pie_status_name(st),
+           pie_ctx_last_error(ctx));
+    CHECKF(stats.chunks_resumed >= 15, "%s: only %llu chunks resumed", bn,
+           (unsigned long long)stats.chunks_resumed);
+    CHECKF(stats.chunks_done == job.nchunks, "%s: chunks_done %llu", bn,
+           (unsigned long long)stats.chunks_done);
     if (b != PIE_BACKEND_PROCESS) /* chunks run in this process: count them */
-        TF_CHECK((uint64_t)tf_runs == job.nchunks - stats.chunks_resumed,
-                 "%s: %d chunks run, %llu resumed of %llu", bn, (int)tf_runs,
-                 (unsigned long long)stats.chunks_resumed, (unsigned long long)job.nchunks);
-    TF_CHECK(!dir_exists(), "%s: checkpoint directory left after success", bn);
-    TF_CHECK(tf_leftover_children(0.0) == 0, "%s: processes left behind", bn);
+        CHECKF((uint64_t)tf_runs == job.nchunks - stats.chunks_resumed,
+               "%s: %d chunks run, %llu resumed of %llu", bn, (int)tf_runs,
+               (unsigned long long)stats.chunks_resumed, (unsigned long long)job.nchunks);
+    CHECKF(!dir_exists(), "%s: checkpoint directory left after success", bn);
+    CHECKF(tf_leftover_children(0.0) == 0, "%s: processes left behind", bn);
     pie_ctx_free(ctx);
 }
 
@@ -162,20 +162,20 @@ static void toy_resumed_failure(void)
     pie_ctx *ctx = make_ctx(PIE_BACKEND_SERIAL, 1, &stop);
     tf_acc acc;
     pie__run_stats stats;
-    TF_CHECK(tf_run_job(ctx, &job, &acc, &stats) == PIE_ECANCELED, "resumed failure: interrupt");
+    CHECKF(tf_run_job(ctx, &job, &acc, &stats) == PIE_ECANCELED, "resumed failure: interrupt");
     pie_ctx_free(ctx);
     ctx = make_ctx(PIE_BACKEND_PROCESS, 2, NULL);
     setenv("PIE_FAULT", "exit=3:27:all", 1);
     pie_status st = tf_run_job(ctx, &job, &acc, &stats);
     unsetenv("PIE_FAULT");
-    TF_CHECK(st == PIE_EWORKER && strstr(pie_ctx_last_error(ctx), "chunk 27 failed"),
-             "resumed failure: %s (%s)", pie_status_name(st), pie_ctx_last_error(ctx));
-    TF_CHECK(dir_exists(), "resumed failure: the checkpoint must stay");
+    CHECKF(st == PIE_EWORKER && strstr(pie_ctx_last_error(ctx), "chunk 27 failed"),
+           "resumed failure: %s (%s)", pie_status_name(st), pie_ctx_last_error(ctx));
+    CHECKF(dir_exists(), "resumed failure: the checkpoint must stay");
     st = tf_run_job(ctx, &job, &acc, &stats);
-    TF_CHECK(st == PIE_OK && acc.h == ref && stats.chunks_resumed >= 10,
-             "resumed failure, then success: %s, %llu resumed", pie_status_name(st),
-             (unsigned long long)stats.chunks_resumed);
-    TF_CHECK(!dir_exists(), "resumed failure: directory left after success");
+    CHECKF(st == PIE_OK && acc.h == ref && stats.chunks_resumed >= 10,
+           "resumed failure, then success: %s, %llu resumed", pie_status_name(st),
+           (unsigned long long)stats.chunks_resumed);
+    CHECKF(!dir_exists(), "resumed failure: directory left after success");
     pie_ctx_free(ctx);
 }
 
@@ -200,19 +200,19 @@ static void toy_damage(void)
 
     stop = (stopper){0, 20};
     pie_status st = tf_run_job(ctx, &job, &acc, &stats);
-    TF_CHECK(st == PIE_ECANCELED, "damage: interrupted run gave %s", pie_status_name(st));
+    CHECKF(st == PIE_ECANCELED, "damage: interrupted run gave %s", pie_status_name(st));
     pie_ctx_free(ctx);
-    TF_CHECK(ckpt_file(path, sizeof path) == 1, "damage: no checkpoint");
+    CHECKF(ckpt_file(path, sizeof path) == 1, "damage: no checkpoint");
     size_t len;
     unsigned char *good = slurp(path, &len);
-    TF_CHECK(good && foreign && strcmp(path, other_path) != 0, "damage: files");
+    CHECKF(good && foreign && strcmp(path, other_path) != 0, "damage: files");
     if (!good || !foreign)
         return;
     size_t flen = strlen(PIE_CKPT_MAGIC) + 8 + good[12] + 256u * good[13] + 4; /* header */
     size_t nframes = 0;
     for (size_t off = flen; off + PIE_WIRE_HEADER <= len; nframes++)
         off += PIE_WIRE_HEADER + pie_kget_u64(good + off + 16);
-    TF_CHECK(nframes >= 20, "damage: only %zu frames saved", nframes);
+    CHECKF(nframes >= 20, "damage: only %zu frames saved", nframes);
 
     unsigned char *buf = malloc(2 * len + other_len + 64);
     struct {
@@ -290,12 +290,12 @@ static void toy_damage(void)
         spit(path, buf, n);
         ctx = make_ctx(i % 2 ? PIE_BACKEND_PROCESS : PIE_BACKEND_SERIAL, 2, NULL);
         st = tf_run_job(ctx, &job, &acc, &stats);
-        TF_CHECK(st == PIE_OK && acc.h == ref, "%s: %s (%s)", cases[i].name, pie_status_name(st),
-                 pie_ctx_last_error(ctx));
-        TF_CHECK(stats.chunks_resumed == cases[i].want_resumed, "%s: %llu resumed, want %llu",
-                 cases[i].name, (unsigned long long)stats.chunks_resumed,
-                 (unsigned long long)cases[i].want_resumed);
-        TF_CHECK(!dir_exists(), "%s: directory left after success", cases[i].name);
+        CHECKF(st == PIE_OK && acc.h == ref, "%s: %s (%s)", cases[i].name, pie_status_name(st),
+               pie_ctx_last_error(ctx));
+        CHECKF(stats.chunks_resumed == cases[i].want_resumed, "%s: %llu resumed, want %llu",
+               cases[i].name, (unsigned long long)stats.chunks_resumed,
+               (unsigned long long)cases[i].want_resumed);
+        CHECKF(!dir_exists(), "%s: directory left after success", cases[i].name);
         pie_ctx_free(ctx);
     }
     free(buf);
@@ -308,21 +308,21 @@ static void bad_dirs(void)
 {
     tf_job job = {4, 1, 0};
     pie_ctx *ctx = pie_ctx_create();
-    TF_CHECK(pie_ctx_set_checkpoint_dir(ctx, "") == PIE_EINVAL, "empty name accepted");
+    CHECKF(pie_ctx_set_checkpoint_dir(ctx, "") == PIE_EINVAL, "empty name accepted");
     char longname[1100];
     memset(longname, 'a', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
-    TF_CHECK(pie_ctx_set_checkpoint_dir(ctx, longname) == PIE_EINVAL, "long name accepted");
-    TF_CHECK(pie_ctx_set_checkpoint_dir(NULL, "x") == PIE_EINVAL, "NULL context accepted");
-    TF_CHECK(pie_ctx_set_checkpoint_dir(ctx, "/proc/no/such/dir") == PIE_OK, "setter");
+    CHECKF(pie_ctx_set_checkpoint_dir(ctx, longname) == PIE_EINVAL, "long name accepted");
+    CHECKF(pie_ctx_set_checkpoint_dir(NULL, "x") == PIE_EINVAL, "NULL context accepted");
+    CHECKF(pie_ctx_set_checkpoint_dir(ctx, "/proc/no/such/dir") == PIE_OK, "setter");
     tf_acc acc;
     pie__run_stats stats;
     pie_status st = tf_run_job(ctx, &job, &acc, &stats);
-    TF_CHECK(st == PIE_EIO && strstr(pie_ctx_last_error(ctx), "/proc/no/such/dir"),
-             "uncreatable directory: %s %s", pie_status_name(st), pie_ctx_last_error(ctx));
-    TF_CHECK(pie_ctx_set_checkpoint_dir(ctx, NULL) == PIE_OK, "turning it off");
+    CHECKF(st == PIE_EIO && strstr(pie_ctx_last_error(ctx), "/proc/no/such/dir"),
+           "uncreatable directory: %s %s", pie_status_name(st), pie_ctx_last_error(ctx));
+    CHECKF(pie_ctx_set_checkpoint_dir(ctx, NULL) == PIE_OK, "turning it off");
     st = tf_run_job(ctx, &job, &acc, &stats);
-    TF_CHECK(st == PIE_OK, "after turning it off: %s", pie_status_name(st));
+    CHECKF(st == PIE_OK, "after turning it off: %s", pie_status_name(st));
     pie_ctx_free(ctx);
 }
 
@@ -331,92 +331,106 @@ static void bad_dirs(void)
 
 static void mc_resume(void)
 {
-    const uint64_t n = 6 * PIE_MC_CHUNK_SAMPLES + 77;
-    pie_mc_result ref, got;
+    pie_mc_options o;
+    pie_mc_options_init(&o);
+    o.samples = 6 * PIE_MC_CHUNK_SAMPLES + 77;
+    o.seed = 5;
+    pie_mc_result *ref, *got;
     pie_ctx *ctx = pie_ctx_create();
-    pie_ctx_set_seed(ctx, 5);
     pie_ctx_set_workers(ctx, 2);
-    TF_CHECK(pie_mc_run(ctx, n, &ref) == PIE_OK, "mc reference");
+    CHECKF(pie_mc_run(ctx, &o, &ref) == PIE_OK, "mc reference");
     pie_ctx_free(ctx);
     stopper stop = {0, 3};
     ctx = make_ctx(PIE_BACKEND_SERIAL, 1, &stop);
-    pie_ctx_set_seed(ctx, 5);
-    pie_status st = pie_mc_run(ctx, n, &got);
-    TF_CHECK(st == PIE_ECANCELED && got.chunks_done >= 3, "mc interrupted: %s, %llu done",
-             pie_status_name(st), (unsigned long long)got.chunks_done);
+    pie_status st = pie_mc_run(ctx, &o, &got);
+    CHECKF(st == PIE_ECANCELED && got->chunks_done >= 3, "mc interrupted: %s, %llu done",
+           pie_status_name(st), (unsigned long long)got->chunks_done);
+    pie_result_free(got);
     pie_ctx_free(ctx);
     /* Resume on another backend. */
-    ctx = make_ctx(pie_backend_available(PIE_BACKEND_THREAD) ? PIE_BACKEND_THREAD
-                                                             : PIE_BACKEND_SERIAL,
+    ctx = make_ctx(pie_backend_available(PIE_BACKEND_THREAD) == PIE_OK ? PIE_BACKEND_THREAD
+                                                                       : PIE_BACKEND_SERIAL,
                    2, NULL);
-    pie_ctx_set_seed(ctx, 5);
-    st = pie_mc_run(ctx, n, &got);
-    TF_CHECK(st == PIE_OK && got.inside == ref.inside && got.chunks_done == got.chunks_total,
-             "mc resumed: %s %s", pie_status_name(st), pie_ctx_last_error(ctx));
-    TF_CHECK(!dir_exists(), "mc: directory left");
+    st = pie_mc_run(ctx, &o, &got);
+    CHECKF(st == PIE_OK && got->inside == ref->inside && got->chunks_done == got->chunks_total,
+           "mc resumed: %s %s", pie_status_name(st), pie_ctx_last_error(ctx));
+    CHECKF(!dir_exists(), "mc: directory left");
+    pie_result_free(got);
     pie_ctx_free(ctx);
     /* Another seed is another job: the file is not used for it. */
     stop = (stopper){0, 2};
     ctx = make_ctx(PIE_BACKEND_SERIAL, 1, &stop);
-    pie_ctx_set_seed(ctx, 5);
-    pie_mc_run(ctx, n, &got);
+    pie_mc_run(ctx, &o, &got);
+    pie_result_free(got);
     pie_ctx_free(ctx);
     ctx = make_ctx(PIE_BACKEND_SERIAL, 1, NULL);
-    pie_ctx_set_seed(ctx, 6);
-    st = pie_mc_run(ctx, n, &got);
-    TF_CHECK(st == PIE_OK && got.inside != ref.inside, "mc other seed: %s", pie_status_name(st));
+    o.seed = 6;
+    st = pie_mc_run(ctx, &o, &got);
+    CHECKF(st == PIE_OK && got->inside != ref->inside, "mc other seed: %s", pie_status_name(st));
     char path[512];
-    TF_CHECK(ckpt_file(path, sizeof path) == 1, "mc: seed 5's checkpoint should remain");
+    CHECKF(ckpt_file(path, sizeof path) == 1, "mc: seed 5's checkpoint should remain");
     unlink(path);
     rmdir(dir);
+    pie_result_free(got);
+    pie_result_free(ref);
     pie_ctx_free(ctx);
 }
 
 static void hex_resume(void)
 {
-    pie_hex_result *ref = calloc(2, sizeof *ref), *got = ref + 1;
+    pie_hex_options o;
+    pie_hex_options_init(&o);
+    o.position = 200000;
+    o.count = 10;
+    pie_hex_result *ref, *got;
     pie_ctx *ctx = pie_ctx_create();
-    TF_CHECK(pie_hex_run(ctx, 200000, 10, PIE_HEX_BELLARD, ref) == PIE_OK, "hex reference");
+    CHECKF(pie_hex_run(ctx, &o, &ref) == PIE_OK, "hex reference");
     pie_ctx_free(ctx);
     stopper stop = {0, 50};
     ctx = make_ctx(PIE_BACKEND_SERIAL, 1, &stop);
-    pie_status st = pie_hex_run(ctx, 200000, 10, PIE_HEX_BELLARD, got);
-    TF_CHECK(st == PIE_ECANCELED, "hex interrupted: %s", pie_status_name(st));
+    pie_status st = pie_hex_run(ctx, &o, &got);
+    CHECKF(st == PIE_ECANCELED, "hex interrupted: %s", pie_status_name(st));
+    pie_result_free(got);
     pie_ctx_free(ctx);
     ctx = make_ctx(PIE_BACKEND_PROCESS, 2, NULL); /* resumed on the process backend */
-    st = pie_hex_run(ctx, 200000, 10, PIE_HEX_BELLARD, got);
-    TF_CHECK(st == PIE_OK && strcmp(got->hex, ref->hex) == 0, "hex resumed: %s %s vs %s",
-             pie_ctx_last_error(ctx), got->hex, ref->hex);
-    TF_CHECK(!dir_exists(), "hex: directory left");
+    st = pie_hex_run(ctx, &o, &got);
+    CHECKF(st == PIE_OK && strcmp(got->hex, ref->hex) == 0, "hex resumed: %s %s vs %s",
+           pie_ctx_last_error(ctx), got->hex, ref->hex);
+    CHECKF(!dir_exists(), "hex: directory left");
+    pie_result_free(got);
+    pie_result_free(ref);
     pie_ctx_free(ctx);
-    free(ref);
 }
 
 static void digits_resume(void)
 {
-    pie_digits_options o = {.digits = 20000, .base = 10};
-    pie_digits_result ref = {0}, got = {0};
+    pie_digits_options o;
+    pie_digits_options_init(&o);
+    o.digits = 20000;
+    o.base = 10;
+    pie_digits_result *ref, *got;
     pie_ctx *ctx = pie_ctx_create();
-    TF_CHECK(pie_digits_run(ctx, &o, &ref) == PIE_OK && ref.text, "digits reference");
+    CHECKF(pie_digits_run(ctx, &o, &ref) == PIE_OK && ref->text, "digits reference");
     pie_ctx_free(ctx);
     stopper stop = {0, 5};
     ctx = make_ctx(PIE_BACKEND_SERIAL, 1, &stop);
     pie_status st = pie_digits_run(ctx, &o, &got);
-    TF_CHECK(st == PIE_ECANCELED, "digits interrupted: %s", pie_status_name(st));
-    pie_digits_result_free(&got);
+    CHECKF(st == PIE_ECANCELED, "digits interrupted: %s", pie_status_name(st));
+    pie_result_free(got);
     pie_ctx_free(ctx);
     ctx = make_ctx(PIE_BACKEND_PROCESS, 2, NULL);
     st = pie_digits_run(ctx, &o, &got);
-    TF_CHECK(st == PIE_OK && got.text && ref.text && strcmp(got.text, ref.text) == 0,
-             "digits resumed: %s %s", pie_status_name(st), pie_ctx_last_error(ctx));
-    TF_CHECK(!dir_exists(), "digits: directory left");
-    pie_digits_result_free(&got);
-    pie_digits_result_free(&ref);
+    CHECKF(st == PIE_OK && got->text && ref->text && strcmp(got->text, ref->text) == 0,
+           "digits resumed: %s %s", pie_status_name(st), pie_ctx_last_error(ctx));
+    CHECKF(!dir_exists(), "digits: directory left");
+    pie_result_free(got);
+    pie_result_free(ref);
     pie_ctx_free(ctx);
 }
 
 int main(void)
 {
+    test_begin("test_checkpoint");
     tf_become_subreaper();
     double t0 = tf_now();
     char tmp[] = "/tmp/pie_ckpt_XXXXXX";
@@ -427,7 +441,7 @@ int main(void)
     snprintf(dir, sizeof dir, "%s/ck", tmp);
     toy_resume(PIE_BACKEND_SERIAL, 1);
     toy_resume(PIE_BACKEND_PROCESS, 3);
-    if (pie_backend_available(PIE_BACKEND_THREAD))
+    if (pie_backend_available(PIE_BACKEND_THREAD) == PIE_OK)
         toy_resume(PIE_BACKEND_THREAD, 2);
     toy_damage();
     if (injection_built())
@@ -438,7 +452,7 @@ int main(void)
     digits_resume();
     rmdir(dir);
     rmdir(tmp);
-    TF_CHECK(tf_leftover_children(0.5) == 0, "processes left behind");
-    printf("test_checkpoint: %d failure(s), %.1f s\n", tf_failures, tf_now() - t0);
-    return tf_failures ? 1 : 0;
+    CHECKF(tf_leftover_children(0.5) == 0, "processes left behind");
+    printf("%.1f s\n", tf_now() - t0);
+    return test_finish();
 }

@@ -1,22 +1,11 @@
 /** @brief The BBP series kernel alone: MPFR digits, corrupt partials, the Ziv retry. */
 #include "bbp_series.h"
+#include "test_util.h"
 
 #include <mpfr.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures;
-
-#define CHECK(cond, ...)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                   \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 /* "3." + D digits of pi truncated, from MPFR: pi is bracketed by its
  * round-down value and the next number up; when both truncate to the same
@@ -84,7 +73,7 @@ static int run_job(const pie_bbp_job *job, char **text, size_t *len)
 static void check_size(uint64_t D, unsigned base)
 {
     pie_bbp_job job;
-    CHECK(pie_bbp_job_init(&job, D, base, 32) == PIE_K_OK, "init %llu", (unsigned long long)D);
+    CHECKF(pie_bbp_job_init(&job, D, base, 32) == PIE_K_OK, "init %llu", (unsigned long long)D);
     char *text = NULL;
     size_t len = 0;
     int rc = run_job(&job, &text, &len);
@@ -92,13 +81,13 @@ static void check_size(uint64_t D, unsigned base)
         pie_bbp_job_init(&job, D, base, g);
         rc = run_job(&job, &text, &len);
     }
-    CHECK(rc == PIE_K_OK, "D=%llu base %u: rc %d", (unsigned long long)D, base, rc);
+    CHECKF(rc == PIE_K_OK, "D=%llu base %u: rc %d", (unsigned long long)D, base, rc);
     if (rc != PIE_K_OK)
         return;
     char *ref = mpfr_digits((unsigned long)D, (int)base);
-    CHECK(len == D + 2 && strcmp(text, ref) == 0, "D=%llu base %u (N=%llu C=%llu) differs",
-          (unsigned long long)D, base, (unsigned long long)job.nterms,
-          (unsigned long long)job.nchunks);
+    CHECKF(len == D + 2 && strcmp(text, ref) == 0, "D=%llu base %u (N=%llu C=%llu) differs",
+           (unsigned long long)D, base, (unsigned long long)job.nterms,
+           (unsigned long long)job.nchunks);
     free(ref);
     free(text);
 }
@@ -118,47 +107,49 @@ static void check_retry(void)
             retries++;
             continue;
         }
-        CHECK(rc == PIE_K_OK, "retry test D=%llu rc %d", (unsigned long long)D, rc);
+        CHECKF(rc == PIE_K_OK, "retry test D=%llu rc %d", (unsigned long long)D, rc);
         char *ref = mpfr_digits((unsigned long)D, 16);
-        CHECK(rc != PIE_K_OK || strcmp(text, ref) == 0, "guard 1 D=%llu accepted wrong digits",
-              (unsigned long long)D);
+        CHECKF(rc != PIE_K_OK || strcmp(text, ref) == 0, "guard 1 D=%llu accepted wrong digits",
+               (unsigned long long)D);
         free(ref);
         free(text);
     }
-    CHECK(retries > 0, "the Ziv test never asked for a retry with 1 guard bit");
+    CHECKF(retries > 0, "the Ziv test never asked for a retry with 1 guard bit");
 }
 
 static void check_corrupt(void)
 {
     pie_bbp_job job;
     pie_bbp_job_init(&job, 5000, 10, 32);
-    CHECK(job.nchunks > 1, "5000 digits should span several chunks");
+    CHECKF(job.nchunks > 1, "5000 digits should span several chunks");
     pie_kbuf buf = {0};
-    CHECK(pie_bbp_series_ops.run_chunk(&job, 0, &buf) == PIE_K_OK, "run chunk 0");
+    CHECKF(pie_bbp_series_ops.run_chunk(&job, 0, &buf) == PIE_K_OK, "run chunk 0");
     pie_bbp_acc *acc = pie_bbp_acc_new();
     /* Out of order, truncated, bad magic, wrong chunk. */
-    CHECK(pie_bbp_series_ops.merge(acc, &job, 1, buf.data, buf.len) != PIE_K_OK, "order");
-    CHECK(pie_bbp_series_ops.merge(acc, &job, 0, buf.data, buf.len - 1) == PIE_K_ECORRUPT, "short");
+    CHECKF(pie_bbp_series_ops.merge(acc, &job, 1, buf.data, buf.len) != PIE_K_OK, "order");
+    CHECKF(pie_bbp_series_ops.merge(acc, &job, 0, buf.data, buf.len - 1) == PIE_K_ECORRUPT,
+           "short");
     buf.data[0] ^= 1;
-    CHECK(pie_bbp_series_ops.merge(acc, &job, 0, buf.data, buf.len) == PIE_K_ECORRUPT, "magic");
+    CHECKF(pie_bbp_series_ops.merge(acc, &job, 0, buf.data, buf.len) == PIE_K_ECORRUPT, "magic");
     buf.data[0] ^= 1;
-    CHECK(pie_bbp_series_ops.merge(acc, &job, 0, buf.data, 10) == PIE_K_ECORRUPT, "tiny");
-    CHECK(pie_bbp_series_ops.merge(acc, &job, 0, buf.data, buf.len) == PIE_K_OK, "good");
-    CHECK(pie_bbp_series_ops.merge(acc, &job, 1, buf.data, buf.len) == PIE_K_ECORRUPT,
-          "chunk 0's partial as chunk 1");
+    CHECKF(pie_bbp_series_ops.merge(acc, &job, 0, buf.data, 10) == PIE_K_ECORRUPT, "tiny");
+    CHECKF(pie_bbp_series_ops.merge(acc, &job, 0, buf.data, buf.len) == PIE_K_OK, "good");
+    CHECKF(pie_bbp_series_ops.merge(acc, &job, 1, buf.data, buf.len) == PIE_K_ECORRUPT,
+           "chunk 0's partial as chunk 1");
     mpz_t x;
     mpz_init(x);
-    CHECK(pie_bbp_fixed(acc, &job, x) == PIE_K_EINVAL, "finalize with chunks missing");
-    CHECK(pie_bbp_series_ops.run_chunk(&job, job.nchunks, &buf) == PIE_K_EINVAL, "chunk range");
+    CHECKF(pie_bbp_fixed(acc, &job, x) == PIE_K_EINVAL, "finalize with chunks missing");
+    CHECKF(pie_bbp_series_ops.run_chunk(&job, job.nchunks, &buf) == PIE_K_EINVAL, "chunk range");
     mpz_clear(x);
     pie_bbp_acc_free(acc);
     pie_kbuf_free(&buf);
-    CHECK(pie_bbp_job_init(&job, 0, 10, 32) == PIE_K_EINVAL, "0 digits");
-    CHECK(pie_bbp_job_init(&job, 10, 8, 32) == PIE_K_EINVAL, "base 8");
+    CHECKF(pie_bbp_job_init(&job, 0, 10, 32) == PIE_K_EINVAL, "0 digits");
+    CHECKF(pie_bbp_job_init(&job, 10, 8, 32) == PIE_K_EINVAL, "base 8");
 }
 
 int main(int argc, char **argv)
 {
+    test_begin("test_digits_kernel");
     /* test_digits_kernel [MAX [MIN]]: sizes MIN..MAX (default 1..30000). */
     uint64_t max = argc > 1 ? strtoull(argv[1], NULL, 10) : 30000;
     uint64_t min = argc > 2 ? strtoull(argv[2], NULL, 10) : 1;
@@ -191,9 +182,5 @@ int main(int argc, char **argv)
         check_retry();
         check_corrupt();
     }
-    if (failures)
-        fprintf(stderr, "%d failure(s)\n", failures);
-    else
-        printf("ok\n");
-    return failures ? 1 : 0;
+    return test_finish();
 }

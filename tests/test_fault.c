@@ -67,12 +67,12 @@ static void toy_recoverable(void)
             unsetenv("PIE_FAULT");
             /* w0..w2: a slot the run may not have (2 workers): then no fault. */
             int fired = !(strstr(f->spec, ":w2#") && w < 3);
-            TF_CHECK(st == PIE_OK, "%s, %u workers: %s (%s)", f->spec, w, pie_status_name(st),
-                     pie_ctx_last_error(ctx));
-            TF_CHECK(acc.h == ref, "%s, %u workers: result differs", f->spec, w);
-            TF_CHECK(!fired || stats.retries >= 1, "%s, %u workers: no retry recorded", f->spec, w);
-            TF_CHECK(tf_no_children_now(), "%s, %u workers: a child is left", f->spec, w);
-            TF_CHECK(dt < 5.0, "%s, %u workers: took %.2f s", f->spec, w, dt);
+            CHECKF(st == PIE_OK, "%s, %u workers: %s (%s)", f->spec, w, pie_status_name(st),
+                   pie_ctx_last_error(ctx));
+            CHECKF(acc.h == ref, "%s, %u workers: result differs", f->spec, w);
+            CHECKF(!fired || stats.retries >= 1, "%s, %u workers: no retry recorded", f->spec, w);
+            CHECKF(tf_no_children_now(), "%s, %u workers: a child is left", f->spec, w);
+            CHECKF(dt < 5.0, "%s, %u workers: took %.2f s", f->spec, w, dt);
             pie_ctx_free(ctx);
         }
     }
@@ -111,13 +111,12 @@ static void toy_permanent(void)
         pie_status st = tf_run_job(ctx, &job, &acc, &stats);
         unsetenv("PIE_FAULT");
         const char *msg = pie_ctx_last_error(ctx);
-        TF_CHECK(st == PIE_EWORKER, "%s: %s (%s)", f->spec, pie_status_name(st), msg);
-        TF_CHECK(strstr(msg, f->chunk) != NULL, "%s: message does not name %s: %s", f->spec,
-                 f->chunk, msg);
-        TF_CHECK(strstr(msg, "3 times") != NULL, "%s: message lacks the count: %s", f->spec, msg);
-        TF_CHECK(strstr(msg, f->cause) != NULL, "%s: message lacks '%s': %s", f->spec, f->cause,
-                 msg);
-        TF_CHECK(tf_no_children_now(), "%s: a child is left", f->spec);
+        CHECKF(st == PIE_EWORKER, "%s: %s (%s)", f->spec, pie_status_name(st), msg);
+        CHECKF(strstr(msg, f->chunk) != NULL, "%s: message does not name %s: %s", f->spec, f->chunk,
+               msg);
+        CHECKF(strstr(msg, "3 times") != NULL, "%s: message lacks the count: %s", f->spec, msg);
+        CHECKF(strstr(msg, f->cause) != NULL, "%s: message lacks '%s': %s", f->spec, f->cause, msg);
+        CHECKF(tf_no_children_now(), "%s: a child is left", f->spec);
         pie_ctx_free(ctx);
     }
 }
@@ -134,9 +133,9 @@ static void bad_partial(void)
     setenv("PIE_FAULT", "baddata:4", 1);
     pie_status st = tf_run_job(ctx, &job, &acc, &stats);
     unsetenv("PIE_FAULT");
-    TF_CHECK(st == PIE_ECORRUPT && strstr(pie_ctx_last_error(ctx), "merging chunk 4 failed"),
-             "baddata: %s (%s)", pie_status_name(st), pie_ctx_last_error(ctx));
-    TF_CHECK(tf_no_children_now(), "baddata: a child is left");
+    CHECKF(st == PIE_ECORRUPT && strstr(pie_ctx_last_error(ctx), "merging chunk 4 failed"),
+           "baddata: %s (%s)", pie_status_name(st), pie_ctx_last_error(ctx));
+    CHECKF(tf_no_children_now(), "baddata: a child is left");
     pie_ctx_free(ctx);
 }
 
@@ -166,14 +165,14 @@ static void combined_and_fork_failures(void)
         setenv("PIE_FAULT", cases[i].spec, 1);
         pie_status st = tf_run_job(ctx, &job, &acc, &stats);
         unsetenv("PIE_FAULT");
-        TF_CHECK(st == cases[i].want, "%s: %s (%s)", cases[i].spec, pie_status_name(st),
-                 pie_ctx_last_error(ctx));
+        CHECKF(st == cases[i].want, "%s: %s (%s)", cases[i].spec, pie_status_name(st),
+               pie_ctx_last_error(ctx));
         if (st == PIE_OK)
-            TF_CHECK(acc.h == ref, "%s: result differs", cases[i].spec);
+            CHECKF(acc.h == ref, "%s: result differs", cases[i].spec);
         else if (cases[i].msg)
-            TF_CHECK(strstr(pie_ctx_last_error(ctx), cases[i].msg) != NULL, "%s: message %s",
-                     cases[i].spec, pie_ctx_last_error(ctx));
-        TF_CHECK(tf_no_children_now(), "%s: a child is left", cases[i].spec);
+            CHECKF(strstr(pie_ctx_last_error(ctx), cases[i].msg) != NULL, "%s: message %s",
+                   cases[i].spec, pie_ctx_last_error(ctx));
+        CHECKF(tf_no_children_now(), "%s: a child is left", cases[i].spec);
         pie_ctx_free(ctx);
     }
 }
@@ -194,9 +193,9 @@ static void malformed_specs(void)
         setenv("PIE_FAULT", bad[i], 1);
         pie_status st = tf_run_job(ctx, &job, &acc, &stats);
         unsetenv("PIE_FAULT");
-        TF_CHECK(st == PIE_EINVAL, "PIE_FAULT='%s' accepted: %s", bad[i], pie_status_name(st));
-        TF_CHECK(strstr(pie_ctx_last_error(ctx), "PIE_FAULT") != NULL, "%s: message: %s", bad[i],
-                 pie_ctx_last_error(ctx));
+        CHECKF(st == PIE_EINVAL, "PIE_FAULT='%s' accepted: %s", bad[i], pie_status_name(st));
+        CHECKF(strstr(pie_ctx_last_error(ctx), "PIE_FAULT") != NULL, "%s: message: %s", bad[i],
+               pie_ctx_last_error(ctx));
         pie_ctx_free(ctx);
     }
 }
@@ -209,7 +208,7 @@ static void other_backends_ignore_faults(void)
     uint64_t ref = tf_reference(&job);
     pie_backend bs[] = {PIE_BACKEND_SERIAL, PIE_BACKEND_THREAD};
     for (size_t i = 0; i < 2; i++) {
-        if (!pie_backend_available(bs[i]))
+        if (pie_backend_available(bs[i]) != PIE_OK)
             continue;
         pie_ctx *ctx = make_ctx(bs[i], 2, 0);
         tf_acc acc;
@@ -217,8 +216,8 @@ static void other_backends_ignore_faults(void)
         setenv("PIE_FAULT", "kill:3:all", 1);
         pie_status st = tf_run_job(ctx, &job, &acc, &stats);
         unsetenv("PIE_FAULT");
-        TF_CHECK(st == PIE_OK && acc.h == ref, "%s backend: %s", pie_backend_name(bs[i]),
-                 pie_status_name(st));
+        CHECKF(st == PIE_OK && acc.h == ref, "%s backend: %s", pie_backend_name(bs[i]),
+               pie_status_name(st));
         pie_ctx_free(ctx);
     }
 }
@@ -233,30 +232,41 @@ static void hex_faults(void)
         {"oom:4", 0},  {"epipe:w0#1", 1.0}, {"hang:5", 0.5},
     };
     pie_ctx *ref_ctx = make_ctx(PIE_BACKEND_SERIAL, 1, 0);
-    pie_hex_result *ref = calloc(2, sizeof *ref), *got = ref + 1;
-    pie_status st = pie_hex_run(ref_ctx, 100000, 8, PIE_HEX_BELLARD, ref);
-    TF_CHECK(st == PIE_OK, "hex reference: %s", pie_ctx_last_error(ref_ctx));
+    pie_hex_options o;
+    pie_hex_options_init(&o);
+    o.position = 100000;
+    o.count = 8;
+    pie_hex_result *ref, *got;
+    pie_status st = pie_hex_run(ref_ctx, &o, &ref);
+    CHECKF(st == PIE_OK, "hex reference: %s", pie_ctx_last_error(ref_ctx));
     for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
         pie_ctx *ctx = make_ctx(PIE_BACKEND_PROCESS, 2, faults[i].timeout);
         setenv("PIE_FAULT", faults[i].spec, 1);
-        st = pie_hex_run(ctx, 100000, 8, PIE_HEX_BELLARD, got);
+        st = pie_hex_run(ctx, &o, &got);
         unsetenv("PIE_FAULT");
-        TF_CHECK(st == PIE_OK && strcmp(got->hex, ref->hex) == 0, "hex %s: %s %s vs %s",
-                 faults[i].spec, pie_ctx_last_error(ctx), got->hex, ref->hex);
-        TF_CHECK(got->chunk_retries >= 1, "hex %s: no retry", faults[i].spec);
-        TF_CHECK(tf_no_children_now(), "hex %s: a child is left", faults[i].spec);
+        CHECKF(st == PIE_OK && strcmp(got->hex, ref->hex) == 0, "hex %s: %s %s vs %s",
+               faults[i].spec, pie_ctx_last_error(ctx), got->hex, ref->hex);
+        CHECKF(got->chunk_retries >= 1, "hex %s: no retry", faults[i].spec);
+        CHECKF(tf_no_children_now(), "hex %s: a child is left", faults[i].spec);
+        pie_result_free(got);
         pie_ctx_free(ctx);
     }
     pie_ctx *ctx = make_ctx(PIE_BACKEND_PROCESS, 2, 0);
     setenv("PIE_FAULT", "exit=9:40:all", 1);
-    st = pie_hex_run(ctx, 100000, 8, PIE_HEX_BELLARD, got);
+    st = pie_hex_run(ctx, &o, &got);
     unsetenv("PIE_FAULT");
-    TF_CHECK(st == PIE_EWORKER && strstr(pie_ctx_last_error(ctx), "chunk 40 ") &&
-                 strstr(pie_ctx_last_error(ctx), "exited with code 9"),
-             "hex permanent: %s %s", pie_status_name(st), pie_ctx_last_error(ctx));
+    CHECKF(st == PIE_EWORKER && strstr(pie_ctx_last_error(ctx), "chunk 40 ") &&
+               strstr(pie_ctx_last_error(ctx), "exited with code 9"),
+           "hex permanent: %s %s", pie_status_name(st), pie_ctx_last_error(ctx));
+    /* The failed run's result says how far it got, with no digits. */
+    CHECKF(got && got->hex[0] == '\0' && got->count == 0 && got->chunks_done < got->chunks_total,
+           "hex permanent: result %s, %llu of %llu chunks", got ? got->hex : "(null)",
+           got ? (unsigned long long)got->chunks_done : 0ull,
+           got ? (unsigned long long)got->chunks_total : 0ull);
+    pie_result_free(got);
     pie_ctx_free(ctx);
     pie_ctx_free(ref_ctx);
-    free(ref);
+    pie_result_free(ref);
 }
 
 static void mc_faults(void)
@@ -265,51 +275,59 @@ static void mc_faults(void)
     const uint64_t n = PIE_MC_CHUNK_SAMPLES + 1000;
     /* Each worker gets one chunk before any gets a second, so w1#1 is chunk 1. */
     static const char *faults[] = {"kill:1", "garbage:0", "oom:w1#1"};
-    pie_mc_result ref, got;
+    pie_mc_options o;
+    pie_mc_options_init(&o);
+    o.samples = n;
+    o.seed = 11;
+    pie_mc_result *ref, *got;
     pie_ctx *ref_ctx = make_ctx(PIE_BACKEND_SERIAL, 1, 0);
-    pie_ctx_set_seed(ref_ctx, 11);
-    TF_CHECK(pie_mc_run(ref_ctx, n, &ref) == PIE_OK, "mc reference");
+    CHECKF(pie_mc_run(ref_ctx, &o, &ref) == PIE_OK, "mc reference");
     for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
         pie_ctx *ctx = make_ctx(PIE_BACKEND_PROCESS, 2, 0);
-        pie_ctx_set_seed(ctx, 11);
         setenv("PIE_FAULT", faults[i], 1);
-        pie_status st = pie_mc_run(ctx, n, &got);
+        pie_status st = pie_mc_run(ctx, &o, &got);
         unsetenv("PIE_FAULT");
-        TF_CHECK(st == PIE_OK && got.inside == ref.inside && got.chunk_retries >= 1,
-                 "mc %s: %s inside %llu vs %llu", faults[i], pie_ctx_last_error(ctx),
-                 (unsigned long long)got.inside, (unsigned long long)ref.inside);
-        TF_CHECK(tf_no_children_now(), "mc %s: a child is left", faults[i]);
+        CHECKF(st == PIE_OK && got->inside == ref->inside && got->chunk_retries >= 1,
+               "mc %s: %s inside %llu vs %llu", faults[i], pie_ctx_last_error(ctx),
+               (unsigned long long)got->inside, (unsigned long long)ref->inside);
+        CHECKF(tf_no_children_now(), "mc %s: a child is left", faults[i]);
+        pie_result_free(got);
         pie_ctx_free(ctx);
     }
+    pie_result_free(ref);
     pie_ctx_free(ref_ctx);
 }
 
 static void digits_faults(void)
 {
     static const char *faults[] = {"kill:1", "oom:2", "eof:0", "exit=3:w1#1"};
-    pie_digits_options o = {.digits = 3000, .base = 10};
-    pie_digits_result ref = {0}, got = {0};
+    pie_digits_options o;
+    pie_digits_options_init(&o);
+    o.digits = 3000;
+    o.base = 10;
+    pie_digits_result *ref, *got;
     pie_ctx *ref_ctx = make_ctx(PIE_BACKEND_SERIAL, 1, 0);
     pie_status st = pie_digits_run(ref_ctx, &o, &ref);
-    TF_CHECK(st == PIE_OK && ref.text, "digits reference: %s", pie_ctx_last_error(ref_ctx));
+    CHECKF(st == PIE_OK && ref->text, "digits reference: %s", pie_ctx_last_error(ref_ctx));
     for (size_t i = 0; st == PIE_OK && i < sizeof faults / sizeof faults[0]; i++) {
         pie_ctx *ctx = make_ctx(PIE_BACKEND_PROCESS, 2, 0);
         setenv("PIE_FAULT", faults[i], 1);
         pie_status s2 = pie_digits_run(ctx, &o, &got);
         unsetenv("PIE_FAULT");
-        TF_CHECK(s2 == PIE_OK && got.text && strcmp(got.text, ref.text) == 0, "digits %s: %s (%s)",
-                 faults[i], pie_status_name(s2), pie_ctx_last_error(ctx));
-        TF_CHECK(got.chunk_retries >= 1, "digits %s: no retry", faults[i]);
-        TF_CHECK(tf_no_children_now(), "digits %s: a child is left", faults[i]);
-        pie_digits_result_free(&got);
+        CHECKF(s2 == PIE_OK && got->text && strcmp(got->text, ref->text) == 0, "digits %s: %s (%s)",
+               faults[i], pie_status_name(s2), pie_ctx_last_error(ctx));
+        CHECKF(got->chunk_retries >= 1, "digits %s: no retry", faults[i]);
+        CHECKF(tf_no_children_now(), "digits %s: a child is left", faults[i]);
+        pie_result_free(got);
         pie_ctx_free(ctx);
     }
-    pie_digits_result_free(&ref);
+    pie_result_free(ref);
     pie_ctx_free(ref_ctx);
 }
 
 int main(void)
 {
+    test_begin("test_fault");
     tf_become_subreaper();
     if (!injection_built()) {
         printf("SKIP: built without -DPIE_FAULT_INJECTION=ON\n");
@@ -325,7 +343,7 @@ int main(void)
     hex_faults();
     mc_faults();
     digits_faults();
-    TF_CHECK(tf_leftover_children(0.5) == 0, "processes left behind at the end");
-    printf("test_fault: %d failure(s), %.1f s\n", tf_failures, tf_now() - t0);
-    return tf_failures ? 1 : 0;
+    CHECKF(tf_leftover_children(0.5) == 0, "processes left behind at the end");
+    printf("%.1f s\n", tf_now() - t0);
+    return test_finish();
 }

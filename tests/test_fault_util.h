@@ -3,6 +3,7 @@
 #define PIE_TEST_FAULT_UTIL_H
 
 #include "engine.h"
+#include "test_util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,18 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int tf_failures;
 static atomic_int tf_runs;
-
-#define TF_CHECK(cond, ...)                                                                        \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            tf_failures++;                                                                         \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                        \
-            fprintf(stderr, __VA_ARGS__);                                                          \
-            fputc('\n', stderr);                                                                   \
-        }                                                                                          \
-    } while (0)
 
 static inline double tf_now(void)
 {

@@ -26,26 +26,35 @@ static void on_alarm(int sig)
 static uint64_t mc_inside(pie_backend b)
 {
     pie_ctx *ctx = pie_ctx_create();
-    pie_mc_result r;
+    pie_mc_options o;
+    pie_mc_options_init(&o);
+    o.samples = 2 * PIE_MC_CHUNK_SAMPLES + 3;
+    o.seed = 42;
+    pie_mc_result *r;
     pie_ctx_set_backend(ctx, b);
     pie_ctx_set_workers(ctx, 2);
-    pie_ctx_set_seed(ctx, 42);
-    pie_status st = pie_mc_run(ctx, 2 * PIE_MC_CHUNK_SAMPLES + 3, &r);
-    TF_CHECK(st == PIE_OK, "mc on %s: %s", pie_backend_name(b), pie_ctx_last_error(ctx));
+    pie_status st = pie_mc_run(ctx, &o, &r);
+    CHECKF(st == PIE_OK, "mc on %s: %s", pie_backend_name(b), pie_ctx_last_error(ctx));
+    uint64_t inside = r ? r->inside : 0;
+    pie_result_free(r);
     pie_ctx_free(ctx);
-    return r.inside;
+    return inside;
 }
 
 static void hex_digits(pie_backend b, char out[16])
 {
     pie_ctx *ctx = pie_ctx_create();
-    pie_hex_result *r = malloc(sizeof *r);
+    pie_hex_options o;
+    pie_hex_options_init(&o);
+    o.position = 50000;
+    o.count = 8;
+    pie_hex_result *r;
     pie_ctx_set_backend(ctx, b);
     pie_ctx_set_workers(ctx, 2);
-    pie_status st = pie_hex_run(ctx, 50000, 8, PIE_HEX_BELLARD, r);
-    TF_CHECK(st == PIE_OK, "hex on %s: %s", pie_backend_name(b), pie_ctx_last_error(ctx));
+    pie_status st = pie_hex_run(ctx, &o, &r);
+    CHECKF(st == PIE_OK, "hex on %s: %s", pie_backend_name(b), pie_ctx_last_error(ctx));
     memcpy(out, st == PIE_OK ? r->hex : "?", st == PIE_OK ? 9 : 2); /* 8 digits and NUL */
-    free(r);
+    pie_result_free(r);
     pie_ctx_free(ctx);
 }
 
@@ -57,7 +66,8 @@ static void *process_run(void *arg)
 
 int main(void)
 {
-    if (!pie_backend_available(PIE_BACKEND_THREAD)) {
+    test_begin("test_fork_after_openmp");
+    if (pie_backend_available(PIE_BACKEND_THREAD) != PIE_OK) {
         printf("SKIP: no thread backend (built without OpenMP)\n");
         return 77;
     }
@@ -72,23 +82,23 @@ int main(void)
                                         PIE_BACKEND_THREAD,  PIE_BACKEND_PROCESS,
                                         PIE_BACKEND_PROCESS, PIE_BACKEND_THREAD};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-        TF_CHECK(mc_inside(order[i]) == ref, "mc run %zu on %s differs", i,
-                 pie_backend_name(order[i]));
+        CHECKF(mc_inside(order[i]) == ref, "mc run %zu on %s differs", i,
+               pie_backend_name(order[i]));
         hex_digits(order[i], h);
-        TF_CHECK(strcmp(h, href) == 0, "hex run %zu on %s: %s vs %s", i, pie_backend_name(order[i]),
-                 h, href);
-        TF_CHECK(tf_no_children_now(), "run %zu: a child is left", i);
+        CHECKF(strcmp(h, href) == 0, "hex run %zu on %s: %s vs %s", i, pie_backend_name(order[i]),
+               h, href);
+        CHECKF(tf_no_children_now(), "run %zu: a child is left", i);
     }
     /* A process run from another thread while this thread's OpenMP pool is
      * alive, and one interleaved with a thread run here. */
     uint64_t got = 0;
     pthread_t t;
     pthread_create(&t, NULL, process_run, &got);
-    TF_CHECK(mc_inside(PIE_BACKEND_THREAD) == ref, "thread run beside a process run");
+    CHECKF(mc_inside(PIE_BACKEND_THREAD) == ref, "thread run beside a process run");
     pthread_join(t, NULL);
-    TF_CHECK(got == ref, "process run from a thread differs");
+    CHECKF(got == ref, "process run from a thread differs");
     alarm(0);
-    TF_CHECK(tf_leftover_children(0.5) == 0, "processes left behind");
-    printf("test_fork_after_openmp: %d failure(s), %.1f s\n", tf_failures, tf_now() - t0);
-    return tf_failures ? 1 : 0;
+    CHECKF(tf_leftover_children(0.5) == 0, "processes left behind");
+    printf("%.1f s\n", tf_now() - t0);
+    return test_finish();
 }

@@ -1,5 +1,6 @@
 /** @brief Ordered reduction: partials put in any order are merged strictly in chunk order. */
 #include "engine.h"
+#include "test_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,15 +27,14 @@ static uint64_t expected(uint64_t n)
 
 int main(void)
 {
-    int failures = 0;
-    srand(12345);
+    test_begin("test_reorder");
     for (int trial = 0; trial < 200; trial++) {
-        uint64_t n = 1 + (uint64_t)(rand() % 300);
+        uint64_t n = 1 + test_rand() % 300;
         uint64_t *perm = malloc(n * sizeof *perm);
         for (uint64_t i = 0; i < n; i++)
             perm[i] = i;
         for (uint64_t i = n - 1; i > 0; i--) { /* shuffle */
-            uint64_t j = (uint64_t)rand() % (i + 1), t = perm[i];
+            uint64_t j = test_rand() % (i + 1), t = perm[i];
             perm[i] = perm[j];
             perm[j] = t;
         }
@@ -46,19 +46,17 @@ int main(void)
             pie_kbuf b = {0};
             unsigned char v = (unsigned char)(perm[i] * 13);
             pie_kbuf_append(&b, &v, 1);
-            if (pie__reorder_put(&r, perm[i], &b) != PIE_OK)
-                failures++;
+            CHECKF(pie__reorder_put(&r, perm[i], &b) == PIE_OK, "put chunk %llu of %llu",
+                   (unsigned long long)perm[i], (unsigned long long)n);
         }
-        if (acc != expected(n) || r.next != n || r.npending != 0)
-            failures++;
+        CHECKF(acc == expected(n) && r.next == n && r.npending == 0, "trial %d, %llu chunks", trial,
+               (unsigned long long)n);
         /* Duplicates and out-of-range ids are refused. */
         pie_kbuf b = {0};
         pie_kbuf_append(&b, "x", 1);
-        if (pie__reorder_put(&r, 0, &b) != PIE_ECORRUPT)
-            failures++;
+        CHECK(pie__reorder_put(&r, 0, &b) == PIE_ECORRUPT);
         pie__reorder_free(&r);
         free(perm);
     }
-    printf(failures ? "FAIL: %d\n" : "ok\n", failures);
-    return failures != 0;
+    return test_finish();
 }

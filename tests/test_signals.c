@@ -255,7 +255,7 @@ static void interrupt_case(const sigcase *c, const char *tmp)
     argv[n] = NULL;
     proc p = start(argv, tmp);
     if (!wait_running(p.pid, c->workers, c->want_threads, c->min_ticks)) {
-        TF_CHECK(0, "%s: pie did not start running", c->name);
+        CHECKF(0, "%s: pie did not start running", c->name);
         kill(p.pid, SIGKILL);
         waitpid(p.pid, NULL, 0);
         close(p.err_fd);
@@ -269,29 +269,29 @@ static void interrupt_case(const sigcase *c, const char *tmp)
     char err[2048];
     read_all(p.err_fd, err, sizeof err);
     int want = 128 + c->sig;
-    TF_CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == want,
-             "%s: status %#x, want exit %d", c->name, (unsigned)status, want);
-    TF_CHECK(took < 1.0, "%s: took %.3f s to stop", c->name, took);
-    TF_CHECK(count_lines(err) == 1 && strstr(err, "interrupted after ") && strstr(err, " chunks"),
-             "%s: stderr is not one line saying how far it got: '%s'", c->name, err);
-    TF_CHECK(!c->says || strstr(err, c->says), "%s: message lacks '%s'", c->name, c->says);
+    CHECKF(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == want,
+           "%s: status %#x, want exit %d", c->name, (unsigned)status, want);
+    CHECKF(took < 1.0, "%s: took %.3f s to stop", c->name, took);
+    CHECKF(count_lines(err) == 1 && strstr(err, "interrupted after ") && strstr(err, " chunks"),
+           "%s: stderr is not one line saying how far it got: '%s'", c->name, err);
+    CHECKF(!c->says || strstr(err, c->says), "%s: message lacks '%s'", c->name, c->says);
     /* pie reaped its workers before exiting: none was handed to us. */
     for (int i = 0; i < nworkers; i++)
-        TF_CHECK(kill(workers[i], 0) != 0, "%s: worker %d still exists", c->name, (int)workers[i]);
-    TF_CHECK(tf_leftover_children(0.0) == 0, "%s: processes left behind", c->name);
+        CHECKF(kill(workers[i], 0) != 0, "%s: worker %d still exists", c->name, (int)workers[i]);
+    CHECKF(tf_leftover_children(0.0) == 0, "%s: processes left behind", c->name);
     printf("%-28s exit %d after %.3f s, %d workers: %s", c->name,
            status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1, took, nworkers, err);
     if (strstr(c->name, "digits")) {
         /* No half-written output: neither the file nor a temporary one. */
-        TF_CHECK(dir_is_empty(tmp), "%s: files left in %s", c->name, tmp);
+        CHECKF(dir_is_empty(tmp), "%s: files left in %s", c->name, tmp);
     }
     if (strstr(c->name, "checkpoint")) {
         char ck[512];
         snprintf(ck, sizeof ck, "%s/ck", tmp);
-        TF_CHECK(!dir_is_empty(ck), "%s: the checkpoint was not kept", c->name);
+        CHECKF(!dir_is_empty(ck), "%s: the checkpoint was not kept", c->name);
         char cmd[1100];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", ck);
-        TF_CHECK(system(cmd) == 0, "rm");
+        CHECKF(system(cmd) == 0, "rm");
     }
 }
 
@@ -350,7 +350,7 @@ static void resume_after_sigint(const char *tmp)
     proc p = start_out(plain, NULL, ref);
     int st = wait_exit(p.pid, 60, &took);
     close(p.err_fd);
-    TF_CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "resume: reference run");
+    CHECKF(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "resume: reference run");
     p = start_out(with_ck, NULL, got);
     /* Wait until a few chunks are in the checkpoint (header + frames). */
     double deadline = tf_now() + 30;
@@ -361,19 +361,19 @@ static void resume_after_sigint(const char *tmp)
     kill(p.pid, SIGINT);
     st = wait_exit(p.pid, 5, &took);
     close(p.err_fd);
-    TF_CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 130, "resume: interrupted run %#x",
-             (unsigned)st);
-    TF_CHECK(file_size_in(ck) >= 400, "resume: checkpoint not kept");
+    CHECKF(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 130, "resume: interrupted run %#x",
+           (unsigned)st);
+    CHECKF(file_size_in(ck) >= 400, "resume: checkpoint not kept");
     p = start_out(with_ck, NULL, got);
     st = wait_exit(p.pid, 60, &took);
     close(p.err_fd);
-    TF_CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "resume: resumed run");
-    TF_CHECK(same_file(ref, got), "resume: resumed result differs from the reference");
-    TF_CHECK(access(ck, F_OK) != 0, "resume: checkpoint left after success");
+    CHECKF(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "resume: resumed run");
+    CHECKF(same_file(ref, got), "resume: resumed result differs from the reference");
+    CHECKF(access(ck, F_OK) != 0, "resume: checkpoint left after success");
     printf("%-28s resumed from the checkpoint, same result\n", "mc --checkpoint resume");
     unlink(ref);
     unlink(got);
-    TF_CHECK(tf_leftover_children(0.2) == 0, "resume: processes left behind");
+    CHECKF(tf_leftover_children(0.2) == 0, "resume: processes left behind");
 }
 
 /* pie killed outright: PR_SET_PDEATHSIG takes its workers within 1 s. */
@@ -381,7 +381,7 @@ static void parent_killed(const char *name, char *const argv[], int nworkers)
 {
     proc p = start(argv, NULL);
     if (!wait_running(p.pid, nworkers, 0, 0)) {
-        TF_CHECK(0, "%s: pie did not start running", name);
+        CHECKF(0, "%s: pie did not start running", name);
         kill(p.pid, SIGKILL);
         waitpid(p.pid, NULL, 0);
         close(p.err_fd);
@@ -404,13 +404,14 @@ static void parent_killed(const char *name, char *const argv[], int nworkers)
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }
-    TF_CHECK(alive == 0, "%s: %d of %d workers still alive 1 s after SIGKILL", name, alive, n);
+    CHECKF(alive == 0, "%s: %d of %d workers still alive 1 s after SIGKILL", name, alive, n);
     printf("%-28s %d workers gone %.3f s after SIGKILL\n", name, n, tf_now() - t0);
-    TF_CHECK(tf_leftover_children(0.5) == 0, "%s: processes left behind", name);
+    CHECKF(tf_leftover_children(0.5) == 0, "%s: processes left behind", name);
 }
 
 int main(void)
 {
+    test_begin("test_signals");
     pie_bin = getenv("PIE_BIN");
     if (!pie_bin) {
         fprintf(stderr, "PIE_BIN is not set\n");
@@ -444,6 +445,6 @@ int main(void)
                    (char *)"-j",  (char *)"3",   NULL};
     parent_killed("hex process SIGKILL", hex, 3);
     rmdir(tmp);
-    printf("test_signals: %d failure(s), %.1f s\n", tf_failures, tf_now() - t0);
-    return tf_failures ? 1 : 0;
+    printf("%.1f s\n", tf_now() - t0);
+    return test_finish();
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # @brief `pie digits` from the command line: known digits, file output, JSON keys, backends agree, bad input exits 2 and leaves no file.
 set -u
-PIE=${1:?usage: test_digits_cli.sh PATH_TO_PIE}
+PIE=${1:?usage: test_cli_digits.sh PATH_TO_PIE}
 T=$(mktemp -d /tmp/pie_digits_cli.XXXXXX)
 trap 'chmod -R u+w "$T"; rm -rf "$T"' EXIT
 fail=0

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # @brief CLI tests of `pie hex`: known digits, -q and --json output, backends agree, bad input exits 2.
 set -u
-PIE=${1:?usage: test_hex_cli.sh PATH_TO_PIE}
+PIE=${1:?usage: test_cli_hex.sh PATH_TO_PIE}
 fails=0
 fail() {
     echo "FAIL: $*" >&2
