@@ -1,5 +1,7 @@
 /** @brief Process backend: forked workers, framed pipes, poll(), lost chunks run again. */
 #include "engine.h"
+#include "fault_hooks.h"
+#include "process_backend.h"
 #include "sysio.h"
 #include "wire.h"
 
@@ -37,234 +39,6 @@
 /* How long a worker whose pipe closed may take to exit by itself. */
 #define EXIT_GRACE 0.2
 
-/* Exit codes a worker uses to tell the parent why it stopped (reap() turns
- * them back into words). */
-enum { WORKER_EXIT_PROTOCOL = 70, WORKER_EXIT_SEND = 71, WORKER_EXIT_NOMEM = 72 };
-
-/* ---------------------------------------------------------------------- */
-/* Fault injection (test builds only, cmake -DPIE_FAULT_INJECTION=ON).      */
-/* PIE_FAULT="ACTION:WHERE[:all]" (docs/faults.md) makes a worker misbehave */
-/* at one chunk. WHERE is a chunk id, or wK#N: worker slot K at its N-th   */
-/* chunk (1-based). Only the first generation of workers misbehaves, so a  */
-/* replacement succeeds, unless ":all" is given (then the chunk fails on   */
-/* every attempt). The spec is parsed in the parent, before any fork.      */
-
-#ifdef PIE_FAULT_INJECTION
-#include <stdatomic.h>
-#include <sys/mman.h>
-
-enum fault_action {
-    FAULT_NONE,
-    FAULT_KILL,     /* raise(SIGKILL) */
-    FAULT_SIGNAL,   /* raise(arg) with the default disposition */
-    FAULT_EXIT,     /* _exit(arg) */
-    FAULT_GARBAGE,  /* a frame with a wrong CRC, then wait */
-    FAULT_JUNK,     /* bytes that are not a frame header, then wait */
-    FAULT_OVERSIZE, /* a header announcing a huge payload, then wait */
-    FAULT_TRUNCATE, /* half a header, then exit 0: EOF inside a header */
-    FAULT_EOF,      /* a header and half its payload, then exit 0 */
-    FAULT_HANG,     /* wait forever without answering */
-    FAULT_OOM,      /* a GMP allocation that cannot be satisfied */
-    FAULT_EPIPE,    /* close the request pipe, answer, wait: the parent's next write fails */
-    FAULT_WRONG,    /* a valid frame for a chunk it was not given */
-    FAULT_BADDATA,  /* a frame that passes every wire check but holds a wrong partial */
-    FAULT_FORKFAIL  /* in the parent: the N-th fork of the run fails (EAGAIN) */
-};
-
-typedef struct fault {
-    enum fault_action action;
-    int arg;
-    int by_worker; /* 0: at chunk `chunk`; 1: worker slot `slot` at its `nth` chunk */
-    uint64_t chunk;
-    unsigned slot;
-    uint64_t nth;
-    int all;
-    atomic_uint *fired; /* shared with the workers (MAP_SHARED) */
-} fault;
-
-static const struct {
-    const char *name;
-    enum fault_action action;
-    int needs_arg; /* 0 none, 1 optional, 2 required */
-    int def;
-} fault_names[] = {
-    {"kill", FAULT_KILL, 0, 0},         {"signal", FAULT_SIGNAL, 2, 0},
-    {"exit", FAULT_EXIT, 1, 3},         {"garbage", FAULT_GARBAGE, 0, 0},
-    {"junk", FAULT_JUNK, 0, 0},         {"oversize", FAULT_OVERSIZE, 0, 0},
-    {"truncate", FAULT_TRUNCATE, 0, 0}, {"eof", FAULT_EOF, 0, 0},
-    {"hang", FAULT_HANG, 0, 0},         {"oom", FAULT_OOM, 0, 0},
-    {"epipe", FAULT_EPIPE, 0, 0},       {"wrong", FAULT_WRONG, 0, 0},
-    {"baddata", FAULT_BADDATA, 0, 0},   {"forkfail", FAULT_FORKFAIL, 0, 0},
-};
-
-static int parse_uint(const char **p, uint64_t max, uint64_t *out)
-{
-    const char *s = *p;
-    uint64_t v = 0;
-    if (*s < '0' || *s > '9')
-        return -1;
-    for (; *s >= '0' && *s <= '9'; s++) {
-        if (v > (max - (uint64_t)(*s - '0')) / 10)
-            return -1;
-        v = v * 10 + (uint64_t)(*s - '0');
-    }
-    *p = s;
-    *out = v;
-    return 0;
-}
-
-/* 0: no fault asked for; 1: *f filled; -1: the variable is malformed. */
-static int parse_fault(const char *s, fault *f)
-{
-    *f = (fault){FAULT_NONE, 0, 0, 0, 0, 0, 0, NULL};
-    if (!s || !*s)
-        return 0;
-    size_t n = strcspn(s, "=:");
-    size_t i = 0;
-    while (i < sizeof fault_names / sizeof fault_names[0] &&
-           (strlen(fault_names[i].name) != n || strncmp(s, fault_names[i].name, n) != 0))
-        i++;
-    if (i == sizeof fault_names / sizeof fault_names[0])
-        return -1;
-    f->action = fault_names[i].action;
-    f->arg = fault_names[i].def;
-    const char *p = s + n;
-    uint64_t v;
-    if (*p == '=') {
-        p++;
-        if (fault_names[i].needs_arg == 0 || parse_uint(&p, 255, &v) != 0)
-            return -1;
-        f->arg = (int)v;
-    } else if (fault_names[i].needs_arg == 2) {
-        return -1;
-    }
-    if (*p++ != ':')
-        return -1;
-    if (*p == 'w') {
-        p++;
-        if (parse_uint(&p, PIE_MAX_WORKERS, &v) != 0 || *p++ != '#')
-            return -1;
-        f->by_worker = 1;
-        f->slot = (unsigned)v;
-        if (parse_uint(&p, UINT64_MAX, &f->nth) != 0 || f->nth == 0)
-            return -1;
-    } else if (parse_uint(&p, UINT64_MAX, &f->chunk) != 0) {
-        return -1;
-    }
-    if (*p == '\0')
-        return 1;
-    if (strcmp(p, ":all") == 0) {
-        f->all = 1;
-        return 1;
-    }
-    return -1;
-}
-
-/* PIE_FAULT may hold several specs separated by commas. */
-#define MAX_FAULTS 4
-
-static int parse_faults(const char *env, fault *f, unsigned *n)
-{
-    *n = 0;
-    if (!env || !*env)
-        return 0;
-    char buf[256];
-    if (strlen(env) >= sizeof buf)
-        return -1;
-    memcpy(buf, env, strlen(env) + 1);
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (*n == MAX_FAULTS || parse_fault(tok, &f[*n]) != 1)
-            return -1;
-        (*n)++;
-    }
-    return *n > 0 ? 1 : -1;
-}
-
-/* Does the fault fire for worker `slot` at chunk c, its nth chunk? Without
- * ":all" only the first worker to get there misbehaves (a counter shared by
- * every worker of the run), so the chunk's next attempt succeeds. */
-static int fault_fires(const fault *f, unsigned slot, uint64_t c, uint64_t nth)
-{
-    if (f->action == FAULT_NONE || f->action == FAULT_FORKFAIL)
-        return 0;
-    if (!(f->by_worker ? (slot == f->slot && nth == f->nth) : c == f->chunk))
-        return 0;
-    return f->all || atomic_fetch_add(f->fired, 1) == 0;
-}
-
-static _Noreturn void wait_forever(void)
-{
-    for (;;)
-        pause();
-}
-
-/* Misbehave as `f` says, at chunk c. Returns only for FAULT_EPIPE (after
- * closing *in), so that the worker answers the chunk normally. */
-static void inject_fault(const fault *f, int *in, int out, uint64_t c)
-{
-    unsigned char hdr[PIE_WIRE_HEADER];
-    unsigned char junk[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-    switch (f->action) {
-    case FAULT_NONE:
-    case FAULT_FORKFAIL:
-        return;
-    case FAULT_KILL:
-        raise(SIGKILL);
-        break;
-    case FAULT_SIGNAL:
-        signal(f->arg, SIG_DFL);
-        raise(f->arg);
-        wait_forever(); /* a signal whose default is to stop or be ignored: a hang */
-    case FAULT_EXIT:
-        _exit(f->arg);
-    case FAULT_GARBAGE:
-        pie__wire_header(hdr, PIE_FRAME_PARTIAL, c, junk, sizeof junk);
-        hdr[28] ^= 0xff; /* break the CRC */
-        pie__write_all(out, hdr, sizeof hdr);
-        pie__write_all(out, junk, sizeof junk);
-        wait_forever();
-    case FAULT_JUNK:
-        memset(hdr, 0x5a, sizeof hdr);
-        pie__write_all(out, hdr, sizeof hdr);
-        wait_forever();
-    case FAULT_OVERSIZE:
-        pie__wire_header(hdr, PIE_FRAME_PARTIAL, c, NULL, 0);
-        pie_kput_u64(hdr + 16, UINT64_C(1) << 40);
-        pie__write_all(out, hdr, sizeof hdr);
-        wait_forever();
-    case FAULT_TRUNCATE:
-        pie__wire_header(hdr, PIE_FRAME_PARTIAL, c, junk, sizeof junk);
-        pie__write_all(out, hdr, sizeof hdr / 2);
-        _exit(0);
-    case FAULT_EOF:
-        pie__wire_header(hdr, PIE_FRAME_PARTIAL, c, junk, sizeof junk);
-        pie__write_all(out, hdr, sizeof hdr);
-        pie__write_all(out, junk, sizeof junk / 2);
-        _exit(0);
-    case FAULT_HANG:
-        wait_forever();
-    case FAULT_OOM: {
-        /* Through GMP's allocation hook, as a kernel's mpz would. */
-        void *(*alloc)(size_t);
-        mp_get_memory_functions(&alloc, NULL, NULL);
-        alloc((size_t)1 << 46);
-        _exit(WORKER_EXIT_PROTOCOL); /* not reached: the hook exits */
-    }
-    case FAULT_EPIPE:
-        close(*in);
-        *in = -1;
-        return;
-    case FAULT_WRONG:
-        pie__wire_send(out, PIE_FRAME_PARTIAL, c + 1000, junk, 0);
-        wait_forever();
-    case FAULT_BADDATA:
-        pie__wire_send(out, PIE_FRAME_PARTIAL, c, junk, 3); /* 3 bytes no kernel accepts */
-        wait_forever();
-    }
-}
-#endif
-
 typedef struct worker {
     pid_t pid; /* 0: no process in this slot */
     int to_fd;
@@ -293,12 +67,7 @@ typedef struct pstate {
     size_t nfail, cap_fail;
     pie__reorder r;
     pie__run_stats *stats;
-#ifdef PIE_FAULT_INJECTION
-    fault fault[MAX_FAULTS];
-    unsigned nfault;
-    atomic_uint *fired; /* MAX_FAULTS counters shared with the workers (MAP_SHARED) */
-    uint64_t forks;     /* forks tried this run, for "forkfail" */
-#endif
+    pie__faults *faults; /* test builds' PIE_FAULT; NULL otherwise */
 } pstate;
 
 /* ---------------------------------------------------------------------- */
@@ -321,7 +90,7 @@ static void *worker_gmp_alloc(size_t n)
 {
     void *p = malloc(n);
     if (!p)
-        _exit(WORKER_EXIT_NOMEM);
+        _exit(PIE_PROC_EXIT_NOMEM);
     return p;
 }
 
@@ -330,7 +99,7 @@ static void *worker_gmp_realloc(void *old, size_t old_size, size_t n)
     (void)old_size;
     void *p = realloc(old, n);
     if (!p && n)
-        _exit(WORKER_EXIT_NOMEM);
+        _exit(PIE_PROC_EXIT_NOMEM);
     return p;
 }
 
@@ -343,9 +112,6 @@ static void worker_gmp_free(void *p, size_t size)
 static _Noreturn void worker_main(const pstate *s, unsigned slot, int in, int out)
 {
     const pie__task *task = s->task;
-#ifndef PIE_FAULT_INJECTION
-    (void)slot;
-#endif
     mp_set_memory_functions(worker_gmp_alloc, worker_gmp_realloc, worker_gmp_free);
     pie__frame_reader rd = {0};
     pie_kbuf part = {0};
@@ -358,15 +124,11 @@ static _Noreturn void worker_main(const pstate *s, unsigned slot, int in, int ou
             for (;;)
                 pause();
         if (rc != PIE_WIRE_OK || rd.h.type != PIE_FRAME_CHUNK)
-            _exit(WORKER_EXIT_PROTOCOL);
+            _exit(PIE_PROC_EXIT_PROTOCOL);
         uint64_t c = rd.h.chunk;
         pie__frame_reader_reset(&rd);
         nth++;
-#ifdef PIE_FAULT_INJECTION
-        for (unsigned i = 0; i < s->nfault; i++)
-            if (fault_fires(&s->fault[i], slot, pie__chunk_id(task, c), nth))
-                inject_fault(&s->fault[i], &in, out, c);
-#endif
+        pie__fault_in_worker(s->faults, task, slot, c, nth, &in, out);
         part.len = 0;
         int k = task->ops->run_chunk(task->job, c, &part);
         int sent;
@@ -377,7 +139,7 @@ static _Noreturn void worker_main(const pstate *s, unsigned slot, int in, int ou
             sent = pie__wire_send(out, PIE_FRAME_FAILED, c, st, sizeof st);
         }
         if (sent != 0)
-            _exit(WORKER_EXIT_SEND);
+            _exit(PIE_PROC_EXIT_SEND);
     }
 }
 
@@ -390,26 +152,6 @@ static void close_fd(int *fd)
         close(*fd);
         *fd = -1;
     }
-}
-
-/* fork(), or in a test build the failure "forkfail:N" asks for (the N-th
- * fork of the run, or with ":all" every fork from the N-th on). */
-static pid_t do_fork(pstate *s)
-{
-#ifdef PIE_FAULT_INJECTION
-    s->forks++;
-    for (unsigned i = 0; i < s->nfault; i++) {
-        const fault *f = &s->fault[i];
-        if (f->action == FAULT_FORKFAIL &&
-            (s->forks == f->chunk || (f->all && s->forks >= f->chunk))) {
-            errno = EAGAIN;
-            return -1;
-        }
-    }
-#else
-    (void)s;
-#endif
-    return fork();
 }
 
 static pie_status spawn(pstate *s, unsigned k)
@@ -429,7 +171,8 @@ static pie_status spawn(pstate *s, unsigned k)
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t pid = do_fork(s);
+    /* A test build's "forkfail" makes the fork fail here (errno EAGAIN). */
+    pid_t pid = pie__fault_before_fork(s->faults) == 0 ? fork() : -1;
     if (pid == 0) {
         /* Child. Handlers inherited from the host would run host code here:
          * restore the defaults. SIGINT is ignored: on Ctrl-C the parent
@@ -514,11 +257,11 @@ static void account_rusage(pstate *s, const struct rusage *ru)
 static const char *exit_meaning(int code)
 {
     switch (code) {
-    case WORKER_EXIT_PROTOCOL:
+    case PIE_PROC_EXIT_PROTOCOL:
         return " (bad request from the parent)";
-    case WORKER_EXIT_SEND:
+    case PIE_PROC_EXIT_SEND:
         return " (could not send its result)";
-    case WORKER_EXIT_NOMEM:
+    case PIE_PROC_EXIT_NOMEM:
         return " (ran out of memory)";
     default:
         return "";
@@ -871,31 +614,17 @@ pie_status pie__backend_process(pie_ctx *ctx, const pie__task *task, unsigned wo
     }
     for (unsigned k = 0; k < workers; k++)
         s.w[k].to_fd = s.w[k].from_fd = -1;
-#ifdef PIE_FAULT_INJECTION
-    int have_fault = parse_faults(getenv("PIE_FAULT"), s.fault, &s.nfault);
-    if (have_fault > 0) {
-        s.fired = mmap(NULL, MAX_FAULTS * sizeof *s.fired, PROT_READ | PROT_WRITE,
-                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (s.fired == MAP_FAILED) {
-            s.fired = NULL;
-            have_fault = -1;
-        }
-        for (unsigned i = 0; s.fired && i < s.nfault; i++) {
-            atomic_init(&s.fired[i], 0);
-            s.fault[i].fired = &s.fired[i];
-        }
-    }
-    if (have_fault < 0) {
+    /* Test builds only: PIE_FAULT, parsed before any fork (fault_hooks.h). */
+    pie_status st = pie__fault_setup(ctx, &s.faults);
+    if (st != PIE_OK) {
         free(s.w);
         free(pfd);
-        return pie__fail(ctx, PIE_EINVAL, "PIE_FAULT='%s' is malformed (see docs/faults.md)",
-                         getenv("PIE_FAULT"));
+        return st;
     }
-#endif
     pie__reorder_init(&s.r, task);
 
     /* Start every worker; the run needs at least one (see respawn). */
-    pie_status st = PIE_OK, fork_failed = PIE_OK;
+    pie_status fork_failed = PIE_OK;
     unsigned alive = 0;
     for (unsigned k = 0; k < workers && st == PIE_OK; k++) {
         pie_status e = spawn(&s, k);
@@ -916,10 +645,7 @@ pie_status pie__backend_process(pie_ctx *ctx, const pie__task *task, unsigned wo
 
     stats->chunks_done = s.r.next;
     pie__reorder_free(&s.r);
-#ifdef PIE_FAULT_INJECTION
-    if (s.fired)
-        munmap(s.fired, MAX_FAULTS * sizeof *s.fired);
-#endif
+    pie__fault_teardown(s.faults);
     free(s.retry);
     free(s.fail);
     free(s.w);
