@@ -214,20 +214,13 @@ pie_status pie__backend_process(pie_ctx *ctx, const pie__task *task, unsigned wo
     pie__reorder_init(&s.r, task);
 
     /* Start every worker; the run needs at least one (see pie__proc_respawn). */
-    pie_status fork_failed = PIE_OK;
     unsigned alive = 0;
-    for (unsigned k = 0; k < workers && st == PIE_OK; k++) {
-        pie_status e = pie__proc_spawn(&s, k);
-        if (e == PIE_OK)
+    for (unsigned k = 0; k < workers; k++)
+        if (pie__proc_spawn(&s, k) == PIE_OK)
             alive++;
-        else if (e == PIE_ESYSTEM)
-            fork_failed = e;
-        else
-            st = e;
-    }
-    if (st == PIE_OK && alive == 0)
-        st = fork_failed; /* its message is on the context */
-    else if (st == PIE_OK && fork_failed != PIE_OK)
+    if (alive == 0)
+        st = PIE_ESYSTEM; /* the last failure's message is on the context */
+    else if (alive < workers)
         pie__clear_error(ctx);
     if (st == PIE_OK)
         st = run_loop(&s, pfd);

@@ -56,6 +56,7 @@ typedef struct pstate {
 } pstate;
 
 /* process_spawn.c */
+/* Fork worker k with its pipes; fails only with PIE_ESYSTEM (message on the context). */
 pie_status pie__proc_spawn(pstate *s, unsigned k);
 pie_status pie__proc_respawn(pstate *s, unsigned k);
 void pie__proc_reap(pstate *s, unsigned k, double grace, char *why, size_t whylen);
