@@ -89,24 +89,8 @@ static uint64_t kept_bits(const pie_bbp_job *job, uint64_t a)
     return need > drop + 64 ? need - drop : 64;
 }
 
-/* Keep the top `kept` bits of T and Q once they outgrow it by a margin. */
-static void node_truncate(bnode *x, uint64_t kept)
-{
-    uint64_t limit = kept + kept / 16 + 32;
-    size_t tb = mpz_sizeinbase(x->T, 2), qb = mpz_sizeinbase(x->Q, 2);
-    if (tb > limit) {
-        mpz_tdiv_q_2exp(x->T, x->T, tb - kept);
-        x->e -= (int64_t)(tb - kept);
-    }
-    if (qb > limit) {
-        mpz_tdiv_q_2exp(x->Q, x->Q, qb - kept);
-        x->e += (int64_t)(qb - kept);
-    }
-}
-
-/* l = [a, m) + [m, b): R = R1 + 2^-10(m-a) R2, exact, then truncated. */
-static void node_merge(const pie_bbp_job *job, bnode *l, bnode *r, uint64_t a, uint64_t m,
-                       mpz_t tmp, int trunc)
+/* l = [a, m) + [m, b): R = R1 + 2^-10(m-a) R2, exact. */
+static void node_merge(bnode *l, bnode *r, uint64_t a, uint64_t m, mpz_t tmp)
 {
     int64_t e2 = r->e + 10 * (int64_t)(m - a);
     mpz_mul(tmp, l->T, r->Q);
@@ -119,8 +103,6 @@ static void node_merge(const pie_bbp_job *job, bnode *l, bnode *r, uint64_t a, u
         mpz_mul_2exp(l->T, l->T, (mp_bitcnt_t)(l->e - e2));
     }
     mpz_add(l->T, l->T, tmp);
-    if (trunc)
-        node_truncate(l, kept_bits(job, a));
 }
 
 static void leaf(bnode *x, uint64_t n)
@@ -147,8 +129,9 @@ static void leaf(bnode *x, uint64_t n)
     x->e = 0;
 }
 
-/* Binary splitting of [a, b) into x; tmp is scratch. */
-static void split(const pie_bbp_job *job, bnode *x, uint64_t a, uint64_t b, mpz_t tmp, int trunc)
+/* Exact binary splitting of [a, b) into x; tmp is scratch. Only blocks of at
+ * most BLOCK terms come here, so nothing needs truncating. */
+static void split(bnode *x, uint64_t a, uint64_t b, mpz_t tmp)
 {
     if (b - a == 1) {
         leaf(x, a);
@@ -157,9 +140,9 @@ static void split(const pie_bbp_job *job, bnode *x, uint64_t a, uint64_t b, mpz_
     uint64_t m = a + (b - a) / 2;
     bnode r;
     node_init(&r);
-    split(job, x, a, m, tmp, trunc);
-    split(job, &r, m, b, tmp, trunc);
-    node_merge(job, x, &r, a, m, tmp, trunc);
+    split(x, a, m, tmp);
+    split(&r, m, b, tmp);
+    node_merge(x, &r, a, m, tmp);
     node_clear(&r);
 }
 
@@ -262,7 +245,7 @@ static void lnode_truncate(lnode *x, uint64_t kept);
  * pointers only move forward. */
 static void block_leaf(lctx *c, lnode *x, uint64_t a, uint64_t b)
 {
-    split(c->job, &c->plain, a, b, c->tmp, 0);
+    split(&c->plain, a, b, c->tmp);
     /* sum[i]: exponent of prime i in the plain product Q; x->x[i]: its
      * largest exponent in one term's denominator (the lcm's). */
     uint16_t sum[NSMALL], cnt[BLOCK];
