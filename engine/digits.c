@@ -126,7 +126,7 @@ static uint64_t mem_available(void)
     return (uint64_t)kib * 1024u;
 }
 
-static unsigned resolve_workers(const pie_ctx *ctx, const pie_bbp_job *job)
+static unsigned resolve_workers(const pie_ctx *ctx, const pie__bbp_job *job)
 {
     unsigned w = ctx->workers ? ctx->workers : pie_online_cpus();
     if (ctx->backend == PIE_BACKEND_SERIAL)
@@ -141,22 +141,22 @@ static unsigned resolve_workers(const pie_ctx *ctx, const pie_bbp_job *job)
  * and, at the end, the division and radix-conversion operands of about 2W
  * bits each plus the digit string; each worker holds one chunk's splitting
  * tree with GMP's multiplication scratch. */
-static uint64_t estimate(const pie_ctx *ctx, const pie_bbp_job *job)
+static uint64_t estimate(const pie_ctx *ctx, const pie__bbp_job *job)
 {
     const uint64_t base_rss = UINT64_C(8) << 20;
     uint64_t wbytes = job->prec / 8 + 1, partials = 0;
     for (uint64_t c = 0; c < job->nchunks; c++)
-        partials += 2 * (pie_bbp_chunk_bits(job, c) / 8);
+        partials += 2 * (pie__bbp_chunk_bits(job, c) / 8);
     uint64_t parent = base_rss + 14 * wbytes + partials + 2 * (job->digits + 2);
-    uint64_t worker = base_rss + 6 * (pie_bbp_chunk_bits(job, 0) / 8);
+    uint64_t worker = base_rss + 6 * (pie__bbp_chunk_bits(job, 0) / 8);
     unsigned w = resolve_workers(ctx, job);
     return parent + (uint64_t)w * worker;
 }
 
 pie_status pie_digits_estimate(const pie_ctx *ctx, uint64_t digits, unsigned base, uint64_t *bytes)
 {
-    pie_bbp_job job;
-    if (!ctx || !bytes || pie_bbp_job_init(&job, digits, base, FIRST_GUARD) != PIE_K_OK)
+    pie__bbp_job job;
+    if (!ctx || !bytes || pie__bbp_job_init(&job, digits, base, FIRST_GUARD) != PIE_K_OK)
         return PIE_EINVAL;
     *bytes = estimate(ctx, &job);
     return PIE_OK;
@@ -248,7 +248,7 @@ static pie_status out_commit(pie_ctx *ctx, outfile *o, const char *path, const c
 
 /* Compare with MPFR: pi lies in [lo, nextabove(lo)] where lo is pi rounded
  * down; when both ends truncate to the same digits, those are pi's. */
-static pie_status verify_mpfr(pie_ctx *ctx, const pie_bbp_job *job, const char *text,
+static pie_status verify_mpfr(pie_ctx *ctx, const pie__bbp_job *job, const char *text,
                               pie_digits_result *res)
 {
     uint64_t D = job->digits;
@@ -296,7 +296,7 @@ static pie_status verify_mpfr(pie_ctx *ctx, const pie_bbp_job *job, const char *
 
 /* Base 16: the last (up to 8) hex digits again, by BBP digit extraction at
  * their positions (pie_hex_run, which itself checks two formulas). */
-static pie_status verify_hex_tail(pie_ctx *ctx, const pie_bbp_job *job, const char *text,
+static pie_status verify_hex_tail(pie_ctx *ctx, const pie__bbp_job *job, const char *text,
                                   pie_digits_result *res)
 {
     unsigned count = job->digits < 8 ? (unsigned)job->digits : 8u;
@@ -333,7 +333,7 @@ typedef struct series_window {
     char hex[9];
 } series_window;
 
-static void window_of(const pie_bbp_job *job, const mpz_t x, series_window *w)
+static void window_of(const pie__bbp_job *job, const mpz_t x, series_window *w)
 {
     w->count = 0;
     uint64_t top = job->prec > 12 ? (job->prec - 12) / 4 : 0; /* last usable position */
@@ -383,7 +383,7 @@ static pie_status verify_window(pie_ctx *ctx, const series_window *w, pie_digits
     return PIE_OK;
 }
 
-static pie_status verify(pie_ctx *ctx, const pie_bbp_job *job, const char *text,
+static pie_status verify(pie_ctx *ctx, const pie__bbp_job *job, const char *text,
                          const series_window *w, pie_digits_result *res)
 {
     pie_status st = PIE_OK;
@@ -429,7 +429,7 @@ static void *conv_run(void *arg)
 {
     conv_task *t = arg;
     if (t->depth == 0 || t->ndigits < CONV_MIN_SPLIT) {
-        t->rc = pie_bbp_text(t->y, t->base, t->ndigits, t->out);
+        t->rc = pie__bbp_text(t->y, t->base, t->ndigits, t->out);
         mpz_clear(t->y);
         return NULL;
     }
@@ -462,7 +462,7 @@ static void *conv_run(void *arg)
 }
 
 /* "3." + D digits from Y = floor(pi base^D) (consumed), on `threads` threads. */
-static int convert(mpz_t y, const pie_bbp_job *job, unsigned threads, char **text)
+static int convert(mpz_t y, const pie__bbp_job *job, unsigned threads, char **text)
 {
     uint64_t D = job->digits;
     char *buf = malloc(D + 3);
@@ -494,14 +494,14 @@ static int convert(mpz_t y, const pie_bbp_job *job, unsigned threads, char **tex
 /* One attempt at a given guard: the series on the backend, the division and
  * the conversion. Returns PIE_OK with *text set, or a failure; *retry is set
  * when the last digit was not certain. */
-static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie_bbp_job *job,
+static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie__bbp_job *job,
                           pie_digits_result *res, char **text, int *retry, series_window *w)
 {
     *retry = 0;
-    pie_bbp_acc *acc = pie_bbp_acc_new();
+    pie__bbp_acc *acc = pie__bbp_acc_new();
     if (!acc)
         return pie__fail(ctx, PIE_ENOMEM, "out of memory");
-    pie__task task = {.ops = &pie_bbp_series_ops, .job = job, .acc = acc, .nchunks = job->nchunks};
+    pie__task task = {.ops = &pie__bbp_series_ops, .job = job, .acc = acc, .nchunks = job->nchunks};
     char fingerprint[160]; /* the job's identity for checkpoints */
     snprintf(fingerprint, sizeof fingerprint,
              "digits %s %llu base %u guard %u prec %llu terms %llu chunks %llu lgev %llu",
@@ -523,15 +523,15 @@ static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie_b
     if (st == PIE_OK && pie__cancelled(ctx))
         st = pie__fail(ctx, PIE_ECANCELED, "cancelled after the series");
     if (st != PIE_OK) {
-        pie_bbp_acc_free(acc);
+        pie__bbp_acc_free(acc);
         return st;
     }
     phase(o, "division");
     t0 = pie__now();
     mpz_t x;
     mpz_init(x);
-    int krc = pie_bbp_fixed(acc, job, x);
-    pie_bbp_acc_free(acc);
+    int krc = pie__bbp_fixed(acc, job, x);
+    pie__bbp_acc_free(acc);
     res->seconds_division += pie__now() - t0;
     if (krc == PIE_K_OK && pie__cancelled(ctx)) {
         mpz_clear(x);
@@ -542,7 +542,7 @@ static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie_b
         t0 = pie__now();
         mpz_t y;
         mpz_init(y);
-        krc = pie_bbp_floor(job, x, y);
+        krc = pie__bbp_floor(job, x, y);
         window_of(job, x, w);
         mpz_clear(x);
         if (krc == PIE_K_OK)
@@ -589,8 +589,8 @@ pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_
     if (first > 1u << 16)
         return pie__fail(ctx, PIE_EINVAL, "guard_bits must be at most 65536 (got %u)", first);
     double start = pie__now();
-    pie_bbp_job job;
-    pie_bbp_job_init(&job, o->digits, o->base, first);
+    pie__bbp_job job;
+    pie__bbp_job_init(&job, o->digits, o->base, first);
     res->memory_estimate_bytes = estimate(ctx, &job);
     res->memory_available_bytes = mem_available();
     if (res->memory_available_bytes && res->memory_estimate_bytes > res->memory_available_bytes)
@@ -610,7 +610,7 @@ pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_
     while (first << (2 * (max_attempts - 1)) < 2048 && max_attempts < 8)
         max_attempts++; /* tiny first guards still end with >= 2048 bits */
     for (unsigned guard = first; retry && res->attempts < max_attempts; guard *= 4) {
-        pie_bbp_job_init(&job, o->digits, o->base, guard);
+        pie__bbp_job_init(&job, o->digits, o->base, guard);
         res->attempts++;
         res->terms = job.nterms;
         res->precision_bits = job.prec;

@@ -47,7 +47,7 @@ static uint64_t ceil_log2(uint64_t v)
     return r;
 }
 
-int pie_bbp_job_init(pie_bbp_job *job, uint64_t digits, unsigned base, unsigned guard)
+int pie__bbp_job_init(pie__bbp_job *job, uint64_t digits, unsigned base, unsigned guard)
 {
     if (!job || digits < 1 || digits > PIE_BBP_MAX_DIGITS || (base != 10 && base != 16) ||
         guard < 1 || guard > 1u << 20)
@@ -72,7 +72,7 @@ int pie_bbp_job_init(pie_bbp_job *job, uint64_t digits, unsigned base, unsigned 
     return PIE_K_OK;
 }
 
-void pie_bbp_chunk_range(const pie_bbp_job *job, uint64_t chunk, uint64_t *a, uint64_t *b)
+void pie__bbp_chunk_range(const pie__bbp_job *job, uint64_t chunk, uint64_t *a, uint64_t *b)
 {
     /* N * i / C without overflow: N < 2^40 and C <= 16. */
     *a = job->nterms * chunk / job->nchunks;
@@ -82,7 +82,7 @@ void pie_bbp_chunk_range(const pie_bbp_job *job, uint64_t chunk, uint64_t *a, ui
 /* Relative precision a node starting at term a must keep: its contribution
  * is scaled by 2^-10a, |R| < 2^9, and a truncation costs at most 2^(2-bits)
  * relative; with at most 2^lgev truncations the sum stays within 2^-(W+9). */
-static uint64_t kept_bits(const pie_bbp_job *job, uint64_t a)
+static uint64_t kept_bits(const pie__bbp_job *job, uint64_t a)
 {
     uint64_t need = job->prec + 20 + job->lgev;
     uint64_t drop = 10 * a;
@@ -171,14 +171,14 @@ typedef struct lnode {
 } lnode;
 
 typedef struct lctx {
-    const pie_bbp_job *job;
+    const pie__bbp_job *job;
     unsigned prime[NSMALL];
     uint64_t next[NSMALL][7]; /* next term n whose factor j the prime divides */
     mpz_t tmp, f1, f2;
     bnode plain;
 } lctx;
 
-static void lctx_init(lctx *c, const pie_bbp_job *job, uint64_t a0)
+static void lctx_init(lctx *c, const pie__bbp_job *job, uint64_t a0)
 {
     c->job = job;
     unsigned char comp[SMALL_LIMIT] = {0};
@@ -349,24 +349,24 @@ static void lsplit(lctx *c, lnode *x, uint64_t a, uint64_t b)
 #define PARTIAL_MAGIC UINT64_C(0x3253504242454950) /* "PIEBBPS2" little-endian */
 #define PARTIAL_HEADER 40u
 
-static uint64_t scale_bits(const pie_bbp_job *job)
+static uint64_t scale_bits(const pie__bbp_job *job)
 {
     return job->prec + 20 + job->lgev;
 }
 
 /* Bits of |G| for a chunk starting at a: R < 2^9 and 10a < S. */
-static uint64_t partial_bits(const pie_bbp_job *job, uint64_t a)
+static uint64_t partial_bits(const pie__bbp_job *job, uint64_t a)
 {
     return scale_bits(job) - 10 * a + 16;
 }
 
 static int bbp_run_chunk(const void *jobp, uint64_t chunk, pie_kbuf *out)
 {
-    const pie_bbp_job *job = jobp;
+    const pie__bbp_job *job = jobp;
     if (chunk >= job->nchunks)
         return PIE_K_EINVAL;
     uint64_t a, b;
-    pie_bbp_chunk_range(job, chunk, &a, &b);
+    pie__bbp_chunk_range(job, chunk, &a, &b);
     if (b <= a)
         return PIE_K_EINVAL;
     lctx *c = malloc(sizeof *c);
@@ -421,20 +421,20 @@ static int bbp_run_chunk(const void *jobp, uint64_t chunk, pie_kbuf *out)
 
 static uint64_t bbp_max_partial(const void *jobp, uint64_t chunk)
 {
-    const pie_bbp_job *job = jobp;
+    const pie__bbp_job *job = jobp;
     uint64_t a, b;
     if (chunk >= job->nchunks)
         return 0;
-    pie_bbp_chunk_range(job, chunk, &a, &b);
+    pie__bbp_chunk_range(job, chunk, &a, &b);
     return PARTIAL_HEADER + partial_bits(job, a) / 8 + 2;
 }
 
-uint64_t pie_bbp_chunk_bits(const pie_bbp_job *job, uint64_t chunk)
+uint64_t pie__bbp_chunk_bits(const pie__bbp_job *job, uint64_t chunk)
 {
     /* The chunk's splitting tree: Q(n) < (10n+10)^7 and |T| < Q 2^(10(b-a)+10),
      * until truncation caps both near kept(a). */
     uint64_t a, b;
-    pie_bbp_chunk_range(job, chunk, &a, &b);
+    pie__bbp_chunk_range(job, chunk, &a, &b);
     uint64_t per = 7 * (ceil_log2(10 * b + 10) + 1);
     uint64_t untrunc = (b - a) * per + 128, cap = kept_bits(job, a) * 9 / 8 + 64;
     return untrunc < cap ? untrunc : cap;
@@ -443,20 +443,20 @@ uint64_t pie_bbp_chunk_bits(const pie_bbp_job *job, uint64_t chunk)
 /* ------------------------------------------------------------------------ */
 /* The accumulator: the sum of the chunks' fixed-point partials.            */
 
-struct pie_bbp_acc {
+struct pie__bbp_acc {
     mpz_t sum;
     uint64_t next_chunk;
 };
 
-pie_bbp_acc *pie_bbp_acc_new(void)
+pie__bbp_acc *pie__bbp_acc_new(void)
 {
-    pie_bbp_acc *acc = calloc(1, sizeof *acc);
+    pie__bbp_acc *acc = calloc(1, sizeof *acc);
     if (acc)
         mpz_init(acc->sum);
     return acc;
 }
 
-void pie_bbp_acc_free(pie_bbp_acc *acc)
+void pie__bbp_acc_free(pie__bbp_acc *acc)
 {
     if (!acc)
         return;
@@ -467,8 +467,8 @@ void pie_bbp_acc_free(pie_bbp_acc *acc)
 static int bbp_merge(void *accp, const void *jobp, uint64_t chunk, const unsigned char *p,
                      size_t len)
 {
-    pie_bbp_acc *acc = accp;
-    const pie_bbp_job *job = jobp;
+    pie__bbp_acc *acc = accp;
+    const pie__bbp_job *job = jobp;
     if (chunk != acc->next_chunk || chunk >= job->nchunks)
         return PIE_K_EINVAL;
     uint64_t a, b, h[5];
@@ -476,7 +476,7 @@ static int bbp_merge(void *accp, const void *jobp, uint64_t chunk, const unsigne
         return PIE_K_ECORRUPT;
     for (int i = 0; i < 5; i++)
         h[i] = pie_kget_u64(p + 8 * i);
-    pie_bbp_chunk_range(job, chunk, &a, &b);
+    pie__bbp_chunk_range(job, chunk, &a, &b);
     if (h[0] != PARTIAL_MAGIC || h[1] != a || h[2] != b || h[3] > 1 ||
         h[4] > partial_bits(job, a) / 8 + 2 || len != PARTIAL_HEADER + h[4])
         return PIE_K_ECORRUPT;
@@ -491,7 +491,7 @@ static int bbp_merge(void *accp, const void *jobp, uint64_t chunk, const unsigne
     return PIE_K_OK;
 }
 
-const pie_kernel_ops pie_bbp_series_ops = {
+const pie_kernel_ops pie__bbp_series_ops = {
     .name = "bbp-bellard",
     .run_chunk = bbp_run_chunk,
     .merge = bbp_merge,
@@ -501,7 +501,7 @@ const pie_kernel_ops pie_bbp_series_ops = {
 /* ------------------------------------------------------------------------ */
 /* Finalizing                                                               */
 
-int pie_bbp_fixed(pie_bbp_acc *acc, const pie_bbp_job *job, mpz_t x)
+int pie__bbp_fixed(pie__bbp_acc *acc, const pie__bbp_job *job, mpz_t x)
 {
     if (acc->next_chunk != job->nchunks)
         return PIE_K_EINVAL;
@@ -512,7 +512,7 @@ int pie_bbp_fixed(pie_bbp_acc *acc, const pie_bbp_job *job, mpz_t x)
     return PIE_K_OK;
 }
 
-int pie_bbp_floor(const pie_bbp_job *job, const mpz_t x, mpz_t y)
+int pie__bbp_floor(const pie__bbp_job *job, const mpz_t x, mpz_t y)
 {
     const uint64_t D = job->digits;
     mpz_t hi, scale;
@@ -538,7 +538,7 @@ int pie_bbp_floor(const pie_bbp_job *job, const mpz_t x, mpz_t y)
     return rc;
 }
 
-int pie_bbp_text(const mpz_t y, unsigned base, uint64_t ndigits, char *out)
+int pie__bbp_text(const mpz_t y, unsigned base, uint64_t ndigits, char *out)
 {
     if (mpz_sgn(y) < 0)
         return PIE_K_EINVAL;
@@ -567,18 +567,18 @@ int pie_bbp_text(const mpz_t y, unsigned base, uint64_t ndigits, char *out)
     return PIE_K_OK;
 }
 
-int pie_bbp_digits(const pie_bbp_job *job, const mpz_t x, char **text, size_t *len)
+int pie__bbp_digits(const pie__bbp_job *job, const mpz_t x, char **text, size_t *len)
 {
     const uint64_t D = job->digits;
     mpz_t y;
     mpz_init(y);
-    int rc = pie_bbp_floor(job, x, y);
+    int rc = pie__bbp_floor(job, x, y);
     char *buf = NULL;
     if (rc == PIE_K_OK && !(buf = malloc(D + 3)))
         rc = PIE_K_ENOMEM;
     /* y = floor(pi base^D): "3" then D digits. */
     if (rc == PIE_K_OK)
-        rc = pie_bbp_text(y, job->base, D + 1, buf + 1);
+        rc = pie__bbp_text(y, job->base, D + 1, buf + 1);
     if (rc == PIE_K_OK && buf[1] != '3')
         rc = PIE_K_ECORRUPT;
     mpz_clear(y);
