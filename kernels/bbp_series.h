@@ -17,7 +17,7 @@
  *     R(a, b) = sum_{n=a}^{b-1} (-1)^n A(n) / (Q(n) 2^(10(n-a))) = T / (Q 2^e).
  * The powers of two never enter a product: they live in the exponent e.
  * (The code keeps Q as R * S, S the small primes' part as an exponent vector
- * merged by lcm; see bbp_series.c.)
+ * merged by lcm; see bbp_split.c.)
  * Once T or Q has more bits than the node can contribute to a W-bit result
  * (W - 10a plus guard bits), both are truncated; the truncation depends on
  * (job, node) only, so the result is the same on every backend and worker
@@ -41,7 +41,7 @@
  * changes whenever either does (checkpoints compare it). */
 #define PIE_BBP_PARTIAL_FORMAT "bellard-fixed-lcm1000-b32"
 
-/* Returned by pie__bbp_digits when the last digit is not certain. */
+/* Returned by pie__bbp_floor and pie__bbp_digits when the last digit is not certain. */
 #define PIE_BBP_RETRY 100
 
 /* Largest digit count a job accepts (well beyond any machine's memory). */
