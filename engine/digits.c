@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <mpfr.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -408,89 +407,6 @@ static void phase(const pie_digits_options *o, const char *name)
         o->phase(o->phase_user, name);
 }
 
-/* ------------------------------------------------------------------------ */
-/* Radix conversion on several threads. Y = hi base^L + lo splits the work  */
-/* in two halves (a shift in base 16, one division by 10^L in base 10);     */
-/* the halves convert in parallel, recursively. GMP's own conversion does   */
-/* the same split at its top level, serially.                               */
-
-#define CONV_MIN_SPLIT 20000u /* digits below which one thread converts */
-
-typedef struct conv_task {
-    mpz_t y; /* owned; cleared once split or converted */
-    unsigned base;
-    uint64_t ndigits;
-    char *out;
-    unsigned depth;
-    int rc;
-} conv_task;
-
-static void *conv_run(void *arg)
-{
-    conv_task *t = arg;
-    if (t->depth == 0 || t->ndigits < CONV_MIN_SPLIT) {
-        t->rc = pie__bbp_text(t->y, t->base, t->ndigits, t->out);
-        mpz_clear(t->y);
-        return NULL;
-    }
-    uint64_t L = t->ndigits / 2;
-    conv_task hi = {
-        .base = t->base, .ndigits = t->ndigits - L, .out = t->out, .depth = t->depth - 1};
-    conv_task lo = {
-        .base = t->base, .ndigits = L, .out = t->out + (t->ndigits - L), .depth = t->depth - 1};
-    mpz_inits(hi.y, lo.y, NULL);
-    if (t->base == 16) {
-        mpz_tdiv_r_2exp(lo.y, t->y, 4 * L);
-        mpz_tdiv_q_2exp(hi.y, t->y, 4 * L);
-    } else {
-        mpz_t pow;
-        mpz_init(pow);
-        mpz_ui_pow_ui(pow, 10, L);
-        mpz_tdiv_qr(hi.y, lo.y, t->y, pow);
-        mpz_clear(pow);
-    }
-    mpz_clear(t->y);
-    pthread_t th;
-    int spawned = pthread_create(&th, NULL, conv_run, &hi) == 0;
-    if (!spawned)
-        conv_run(&hi);
-    conv_run(&lo);
-    if (spawned)
-        pthread_join(th, NULL);
-    t->rc = hi.rc != PIE_K_OK ? hi.rc : lo.rc;
-    return NULL;
-}
-
-/* "3." + D digits from Y = floor(pi base^D) (consumed), on `threads` threads. */
-static int convert(mpz_t y, const pie__bbp_job *job, unsigned threads, char **text)
-{
-    uint64_t D = job->digits;
-    char *buf = malloc(D + 3);
-    if (!buf) {
-        mpz_clear(y);
-        return PIE_K_ENOMEM;
-    }
-    unsigned depth = 0;
-    while ((1u << depth) < threads && depth < 6)
-        depth++;
-    conv_task t = {.base = job->base, .ndigits = D + 1, .out = buf + 1, .depth = depth};
-    mpz_init(t.y);
-    mpz_swap(t.y, y);
-    mpz_clear(y);
-    conv_run(&t);
-    if (t.rc == PIE_K_OK && buf[1] != '3')
-        t.rc = PIE_K_ECORRUPT;
-    if (t.rc != PIE_K_OK) {
-        free(buf);
-        return t.rc;
-    }
-    buf[0] = '3';
-    buf[1] = '.';
-    buf[D + 2] = 0;
-    *text = buf;
-    return PIE_K_OK;
-}
-
 /* One attempt at a given guard: the series on the backend, the division and
  * the conversion. Returns PIE_OK with *text set, or a failure; *retry is set
  * when the last digit was not certain. */
@@ -546,7 +462,8 @@ static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie__
         window_of(job, x, w);
         mpz_clear(x);
         if (krc == PIE_K_OK)
-            krc = convert(y, job, ctx->backend == PIE_BACKEND_SERIAL ? 1 : stats.workers, text);
+            krc = pie__bbp_format(job, y, ctx->backend == PIE_BACKEND_SERIAL ? 1 : stats.workers,
+                                  text);
         else
             mpz_clear(y);
         res->seconds_radix += pie__now() - t0;

@@ -1,6 +1,7 @@
 /** @brief Bellard's BBP-type series: the job's plan, chunk partials, their sum, checked digits. */
 #include "bbp_series.h"
 #include "bbp_split.h"
+#include "radix.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -242,50 +243,18 @@ int pie__bbp_floor(const pie__bbp_job *job, const mpz_t x, mpz_t y)
     return rc;
 }
 
-int pie__bbp_text(const mpz_t y, unsigned base, uint64_t ndigits, char *out)
-{
-    if (mpz_sgn(y) < 0)
-        return PIE_K_EINVAL;
-    size_t n = mpz_sizeinbase(y, (int)base);
-    if (mpz_sgn(y) == 0)
-        n = 0;
-    if (n > ndigits + 1)
-        return PIE_K_EINVAL;
-    /* mpz_get_str writes up to sizeinbase digits plus NUL; sizeinbase may
-     * overestimate by one, so write into a scratch of that size. */
-    char *tmp = malloc(n + 2);
-    if (!tmp)
-        return PIE_K_ENOMEM;
-    size_t len = 0;
-    if (n) {
-        mpz_get_str(tmp, base == 16 ? -16 : (int)base, y);
-        len = strlen(tmp);
-    }
-    if (len > ndigits) {
-        free(tmp);
-        return PIE_K_EINVAL;
-    }
-    memset(out, '0', ndigits - len);
-    memcpy(out + (ndigits - len), tmp, len);
-    free(tmp);
-    return PIE_K_OK;
-}
-
-int pie__bbp_digits(const pie__bbp_job *job, const mpz_t x, char **text, size_t *len)
+int pie__bbp_format(const pie__bbp_job *job, mpz_t y, unsigned threads, char **text)
 {
     const uint64_t D = job->digits;
-    mpz_t y;
-    mpz_init(y);
-    int rc = pie__bbp_floor(job, x, y);
-    char *buf = NULL;
-    if (rc == PIE_K_OK && !(buf = malloc(D + 3)))
-        rc = PIE_K_ENOMEM;
+    char *buf = malloc(D + 3);
+    if (!buf) {
+        mpz_clear(y);
+        return PIE_K_ENOMEM;
+    }
     /* y = floor(pi base^D): "3" then D digits. */
-    if (rc == PIE_K_OK)
-        rc = pie__bbp_text(y, job->base, D + 1, buf + 1);
+    int rc = pie__radix_text(y, job->base, D + 1, threads, buf + 1);
     if (rc == PIE_K_OK && buf[1] != '3')
         rc = PIE_K_ECORRUPT;
-    mpz_clear(y);
     if (rc != PIE_K_OK) {
         free(buf);
         return rc;
@@ -294,6 +263,20 @@ int pie__bbp_digits(const pie__bbp_job *job, const mpz_t x, char **text, size_t 
     buf[1] = '.';
     buf[D + 2] = 0;
     *text = buf;
-    *len = D + 2;
     return PIE_K_OK;
+}
+
+int pie__bbp_digits(const pie__bbp_job *job, const mpz_t x, char **text, size_t *len)
+{
+    mpz_t y;
+    mpz_init(y);
+    int rc = pie__bbp_floor(job, x, y);
+    if (rc != PIE_K_OK) {
+        mpz_clear(y);
+        return rc;
+    }
+    rc = pie__bbp_format(job, y, 1, text);
+    if (rc == PIE_K_OK)
+        *len = job->digits + 2;
+    return rc;
 }

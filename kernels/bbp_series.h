@@ -82,12 +82,14 @@ int pie__bbp_fixed(pie__bbp_acc *acc, const pie__bbp_job *job, mpz_t x);
  * `y` must be initialized. */
 int pie__bbp_floor(const pie__bbp_job *job, const mpz_t x, mpz_t y);
 
-/* Write y >= 0 as exactly `ndigits` digits (zero-padded on the left, upper-case
- * hex), no NUL. PIE_K_EINVAL if y needs more digits. */
-int pie__bbp_text(const mpz_t y, unsigned base, uint64_t ndigits, char *out);
+/* "3." followed by exactly D digits from y = floor(pi base^D) (consumed:
+ * cleared on return), converted on up to `threads` threads, as a malloc'd
+ * NUL-terminated string of D + 2 characters. PIE_K_ECORRUPT if y does not
+ * start with 3. */
+int pie__bbp_format(const pie__bbp_job *job, mpz_t y, unsigned threads, char **text);
 
-/* Both in one: "3." followed by exactly D digits, truncated, as a malloc'd
- * NUL-terminated string of *len = D + 2 characters; PIE_BBP_RETRY as above. */
+/* pie__bbp_floor and pie__bbp_format (one thread) in one: *len = D + 2;
+ * PIE_BBP_RETRY as above. */
 int pie__bbp_digits(const pie__bbp_job *job, const mpz_t x, char **text, size_t *len);
 
 /* Bits of the largest integers the series holds, for memory estimates. */
