@@ -1,5 +1,6 @@
 /** @brief pie_digits_run: memory check, series on the backend, Ziv loop, output, verify. */
 #include "bbp_series.h"
+#include "atomic_file.h"
 #include "engine.h"
 #include "sha256.h"
 
@@ -68,87 +69,6 @@ pie_status pie_digits_estimate(const pie_ctx *ctx, uint64_t digits, unsigned bas
     if (!ctx || !bytes || pie__bbp_job_init(&job, digits, base, FIRST_GUARD) != PIE_K_OK)
         return PIE_EINVAL;
     *bytes = estimate(ctx, &job);
-    return PIE_OK;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Output                                                                   */
-
-typedef struct outfile {
-    char *tmp; /* temporary path, NULL when not writing a file */
-    int fd;
-} outfile;
-
-/* Create the temporary file next to `path` before any work, so that a bad
- * path is refused at once. */
-static pie_status out_open(pie_ctx *ctx, const char *path, outfile *o)
-{
-    struct stat st;
-    if (path[0] == 0)
-        return pie__fail(ctx, PIE_EINVAL, "the output path is empty");
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return pie__fail(ctx, PIE_EINVAL, "the output path '%s' is a directory", path);
-    size_t n = strlen(path);
-    o->tmp = malloc(n + 16);
-    if (!o->tmp)
-        return pie__fail(ctx, PIE_ENOMEM, "out of memory");
-    snprintf(o->tmp, n + 16, "%s.tmp.XXXXXX", path);
-    o->fd = mkostemp(o->tmp, O_CLOEXEC);
-    if (o->fd < 0) {
-        int e = errno;
-        free(o->tmp);
-        o->tmp = NULL;
-        return pie__fail(ctx, PIE_EINVAL, "cannot create the output file '%s': %s", path,
-                         strerror(e));
-    }
-    return PIE_OK;
-}
-
-static void out_abort(outfile *o)
-{
-    if (!o->tmp)
-        return;
-    close(o->fd);
-    unlink(o->tmp);
-    free(o->tmp);
-    o->tmp = NULL;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t k = write(fd, p, n > (1u << 30) ? (1u << 30) : n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-static pie_status out_commit(pie_ctx *ctx, outfile *o, const char *path, const char *text,
-                             size_t len)
-{
-    /* The file mode follows the umask, as a plain creat() would give. */
-    mode_t um = umask(0);
-    umask(um);
-    if (write_all(o->fd, text, len) != 0 || write_all(o->fd, "\n", 1) != 0 ||
-        fchmod(o->fd, 0666 & ~um) != 0 || fsync(o->fd) != 0) {
-        int e = errno;
-        out_abort(o);
-        return pie__fail(ctx, PIE_EIO, "writing '%s' failed: %s", path, strerror(e));
-    }
-    if (close(o->fd) != 0 || rename(o->tmp, path) != 0) {
-        int e = errno;
-        unlink(o->tmp);
-        free(o->tmp);
-        o->tmp = NULL;
-        return pie__fail(ctx, PIE_EIO, "writing '%s' failed: %s", path, strerror(e));
-    }
-    free(o->tmp);
-    o->tmp = NULL;
     return PIE_OK;
 }
 
@@ -425,8 +345,8 @@ pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_
             ctx, PIE_ENOMEM, "%llu digits need about %.1f GiB but only %.1f GiB is available",
             (unsigned long long)o->digits, (double)res->memory_estimate_bytes / (1u << 30),
             (double)res->memory_available_bytes / (1u << 30));
-    outfile out = {0};
-    pie_status st = o->path ? out_open(ctx, o->path, &out) : PIE_OK;
+    pie__atomic_file out = {0};
+    pie_status st = o->path ? pie__atomic_open(ctx, o->path, &out) : PIE_OK;
     if (st != PIE_OK)
         return st;
 
@@ -464,12 +384,16 @@ pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_
     if (st == PIE_OK && o->path) {
         phase(o, "output");
         double t0 = pie__now();
-        st = out_commit(ctx, &out, o->path, text, o->digits + 2);
+        st = pie__atomic_write(ctx, &out, text, o->digits + 2);
+        if (st == PIE_OK)
+            st = pie__atomic_write(ctx, &out, "\n", 1);
+        if (st == PIE_OK)
+            st = pie__atomic_commit(ctx, &out);
         res->seconds_output = pie__now() - t0;
         free(text);
         text = NULL;
     }
-    out_abort(&out);
+    pie__atomic_abort(&out);
     if (st != PIE_OK) {
         free(text);
         text = NULL;
