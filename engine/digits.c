@@ -1,19 +1,13 @@
-/** @brief pie_digits_run: memory check, series on the backend, Ziv loop, output, verify. */
-#include "bbp_series.h"
+/** @brief pie_digits_run: memory check, series on the backend, Ziv loop, digest, verify, output. */
 #include "atomic_file.h"
+#include "bbp_series.h"
 #include "digits_verify.h"
 #include "engine.h"
 #include "sha256.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <mpfr.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define ALGORITHM "bbp-bellard-binary-splitting"
 #define FIRST_GUARD 32u
@@ -82,16 +76,10 @@ static void phase(const pie_digits_options *o, const char *name)
         o->phase(o->phase_user, name);
 }
 
-/* One attempt at a given guard: the series on the backend, the division and
- * the conversion. Returns PIE_OK with *text set, or a failure; *retry is set
- * when the last digit was not certain. */
-static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie__bbp_job *job,
-                          pie_digits_result *res, char **text, int *retry, pie__series_window *w)
+/* The series on the backend, every chunk merged into acc. */
+static pie_status run_series(pie_ctx *ctx, const pie_digits_options *o, const pie__bbp_job *job,
+                             pie__bbp_acc *acc, pie_digits_result *res)
 {
-    *retry = 0;
-    pie__bbp_acc *acc = pie__bbp_acc_new();
-    if (!acc)
-        return pie__fail(ctx, PIE_ENOMEM, "out of memory");
     pie__task task = {.ops = &pie__bbp_series_ops, .job = job, .acc = acc, .nchunks = job->nchunks};
     char fingerprint[160]; /* the job's identity for checkpoints */
     snprintf(fingerprint, sizeof fingerprint,
@@ -113,12 +101,48 @@ static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie__
         res->peak_rss_bytes = stats.worker_peak_rss_bytes;
     if (st == PIE_OK && pie__cancelled(ctx))
         st = pie__fail(ctx, PIE_ECANCELED, "cancelled after the series");
+    return st;
+}
+
+/* X to text: the Ziv check, the series' hex window for verification, and
+ * the radix conversion on as many threads as the series had workers. x is
+ * cleared before the conversion, which needs the memory. A kernel status,
+ * PIE_BBP_RETRY when the last digit is not certain. */
+static int to_text(pie_ctx *ctx, const pie_digits_options *o, const pie__bbp_job *job, mpz_t x,
+                   pie_digits_result *res, char **text, pie__series_window *w)
+{
+    phase(o, "radix conversion");
+    double t0 = pie__now();
+    mpz_t y;
+    mpz_init(y);
+    int krc = pie__bbp_floor(job, x, y);
+    pie__digits_window(job, x, w);
+    mpz_clear(x);
+    if (krc == PIE_K_OK)
+        krc = pie__bbp_format(job, y, ctx->backend == PIE_BACKEND_SERIAL ? 1 : res->workers, text);
+    else
+        mpz_clear(y);
+    res->seconds_radix += pie__now() - t0;
+    return krc;
+}
+
+/* One attempt at a given guard: the series on the backend, the division and
+ * the conversion. Returns PIE_OK with *text set, or a failure; *retry is set
+ * when the last digit was not certain. */
+static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie__bbp_job *job,
+                          pie_digits_result *res, char **text, int *retry, pie__series_window *w)
+{
+    *retry = 0;
+    pie__bbp_acc *acc = pie__bbp_acc_new();
+    if (!acc)
+        return pie__fail(ctx, PIE_ENOMEM, "out of memory");
+    pie_status st = run_series(ctx, o, job, acc, res);
     if (st != PIE_OK) {
         pie__bbp_acc_free(acc);
         return st;
     }
     phase(o, "division");
-    t0 = pie__now();
+    double t0 = pie__now();
     mpz_t x;
     mpz_init(x);
     int krc = pie__bbp_fixed(acc, job, x);
@@ -128,23 +152,10 @@ static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie__
         mpz_clear(x);
         return pie__fail(ctx, PIE_ECANCELED, "cancelled after the division");
     }
-    if (krc == PIE_K_OK) {
-        phase(o, "radix conversion");
-        t0 = pie__now();
-        mpz_t y;
-        mpz_init(y);
-        krc = pie__bbp_floor(job, x, y);
-        pie__digits_window(job, x, w);
+    if (krc == PIE_K_OK)
+        krc = to_text(ctx, o, job, x, res, text, w);
+    else
         mpz_clear(x);
-        if (krc == PIE_K_OK)
-            krc = pie__bbp_format(job, y, ctx->backend == PIE_BACKEND_SERIAL ? 1 : stats.workers,
-                                  text);
-        else
-            mpz_clear(y);
-        res->seconds_radix += pie__now() - t0;
-    } else {
-        mpz_clear(x);
-    }
     if (krc == PIE_BBP_RETRY) {
         *retry = 1;
         return PIE_OK;
@@ -152,6 +163,92 @@ static pie_status attempt(pie_ctx *ctx, const pie_digits_options *o, const pie__
     if (krc != PIE_K_OK)
         return pie__fail(ctx, pie__from_kernel(krc), "the digits could not be formed");
     return PIE_OK;
+}
+
+/* The Ziv loop: attempts with 4 times the guard bits each, until the last
+ * digit is certain. *job is left as the last attempt's. */
+static pie_status ziv_loop(pie_ctx *ctx, const pie_digits_options *o, unsigned first,
+                           pie__bbp_job *job, pie_digits_result *res, char **text,
+                           pie__series_window *w)
+{
+    pie_status st = PIE_OK;
+    int retry = 1;
+    unsigned max_attempts = MAX_ATTEMPTS;
+    while (first << (2 * (max_attempts - 1)) < 2048 && max_attempts < 8)
+        max_attempts++; /* tiny first guards still end with >= 2048 bits */
+    for (unsigned guard = first; retry && res->attempts < max_attempts; guard *= 4) {
+        pie__bbp_job_init(job, o->digits, o->base, guard);
+        res->attempts++;
+        res->terms = job->nterms;
+        res->precision_bits = job->prec;
+        st = attempt(ctx, o, job, res, text, &retry, w);
+        if (st != PIE_OK)
+            return st;
+    }
+    if (retry)
+        return pie__fail(ctx, PIE_EVERIFY, "the last digit stayed uncertain after %u attempts",
+                         res->attempts);
+    return PIE_OK;
+}
+
+/* The options' own limits, before any work. */
+static pie_status check_options(pie_ctx *ctx, const pie_digits_options *o)
+{
+    if (o->digits < 1 || o->digits > PIE_DIGITS_MAX)
+        return pie__fail(ctx, PIE_EINVAL, "digits must be between 1 and 2^40 (got %llu)",
+                         (unsigned long long)o->digits);
+    if (o->base != 10 && o->base != 16)
+        return pie__fail(ctx, PIE_EINVAL, "base must be 10 or 16 (got %u)", o->base);
+    unsigned first = o->guard_bits ? o->guard_bits : FIRST_GUARD;
+    if (first > 1u << 16)
+        return pie__fail(ctx, PIE_EINVAL, "guard_bits must be at most 65536 (got %u)", first);
+    return PIE_OK;
+}
+
+/* Refuse a run whose estimated peak exceeds the memory available. */
+static pie_status check_memory(pie_ctx *ctx, const pie_digits_options *o, unsigned first,
+                               pie_digits_result *res)
+{
+    pie__bbp_job job;
+    pie__bbp_job_init(&job, o->digits, o->base, first);
+    res->memory_estimate_bytes = estimate(ctx, &job);
+    res->memory_available_bytes = mem_available();
+    if (res->memory_available_bytes && res->memory_estimate_bytes > res->memory_available_bytes)
+        return pie__fail(
+            ctx, PIE_ENOMEM, "%llu digits need about %.1f GiB but only %.1f GiB is available",
+            (unsigned long long)o->digits, (double)res->memory_estimate_bytes / (1u << 30),
+            (double)res->memory_available_bytes / (1u << 30));
+    return PIE_OK;
+}
+
+/* The digest, the optional verification and the optional output file. */
+static pie_status finish(pie_ctx *ctx, const pie_digits_options *o, const pie__bbp_job *job,
+                         const pie__series_window *w, const char *text, pie__atomic_file *out,
+                         pie_digits_result *res)
+{
+    pie__sha256 h;
+    pie__sha256_init(&h);
+    pie__sha256_update(&h, text + 2, o->digits);
+    pie__sha256_hex(&h, res->sha256);
+    res->text_len = o->digits + 2;
+    pie_status st = PIE_OK;
+    if (o->verify) {
+        phase(o, "verify");
+        double t0 = pie__now();
+        st = pie__digits_verify(ctx, job, text, w, res);
+        res->seconds_verify = pie__now() - t0;
+    }
+    if (st == PIE_OK && o->path) {
+        phase(o, "output");
+        double t0 = pie__now();
+        st = pie__atomic_write(ctx, out, text, o->digits + 2);
+        if (st == PIE_OK)
+            st = pie__atomic_write(ctx, out, "\n", 1);
+        if (st == PIE_OK)
+            st = pie__atomic_commit(ctx, out);
+        res->seconds_output = pie__now() - t0;
+    }
+    return st;
 }
 
 static uint64_t self_peak_rss(void)
@@ -172,80 +269,31 @@ pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_
     res->base = o->base;
     res->algorithm = ALGORITHM;
     res->backend = ctx->backend;
-    if (o->digits < 1 || o->digits > PIE_DIGITS_MAX)
-        return pie__fail(ctx, PIE_EINVAL, "digits must be between 1 and 2^40 (got %llu)",
-                         (unsigned long long)o->digits);
-    if (o->base != 10 && o->base != 16)
-        return pie__fail(ctx, PIE_EINVAL, "base must be 10 or 16 (got %u)", o->base);
-    unsigned first = o->guard_bits ? o->guard_bits : FIRST_GUARD;
-    if (first > 1u << 16)
-        return pie__fail(ctx, PIE_EINVAL, "guard_bits must be at most 65536 (got %u)", first);
+    pie_status st = check_options(ctx, o);
+    if (st != PIE_OK)
+        return st;
     double start = pie__now();
-    pie__bbp_job job;
-    pie__bbp_job_init(&job, o->digits, o->base, first);
-    res->memory_estimate_bytes = estimate(ctx, &job);
-    res->memory_available_bytes = mem_available();
-    if (res->memory_available_bytes && res->memory_estimate_bytes > res->memory_available_bytes)
-        return pie__fail(
-            ctx, PIE_ENOMEM, "%llu digits need about %.1f GiB but only %.1f GiB is available",
-            (unsigned long long)o->digits, (double)res->memory_estimate_bytes / (1u << 30),
-            (double)res->memory_available_bytes / (1u << 30));
+    unsigned first = o->guard_bits ? o->guard_bits : FIRST_GUARD;
+    st = check_memory(ctx, o, first, res);
     pie__atomic_file out = {0};
-    pie_status st = o->path ? pie__atomic_open(ctx, o->path, &out) : PIE_OK;
+    if (st == PIE_OK && o->path)
+        st = pie__atomic_open(ctx, o->path, &out);
     if (st != PIE_OK)
         return st;
 
     char *text = NULL;
-    int retry = 1;
+    pie__bbp_job job;
     pie__series_window window = {0};
-    unsigned max_attempts = MAX_ATTEMPTS;
-    while (first << (2 * (max_attempts - 1)) < 2048 && max_attempts < 8)
-        max_attempts++; /* tiny first guards still end with >= 2048 bits */
-    for (unsigned guard = first; retry && res->attempts < max_attempts; guard *= 4) {
-        pie__bbp_job_init(&job, o->digits, o->base, guard);
-        res->attempts++;
-        res->terms = job.nterms;
-        res->precision_bits = job.prec;
-        st = attempt(ctx, o, &job, res, &text, &retry, &window);
-        if (st != PIE_OK)
-            break;
-    }
-    if (st == PIE_OK && retry)
-        st = pie__fail(ctx, PIE_EVERIFY, "the last digit stayed uncertain after %u attempts",
-                       res->attempts);
-    if (st == PIE_OK) {
-        pie__sha256 h;
-        pie__sha256_init(&h);
-        pie__sha256_update(&h, text + 2, o->digits);
-        pie__sha256_hex(&h, res->sha256);
-        res->text_len = o->digits + 2;
-    }
-    if (st == PIE_OK && o->verify) {
-        phase(o, "verify");
-        double t0 = pie__now();
-        st = pie__digits_verify(ctx, &job, text, &window, res);
-        res->seconds_verify = pie__now() - t0;
-    }
-    if (st == PIE_OK && o->path) {
-        phase(o, "output");
-        double t0 = pie__now();
-        st = pie__atomic_write(ctx, &out, text, o->digits + 2);
-        if (st == PIE_OK)
-            st = pie__atomic_write(ctx, &out, "\n", 1);
-        if (st == PIE_OK)
-            st = pie__atomic_commit(ctx, &out);
-        res->seconds_output = pie__now() - t0;
-        free(text);
-        text = NULL;
-    }
+    st = ziv_loop(ctx, o, first, &job, res, &text, &window);
+    if (st == PIE_OK)
+        st = finish(ctx, o, &job, &window, text, &out, res);
     pie__atomic_abort(&out);
-    if (st != PIE_OK) {
+    if (st != PIE_OK || o->path) { /* a file holds the digits, or a failure */
         free(text);
         text = NULL;
     }
     res->text = text;
-    uint64_t self = self_peak_rss();
-    res->peak_rss_bytes += self;
+    res->peak_rss_bytes += self_peak_rss();
     res->seconds = pie__now() - start;
     return st;
 }
