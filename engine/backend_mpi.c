@@ -644,8 +644,8 @@ static pie_status agree_io(pie_ctx *ctx, mpi_ckpt *ck, pie_status st, MPI_Comm c
     return st;
 }
 
-pie_status pie__backend_mpi(pie_ctx *ctx, const pie__task *task, unsigned workers,
-                            pie__run_stats *stats)
+PIE__BACKEND_FN(pie__backend_mpi);
+PIE__BACKEND_FN(pie__backend_mpi)
 {
     pie_status st = ensure_mpi(ctx);
     if (st != PIE_OK)
@@ -752,8 +752,8 @@ pie_status pie_mpi_init(void)
     return PIE_EUNSUPPORTED;
 }
 
-pie_status pie__backend_mpi(pie_ctx *ctx, const pie__task *task, unsigned workers,
-                            pie__run_stats *stats)
+PIE__BACKEND_FN(pie__backend_mpi);
+PIE__BACKEND_FN(pie__backend_mpi)
 {
     (void)task;
     (void)workers;

@@ -191,8 +191,8 @@ static pie_status run_loop(pstate *s, struct pollfd *pfd)
     return PIE_OK;
 }
 
-pie_status pie__backend_process(pie_ctx *ctx, const pie__task *task, unsigned workers,
-                                pie__run_stats *stats)
+PIE__BACKEND_FN(pie__backend_process);
+PIE__BACKEND_FN(pie__backend_process)
 {
     pstate s = {.ctx = ctx, .task = task, .nw = workers, .parent = getpid(), .stats = stats};
     s.w = calloc(workers, sizeof *s.w);
