@@ -338,5 +338,10 @@ pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *options, pie_d
     res->algorithm = o.algorithm;
     res->algorithm_name = pie_digits_algorithm_name(o.algorithm);
     res->backend = ctx->backend;
+    /* Digits has only the portable variant; the context may name another. */
+    pie_status isa = pie_isa_check(PIE_WORKLOAD_DIGITS, ctx->isa);
+    if (st == PIE_OK && isa != PIE_OK)
+        st = pie__fail(ctx, isa, "the %s kernel is not a variant of the digits workload",
+                       pie_isa_name(ctx->isa));
     return st == PIE_OK ? run(ctx, &o, res) : st;
 }
