@@ -141,7 +141,7 @@ pie_progress_fn pie_ctx_get_progress(const pie_ctx *ctx, void **user)
 void pie__phase(pie_ctx *ctx, const char *phase)
 {
     ctx->phase = phase;
-    if (ctx->user_progress)
+    if (ctx->progress) /* NULL also while a workload runs another inside a phase */
         ctx->user_progress(ctx->user_progress_data, phase, 0, 0);
 }
 

@@ -60,8 +60,14 @@ static pie_status extract_hex(pie_ctx *ctx, uint64_t pos, unsigned count, char *
     pie_hex_options_init(&ho);
     ho.position = pos;
     ho.count = count;
+    /* The extraction is part of the "verify" phase: its chunks are not
+     * reported as a phase of their own. */
+    pie__progress_hook hook = ctx->progress;
+    ctx->progress = NULL;
     pie_hex_result *hr;
     pie_status st = pie_hex_run(ctx, &ho, &hr);
+    ctx->progress = hook;
+    ctx->phase = "verify";
     if (st == PIE_OK)
         memcpy(out, hr->hex, count + 1);
     pie_result_free(hr);
