@@ -1,671 +1,43 @@
 /** @brief Process backend: forked workers, framed pipes, poll(), lost chunks run again. */
-#include "engine.h"
-#include "sysio.h"
+#include "process_backend.h"
 #include "wire.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <gmp.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /*
- * The parent hands chunk ids to each worker over its own pipe (at most DEPTH
- * outstanding, so a worker never waits for the next id), reads framed
+ * The parent hands chunk ids to each worker over its own pipe (at most
+ * PIE_PROC_DEPTH outstanding, so a worker never waits for the next id), reads framed
  * partials back through a non-blocking pipe under poll(), and merges them in
  * chunk order. A worker that dies, sends a frame that fails its checks, or
  * (with a chunk timeout) makes no progress is killed, reaped and replaced;
  * its chunks go back to the front of the queue. Because a chunk is a pure
  * function of (job, chunk id), the re-run gives the same bytes. A chunk that
- * fails MAX_ATTEMPTS times ends the run.
- *
- * Workers are reaped by pid, never with waitpid(-1): the host program may
- * have children of its own.
+ * fails 3 times ends the run (process_queue.c).
  */
 
-#define DEPTH 2
-#define MAX_ATTEMPTS 3
 #define POLL_MS 50
 /* How long a worker whose pipe closed may take to exit by itself. */
 #define EXIT_GRACE 0.2
 
-/* Exit codes a worker uses to tell the parent why it stopped (reap() turns
- * them back into words). */
-enum { WORKER_EXIT_PROTOCOL = 70, WORKER_EXIT_SEND = 71, WORKER_EXIT_NOMEM = 72 };
-
-/* ---------------------------------------------------------------------- */
-/* Fault injection (test builds only, cmake -DPIE_FAULT_INJECTION=ON).      */
-/* PIE_FAULT="ACTION:WHERE[:all]" (docs/faults.md) makes a worker misbehave */
-/* at one chunk. WHERE is a chunk id, or wK#N: worker slot K at its N-th   */
-/* chunk (1-based). Only the first generation of workers misbehaves, so a  */
-/* replacement succeeds, unless ":all" is given (then the chunk fails on   */
-/* every attempt). The spec is parsed in the parent, before any fork.      */
-
-#ifdef PIE_FAULT_INJECTION
-#include <stdatomic.h>
-#include <sys/mman.h>
-
-enum fault_action {
-    FAULT_NONE,
-    FAULT_KILL,     /* raise(SIGKILL) */
-    FAULT_SIGNAL,   /* raise(arg) with the default disposition */
-    FAULT_EXIT,     /* _exit(arg) */
-    FAULT_GARBAGE,  /* a frame with a wrong CRC, then wait */
-    FAULT_JUNK,     /* bytes that are not a frame header, then wait */
-    FAULT_OVERSIZE, /* a header announcing a huge payload, then wait */
-    FAULT_TRUNCATE, /* half a header, then exit 0: EOF inside a header */
-    FAULT_EOF,      /* a header and half its payload, then exit 0 */
-    FAULT_HANG,     /* wait forever without answering */
-    FAULT_OOM,      /* a GMP allocation that cannot be satisfied */
-    FAULT_EPIPE,    /* close the request pipe, answer, wait: the parent's next write fails */
-    FAULT_WRONG,    /* a valid frame for a chunk it was not given */
-    FAULT_BADDATA,  /* a frame that passes every wire check but holds a wrong partial */
-    FAULT_FORKFAIL  /* in the parent: the N-th fork of the run fails (EAGAIN) */
-};
-
-typedef struct fault {
-    enum fault_action action;
-    int arg;
-    int by_worker; /* 0: at chunk `chunk`; 1: worker slot `slot` at its `nth` chunk */
-    uint64_t chunk;
-    unsigned slot;
-    uint64_t nth;
-    int all;
-    atomic_uint *fired; /* shared with the workers (MAP_SHARED) */
-} fault;
-
-static const struct {
-    const char *name;
-    enum fault_action action;
-    int needs_arg; /* 0 none, 1 optional, 2 required */
-    int def;
-} fault_names[] = {
-    {"kill", FAULT_KILL, 0, 0},         {"signal", FAULT_SIGNAL, 2, 0},
-    {"exit", FAULT_EXIT, 1, 3},         {"garbage", FAULT_GARBAGE, 0, 0},
-    {"junk", FAULT_JUNK, 0, 0},         {"oversize", FAULT_OVERSIZE, 0, 0},
-    {"truncate", FAULT_TRUNCATE, 0, 0}, {"eof", FAULT_EOF, 0, 0},
-    {"hang", FAULT_HANG, 0, 0},         {"oom", FAULT_OOM, 0, 0},
-    {"epipe", FAULT_EPIPE, 0, 0},       {"wrong", FAULT_WRONG, 0, 0},
-    {"baddata", FAULT_BADDATA, 0, 0},   {"forkfail", FAULT_FORKFAIL, 0, 0},
-};
-
-static int parse_uint(const char **p, uint64_t max, uint64_t *out)
-{
-    const char *s = *p;
-    uint64_t v = 0;
-    if (*s < '0' || *s > '9')
-        return -1;
-    for (; *s >= '0' && *s <= '9'; s++) {
-        if (v > (max - (uint64_t)(*s - '0')) / 10)
-            return -1;
-        v = v * 10 + (uint64_t)(*s - '0');
-    }
-    *p = s;
-    *out = v;
-    return 0;
-}
-
-/* 0: no fault asked for; 1: *f filled; -1: the variable is malformed. */
-static int parse_fault(const char *s, fault *f)
-{
-    *f = (fault){FAULT_NONE, 0, 0, 0, 0, 0, 0, NULL};
-    if (!s || !*s)
-        return 0;
-    size_t n = strcspn(s, "=:");
-    size_t i = 0;
-    while (i < sizeof fault_names / sizeof fault_names[0] &&
-           (strlen(fault_names[i].name) != n || strncmp(s, fault_names[i].name, n) != 0))
-        i++;
-    if (i == sizeof fault_names / sizeof fault_names[0])
-        return -1;
-    f->action = fault_names[i].action;
-    f->arg = fault_names[i].def;
-    const char *p = s + n;
-    uint64_t v;
-    if (*p == '=') {
-        p++;
-        if (fault_names[i].needs_arg == 0 || parse_uint(&p, 255, &v) != 0)
-            return -1;
-        f->arg = (int)v;
-    } else if (fault_names[i].needs_arg == 2) {
-        return -1;
-    }
-    if (*p++ != ':')
-        return -1;
-    if (*p == 'w') {
-        p++;
-        if (parse_uint(&p, PIE_MAX_WORKERS, &v) != 0 || *p++ != '#')
-            return -1;
-        f->by_worker = 1;
-        f->slot = (unsigned)v;
-        if (parse_uint(&p, UINT64_MAX, &f->nth) != 0 || f->nth == 0)
-            return -1;
-    } else if (parse_uint(&p, UINT64_MAX, &f->chunk) != 0) {
-        return -1;
-    }
-    if (*p == '\0')
-        return 1;
-    if (strcmp(p, ":all") == 0) {
-        f->all = 1;
-        return 1;
-    }
-    return -1;
-}
-
-/* PIE_FAULT may hold several specs separated by commas. */
-#define MAX_FAULTS 4
-
-static int parse_faults(const char *env, fault *f, unsigned *n)
-{
-    *n = 0;
-    if (!env || !*env)
-        return 0;
-    char buf[256];
-    if (strlen(env) >= sizeof buf)
-        return -1;
-    memcpy(buf, env, strlen(env) + 1);
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (*n == MAX_FAULTS || parse_fault(tok, &f[*n]) != 1)
-            return -1;
-        (*n)++;
-    }
-    return *n > 0 ? 1 : -1;
-}
-
-/* Does the fault fire for worker `slot` at chunk c, its nth chunk? Without
- * ":all" only the first worker to get there misbehaves (a counter shared by
- * every worker of the run), so the chunk's next attempt succeeds. */
-static int fault_fires(const fault *f, unsigned slot, uint64_t c, uint64_t nth)
-{
-    if (f->action == FAULT_NONE || f->action == FAULT_FORKFAIL)
-        return 0;
-    if (!(f->by_worker ? (slot == f->slot && nth == f->nth) : c == f->chunk))
-        return 0;
-    return f->all || atomic_fetch_add(f->fired, 1) == 0;
-}
-
-static _Noreturn void wait_forever(void)
-{
-    for (;;)
-        pause();
-}
-
-/* Misbehave as `f` says, at chunk c. Returns only for FAULT_EPIPE (after
- * closing *in), so that the worker answers the chunk normally. */
-static void inject_fault(const fault *f, int *in, int out, uint64_t c)
-{
-    unsigned char hdr[PIE_WIRE_HEADER];
-    unsigned char junk[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-    switch (f->action) {
-    case FAULT_NONE:
-    case FAULT_FORKFAIL:
-        return;
-    case FAULT_KILL:
-        raise(SIGKILL);
-        break;
-    case FAULT_SIGNAL:
-        signal(f->arg, SIG_DFL);
-        raise(f->arg);
-        wait_forever(); /* a signal whose default is to stop or be ignored: a hang */
-    case FAULT_EXIT:
-        _exit(f->arg);
-    case FAULT_GARBAGE:
-        pie__wire_header(hdr, PIE_FRAME_PARTIAL, c, junk, sizeof junk);
-        hdr[28] ^= 0xff; /* break the CRC */
-        pie__write_all(out, hdr, sizeof hdr);
-        pie__write_all(out, junk, sizeof junk);
-        wait_forever();
-    case FAULT_JUNK:
-        memset(hdr, 0x5a, sizeof hdr);
-        pie__write_all(out, hdr, sizeof hdr);
-        wait_forever();
-    case FAULT_OVERSIZE:
-        pie__wire_header(hdr, PIE_FRAME_PARTIAL, c, NULL, 0);
-        pie_kput_u64(hdr + 16, UINT64_C(1) << 40);
-        pie__write_all(out, hdr, sizeof hdr);
-        wait_forever();
-    case FAULT_TRUNCATE:
-        pie__wire_header(hdr, PIE_FRAME_PARTIAL, c, junk, sizeof junk);
-        pie__write_all(out, hdr, sizeof hdr / 2);
-        _exit(0);
-    case FAULT_EOF:
-        pie__wire_header(hdr, PIE_FRAME_PARTIAL, c, junk, sizeof junk);
-        pie__write_all(out, hdr, sizeof hdr);
-        pie__write_all(out, junk, sizeof junk / 2);
-        _exit(0);
-    case FAULT_HANG:
-        wait_forever();
-    case FAULT_OOM: {
-        /* Through GMP's allocation hook, as a kernel's mpz would. */
-        void *(*alloc)(size_t);
-        mp_get_memory_functions(&alloc, NULL, NULL);
-        alloc((size_t)1 << 46);
-        _exit(WORKER_EXIT_PROTOCOL); /* not reached: the hook exits */
-    }
-    case FAULT_EPIPE:
-        close(*in);
-        *in = -1;
-        return;
-    case FAULT_WRONG:
-        pie__wire_send(out, PIE_FRAME_PARTIAL, c + 1000, junk, 0);
-        wait_forever();
-    case FAULT_BADDATA:
-        pie__wire_send(out, PIE_FRAME_PARTIAL, c, junk, 3); /* 3 bytes no kernel accepts */
-        wait_forever();
-    }
-}
-#endif
-
-typedef struct worker {
-    pid_t pid; /* 0: no process in this slot */
-    int to_fd;
-    int from_fd;
-    uint64_t inflight[DEPTH]; /* FIFO; inflight[0] is the chunk being computed */
-    int ninflight;
-    double head_since; /* when inflight[0] became the worker's current chunk */
-    pie__frame_reader rd;
-} worker;
-
-typedef struct failure {
-    uint64_t chunk;
-    unsigned count;
-} failure;
-
-typedef struct pstate {
-    pie_ctx *ctx;
-    const pie__task *task;
-    worker *w;
-    unsigned nw;
-    pid_t parent;
-    uint64_t next_fresh;
-    uint64_t *retry; /* chunks to run again, served before fresh ones */
-    size_t nretry, cap_retry;
-    failure *fail;
-    size_t nfail, cap_fail;
-    pie__reorder r;
-    pie__run_stats *stats;
-#ifdef PIE_FAULT_INJECTION
-    fault fault[MAX_FAULTS];
-    unsigned nfault;
-    atomic_uint *fired; /* MAX_FAULTS counters shared with the workers (MAP_SHARED) */
-    uint64_t forks;     /* forks tried this run, for "forkfail" */
-#endif
-} pstate;
-
-/* ---------------------------------------------------------------------- */
-/* Worker side                                                              */
-
-static uint64_t request_bound(void *user, uint16_t type, uint64_t chunk)
-{
-    (void)user;
-    (void)type;
-    (void)chunk;
-    return 0; /* chunk requests carry no payload */
-}
-
-/* GMP aborts the whole process when an allocation fails. In a worker that
- * would still only kill the worker, but through abort() and a core dump, with
- * GMP's message on stderr; these hooks make it a quiet _exit with a code the
- * parent names ("ran out of memory"), and the chunk runs again elsewhere.
- * Only workers install them: the parent's GMP behaviour is the host's. */
-static void *worker_gmp_alloc(size_t n)
-{
-    void *p = malloc(n);
-    if (!p)
-        _exit(WORKER_EXIT_NOMEM);
-    return p;
-}
-
-static void *worker_gmp_realloc(void *old, size_t old_size, size_t n)
-{
-    (void)old_size;
-    void *p = realloc(old, n);
-    if (!p && n)
-        _exit(WORKER_EXIT_NOMEM);
-    return p;
-}
-
-static void worker_gmp_free(void *p, size_t size)
-{
-    (void)size;
-    free(p);
-}
-
-static _Noreturn void worker_main(const pstate *s, unsigned slot, int in, int out)
-{
-    const pie__task *task = s->task;
-#ifndef PIE_FAULT_INJECTION
-    (void)slot;
-#endif
-    mp_set_memory_functions(worker_gmp_alloc, worker_gmp_realloc, worker_gmp_free);
-    pie__frame_reader rd = {0};
-    pie_kbuf part = {0};
-    uint64_t nth = 0;
-    for (;;) {
-        int rc = in >= 0 ? pie__frame_read(in, &rd, request_bound, NULL) : PIE_WIRE_IO;
-        if (rc == PIE_WIRE_EOF)
-            _exit(0); /* the parent closed our pipe: the run is over */
-        if (in < 0)   /* fault injection closed it: stay, so the parent's write fails */
-            for (;;)
-                pause();
-        if (rc != PIE_WIRE_OK || rd.h.type != PIE_FRAME_CHUNK)
-            _exit(WORKER_EXIT_PROTOCOL);
-        uint64_t c = rd.h.chunk;
-        pie__frame_reader_reset(&rd);
-        nth++;
-#ifdef PIE_FAULT_INJECTION
-        for (unsigned i = 0; i < s->nfault; i++)
-            if (fault_fires(&s->fault[i], slot, pie__chunk_id(task, c), nth))
-                inject_fault(&s->fault[i], &in, out, c);
-#endif
-        part.len = 0;
-        int k = task->ops->run_chunk(task->job, c, &part);
-        int sent;
-        if (k == PIE_K_OK) {
-            sent = pie__wire_send(out, PIE_FRAME_PARTIAL, c, part.data, part.len);
-        } else {
-            unsigned char st[4] = {(unsigned char)k, 0, 0, 0};
-            sent = pie__wire_send(out, PIE_FRAME_FAILED, c, st, sizeof st);
-        }
-        if (sent != 0)
-            _exit(WORKER_EXIT_SEND);
-    }
-}
-
-/* ---------------------------------------------------------------------- */
-/* Parent side                                                              */
-
-static void close_fd(int *fd)
-{
-    if (*fd >= 0) {
-        close(*fd);
-        *fd = -1;
-    }
-}
-
-/* fork(), or in a test build the failure "forkfail:N" asks for (the N-th
- * fork of the run, or with ":all" every fork from the N-th on). */
-static pid_t do_fork(pstate *s)
-{
-#ifdef PIE_FAULT_INJECTION
-    s->forks++;
-    for (unsigned i = 0; i < s->nfault; i++) {
-        const fault *f = &s->fault[i];
-        if (f->action == FAULT_FORKFAIL &&
-            (s->forks == f->chunk || (f->all && s->forks >= f->chunk))) {
-            errno = EAGAIN;
-            return -1;
-        }
-    }
-#else
-    (void)s;
-#endif
-    return fork();
-}
-
-static pie_status spawn(pstate *s, unsigned k)
-{
-    worker *w = &s->w[k];
-    int req[2], res[2];
-    if (pipe2(req, O_CLOEXEC) != 0)
-        return pie__fail(s->ctx, PIE_ESYSTEM, "pipe: %s", strerror(errno));
-    if (pipe2(res, O_CLOEXEC) != 0) {
-        int e = errno;
-        close(req[0]);
-        close(req[1]);
-        return pie__fail(s->ctx, PIE_ESYSTEM, "pipe: %s", strerror(e));
-    }
-    /* Block every signal across fork so that no handler of the host program
-     * runs in the child before the child has reset the dispositions. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t pid = do_fork(s);
-    if (pid == 0) {
-        /* Child. Handlers inherited from the host would run host code here:
-         * restore the defaults. SIGINT is ignored: on Ctrl-C the parent
-         * decides (it cancels, kills and reaps us), so a terminal's SIGINT to
-         * the whole process group cannot race with that. */
-        for (int sig = 1; sig < NSIG; sig++) {
-            struct sigaction sa;
-            if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN &&
-                sa.sa_handler != SIG_DFL) {
-                sa.sa_handler = SIG_DFL;
-                sa.sa_flags = 0;
-                sigaction(sig, &sa, NULL);
-            }
-        }
-        signal(SIGINT, SIG_IGN);
-        signal(SIGPIPE, SIG_DFL);
-        /* Die with the parent; the getppid() check closes the race where the
-         * parent died before prctl took effect. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != s->parent)
-            _exit(0);
-        /* Other workers' pipe ends would keep their pipes open (no EOF for the
-         * parent when that worker dies): close them. */
-        for (unsigned j = 0; j < s->nw; j++) {
-            if (j == k)
-                continue;
-            if (s->w[j].to_fd >= 0)
-                close(s->w[j].to_fd);
-            if (s->w[j].from_fd >= 0)
-                close(s->w[j].from_fd);
-        }
-        close(req[1]);
-        close(res[0]);
-        sigset_t none;
-        sigemptyset(&none);
-        pthread_sigmask(SIG_SETMASK, &none, NULL);
-        worker_main(s, k, req[0], res[1]);
-    }
-    int fork_errno = errno;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    close(req[0]);
-    close(res[1]);
-    if (pid < 0) {
-        close(req[1]);
-        close(res[0]);
-        return pie__fail(s->ctx, PIE_ESYSTEM, "fork: %s", strerror(fork_errno));
-    }
-    pie__set_nonblock(res[0], 1);
-    w->pid = pid;
-    w->to_fd = req[1];
-    w->from_fd = res[0];
-    w->ninflight = 0;
-    pie__frame_reader_reset(&w->rd);
-    return PIE_OK;
-}
-
-/* Spawn worker k; a failed fork or pipe (EAGAIN under a process limit,
- * EMFILE) is not fatal while another worker lives: the run carries on with
- * fewer workers and the slot stays empty. */
-static pie_status respawn(pstate *s, unsigned k)
-{
-    pie_status st = spawn(s, k);
-    if (st != PIE_ESYSTEM)
-        return st;
-    for (unsigned j = 0; j < s->nw; j++) {
-        if (s->w[j].pid > 0) {
-            pie__clear_error(s->ctx);
-            return PIE_OK;
-        }
-    }
-    char why[256];
-    snprintf(why, sizeof why, "%s", pie_ctx_last_error(s->ctx));
-    return pie__fail(s->ctx, st, "no worker left to run the job: %s", why);
-}
-
-static void account_rusage(pstate *s, const struct rusage *ru)
-{
-    /* ru_maxrss is in KiB on Linux. */
-    s->stats->worker_peak_rss_bytes += (uint64_t)ru->ru_maxrss * 1024u;
-}
-
-static const char *exit_meaning(int code)
-{
-    switch (code) {
-    case WORKER_EXIT_PROTOCOL:
-        return " (bad request from the parent)";
-    case WORKER_EXIT_SEND:
-        return " (could not send its result)";
-    case WORKER_EXIT_NOMEM:
-        return " (ran out of memory)";
-    default:
-        return "";
-    }
-}
-
-static void describe_status(int status, char *why, size_t whylen)
-{
-    if (WIFSIGNALED(status))
-        snprintf(why, whylen, "killed by signal %d (%s)", WTERMSIG(status),
-                 strsignal(WTERMSIG(status)));
-    else if (WIFEXITED(status))
-        snprintf(why, whylen, "exited with code %d%s", WEXITSTATUS(status),
-                 exit_meaning(WEXITSTATUS(status)));
-}
-
-/* Reap worker k. A worker that has not ended yet gets `grace` seconds to do
- * so (a closed pipe usually means it is exiting: its status says why), then
- * SIGKILL. `why` (if not NULL) receives how it ended, or "" if we killed it. */
-static void reap(pstate *s, unsigned k, double grace, char *why, size_t whylen)
-{
-    worker *w = &s->w[k];
-    close_fd(&w->to_fd);
-    close_fd(&w->from_fd);
-    if (why && whylen)
-        why[0] = '\0';
-    if (w->pid <= 0)
-        return;
-    int status = 0, killed = 0;
-    struct rusage ru;
-    double deadline = pie__now() + grace;
-    pid_t r;
-    for (;;) {
-        r = wait4(w->pid, &status, killed ? 0 : WNOHANG, &ru);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r != 0)
-            break; /* reaped, or an error (not our child any more) */
-        if (pie__now() >= deadline) {
-            kill(w->pid, SIGKILL);
-            killed = 1;
-        } else {
-            struct timespec ts = {0, 2000000}; /* 2 ms; ends as soon as the child does */
-            nanosleep(&ts, NULL);
-        }
-    }
-    if (r == w->pid) {
-        account_rusage(s, &ru);
-        if (why && !killed)
-            describe_status(status, why, whylen);
-    }
-    w->pid = 0;
-}
-
-static pie_status next_chunk(pstate *s, uint64_t *c)
-{
-    if (s->nretry) {
-        /* Serve the lowest retried chunk first: it holds up the ordered merge. */
-        size_t best = 0;
-        for (size_t i = 1; i < s->nretry; i++)
-            if (s->retry[i] < s->retry[best])
-                best = i;
-        *c = s->retry[best];
-        s->retry[best] = s->retry[--s->nretry];
-        return PIE_OK;
-    }
-    if (s->next_fresh < s->task->nchunks) {
-        *c = s->next_fresh++;
-        return PIE_OK;
-    }
-    return PIE_EINVAL; /* nothing left to hand out */
-}
-
-static int push_retry(pstate *s, uint64_t c)
-{
-    if (s->nretry == s->cap_retry) {
-        size_t cap = s->cap_retry ? 2 * s->cap_retry : 16;
-        uint64_t *p = realloc(s->retry, cap * sizeof *p);
-        if (!p)
-            return -1;
-        s->retry = p;
-        s->cap_retry = cap;
-    }
-    s->retry[s->nretry++] = c;
-    return 0;
-}
-
-/* Count one more failure of chunk c; returns the new count (0 on ENOMEM). */
-static unsigned note_failure(pstate *s, uint64_t c)
-{
-    for (size_t i = 0; i < s->nfail; i++)
-        if (s->fail[i].chunk == c)
-            return ++s->fail[i].count;
-    if (s->nfail == s->cap_fail) {
-        size_t cap = s->cap_fail ? 2 * s->cap_fail : 16;
-        failure *p = realloc(s->fail, cap * sizeof *p);
-        if (!p)
-            return 0;
-        s->fail = p;
-        s->cap_fail = cap;
-    }
-    s->fail[s->nfail++] = (failure){c, 1};
-    return 1;
-}
-
-/* A worker is lost: `cause` says why. Requeue its chunks and replace it.
- * `grace`: how long it may take to end by itself (see reap). */
-static pie_status lose_worker(pstate *s, unsigned k, const char *cause, double grace)
-{
-    worker *w = &s->w[k];
-    char why[128] = "";
-    pid_t pid = w->pid;
-    reap(s, k, grace, why, sizeof why);
-    for (int i = 0; i < w->ninflight; i++) {
-        uint64_t c = w->inflight[i];
-        if (i == 0) { /* only the chunk it was computing counts as failed */
-            unsigned n = note_failure(s, c);
-            if (n == 0)
-                return pie__fail(s->ctx, PIE_ENOMEM, "out of memory while recovering a worker");
-            if (n >= MAX_ATTEMPTS)
-                return pie__fail(s->ctx, PIE_EWORKER,
-                                 "chunk %llu failed %u times; last: worker %u (pid %ld) %s%s%s",
-                                 pie__chunk_id(s->task, c), n, k, (long)pid, cause,
-                                 why[0] ? ", " : "", why);
-        }
-        if (push_retry(s, c) != 0)
-            return pie__fail(s->ctx, PIE_ENOMEM, "out of memory while recovering a worker");
-        s->stats->retries++;
-    }
-    w->ninflight = 0;
-    return respawn(s, k);
-}
-
 static pie_status service(pstate *s, unsigned k);
 
-/* Keep worker k supplied with up to `depth` (at most DEPTH) chunks. */
+/* Keep worker k supplied with up to `depth` (at most PIE_PROC_DEPTH) chunks. */
 static pie_status feed(pstate *s, unsigned k, int depth)
 {
     worker *w = &s->w[k];
     while (w->pid > 0 && w->ninflight < depth) {
         uint64_t c;
-        if (next_chunk(s, &c) != PIE_OK)
+        if (pie__proc_next_chunk(s, &c) != PIE_OK)
             return PIE_OK;
         if (pie__wire_send(w->to_fd, PIE_FRAME_CHUNK, c, NULL, 0) != 0) {
             /* The worker is gone (EPIPE): give the chunk back (it counts as
              * a retry: it goes to another worker), then replace the worker. */
-            if (push_retry(s, c) != 0)
+            if (pie__proc_push_retry(s, c) != 0)
                 return pie__fail(s->ctx, PIE_ENOMEM, "out of memory");
             s->stats->retries++;
             /* What it sent before it went (a truncated frame, then its exit
@@ -673,7 +45,8 @@ static pie_status feed(pstate *s, unsigned k, int depth)
             pid_t pid = w->pid;
             pie_status st = service(s, k);
             if (st == PIE_OK && w->pid == pid)
-                st = lose_worker(s, k, "stopped reading its requests (EPIPE)", EXIT_GRACE);
+                st =
+                    pie__proc_lose_worker(s, k, "stopped reading its requests (EPIPE)", EXIT_GRACE);
             if (st != PIE_OK)
                 return st;
             continue;
@@ -703,7 +76,7 @@ static pie_status on_frame(pstate *s, unsigned k)
     if (w->ninflight == 0 || h.chunk != w->inflight[0] ||
         (h.type != PIE_FRAME_PARTIAL && h.type != PIE_FRAME_FAILED)) {
         pie__frame_reader_reset(&w->rd);
-        return lose_worker(s, k, "sent a frame for a chunk it was not given", 0.0);
+        return pie__proc_lose_worker(s, k, "sent a frame for a chunk it was not given", 0.0);
     }
     memmove(w->inflight, w->inflight + 1, (size_t)(w->ninflight - 1) * sizeof w->inflight[0]);
     w->ninflight--;
@@ -711,13 +84,7 @@ static pie_status on_frame(pstate *s, unsigned k)
     if (h.type == PIE_FRAME_FAILED) {
         int k_status = w->rd.payload.len == 4 ? w->rd.payload.data[0] : PIE_K_ECORRUPT;
         pie__frame_reader_reset(&w->rd);
-        unsigned n = note_failure(s, h.chunk);
-        if (n == 0 || n >= MAX_ATTEMPTS)
-            return pie__fail(s->ctx, n ? pie__from_kernel(k_status) : PIE_ENOMEM,
-                             "chunk %llu failed %u times: %s", pie__chunk_id(s->task, h.chunk), n,
-                             pie_strerror(pie__from_kernel(k_status)));
-        s->stats->retries++;
-        return push_retry(s, h.chunk) == 0 ? PIE_OK : PIE_ENOMEM;
+        return pie__proc_chunk_failed(s, h.chunk, k_status);
     }
     pie_kbuf partial = w->rd.payload; /* take the buffer; the reader gets a fresh one */
     w->rd.payload = (pie_kbuf){0};
@@ -765,7 +132,7 @@ static pie_status service(pstate *s, unsigned k)
         /* EOF (clean or mid-frame) means the worker is ending: let its exit
          * status say why. A bad frame means it is confused: kill it now. */
         int ending = rc == PIE_WIRE_EOF || rc == PIE_WIRE_TRUNCATED || rc == PIE_WIRE_IO;
-        return lose_worker(s, k, cause, ending ? EXIT_GRACE : 0.0);
+        return pie__proc_lose_worker(s, k, cause, ending ? EXIT_GRACE : 0.0);
     }
 }
 
@@ -778,7 +145,7 @@ static pie_status check_hung(pstate *s, double now)
         if (w->pid > 0 && w->ninflight > 0 && now - w->head_since > s->ctx->chunk_timeout) {
             char cause[96];
             snprintf(cause, sizeof cause, "made no progress for %.3g s", s->ctx->chunk_timeout);
-            pie_status st = lose_worker(s, k, cause, 0.0);
+            pie_status st = pie__proc_lose_worker(s, k, cause, 0.0);
             if (st != PIE_OK)
                 return st;
         }
@@ -793,9 +160,9 @@ static pie_status run_loop(pstate *s, struct pollfd *pfd)
             return pie__fail(s->ctx, PIE_ECANCELED, "cancelled after %llu of %llu chunks",
                              (unsigned long long)s->r.next, (unsigned long long)s->task->nchunks);
         /* Every worker gets its first chunk before any gets a second: with
-         * as many chunks as workers, filling worker 0 to DEPTH first would
+         * as many chunks as workers, filling worker 0 to PIE_PROC_DEPTH first would
          * leave a worker idle and double the run time. */
-        for (int depth = 1; depth <= DEPTH; depth++) {
+        for (int depth = 1; depth <= PIE_PROC_DEPTH; depth++) {
             for (unsigned k = 0; k < s->nw; k++) {
                 pie_status st = feed(s, k, depth);
                 if (st != PIE_OK)
@@ -824,42 +191,8 @@ static pie_status run_loop(pstate *s, struct pollfd *pfd)
     return PIE_OK;
 }
 
-/* Orderly shutdown: close the request pipes (workers exit on EOF), give them
- * a moment, then kill whatever is left, and reap everyone. */
-static void shutdown_workers(pstate *s, int force)
-{
-    for (unsigned k = 0; k < s->nw; k++)
-        close_fd(&s->w[k].to_fd);
-    if (!force) {
-        double deadline = pie__now() + 1.0;
-        for (unsigned k = 0; k < s->nw; k++) {
-            worker *w = &s->w[k];
-            while (w->pid > 0) {
-                int status;
-                struct rusage ru;
-                pid_t r = wait4(w->pid, &status, WNOHANG, &ru);
-                if (r == w->pid) {
-                    account_rusage(s, &ru);
-                    w->pid = 0;
-                } else if (r < 0 && errno != EINTR) {
-                    w->pid = 0;
-                } else if (pie__now() > deadline) {
-                    break;
-                } else {
-                    struct timespec ts = {0, 1000000};
-                    nanosleep(&ts, NULL);
-                }
-            }
-        }
-    }
-    for (unsigned k = 0; k < s->nw; k++) {
-        reap(s, k, 0.0, NULL, 0);
-        pie__frame_reader_free(&s->w[k].rd);
-    }
-}
-
-pie_status pie__backend_process(pie_ctx *ctx, const pie__task *task, unsigned workers,
-                                pie__run_stats *stats)
+PIE__BACKEND_FN(pie__backend_process);
+PIE__BACKEND_FN(pie__backend_process)
 {
     pstate s = {.ctx = ctx, .task = task, .nw = workers, .parent = getpid(), .stats = stats};
     s.w = calloc(workers, sizeof *s.w);
@@ -871,55 +204,31 @@ pie_status pie__backend_process(pie_ctx *ctx, const pie__task *task, unsigned wo
     }
     for (unsigned k = 0; k < workers; k++)
         s.w[k].to_fd = s.w[k].from_fd = -1;
-#ifdef PIE_FAULT_INJECTION
-    int have_fault = parse_faults(getenv("PIE_FAULT"), s.fault, &s.nfault);
-    if (have_fault > 0) {
-        s.fired = mmap(NULL, MAX_FAULTS * sizeof *s.fired, PROT_READ | PROT_WRITE,
-                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (s.fired == MAP_FAILED) {
-            s.fired = NULL;
-            have_fault = -1;
-        }
-        for (unsigned i = 0; s.fired && i < s.nfault; i++) {
-            atomic_init(&s.fired[i], 0);
-            s.fault[i].fired = &s.fired[i];
-        }
-    }
-    if (have_fault < 0) {
+    /* Test builds only: PIE_FAULT, parsed before any fork (fault_hooks.h). */
+    pie_status st = pie__fault_setup(ctx, &s.faults);
+    if (st != PIE_OK) {
         free(s.w);
         free(pfd);
-        return pie__fail(ctx, PIE_EINVAL, "PIE_FAULT='%s' is malformed (see docs/faults.md)",
-                         getenv("PIE_FAULT"));
+        return st;
     }
-#endif
     pie__reorder_init(&s.r, task);
 
-    /* Start every worker; the run needs at least one (see respawn). */
-    pie_status st = PIE_OK, fork_failed = PIE_OK;
+    /* Start every worker; the run needs at least one (see pie__proc_respawn). */
     unsigned alive = 0;
-    for (unsigned k = 0; k < workers && st == PIE_OK; k++) {
-        pie_status e = spawn(&s, k);
-        if (e == PIE_OK)
+    for (unsigned k = 0; k < workers; k++)
+        if (pie__proc_spawn(&s, k) == PIE_OK)
             alive++;
-        else if (e == PIE_ESYSTEM)
-            fork_failed = e;
-        else
-            st = e;
-    }
-    if (st == PIE_OK && alive == 0)
-        st = fork_failed; /* its message is on the context */
-    else if (st == PIE_OK && fork_failed != PIE_OK)
+    if (alive == 0)
+        st = PIE_ESYSTEM; /* the last failure's message is on the context */
+    else if (alive < workers)
         pie__clear_error(ctx);
     if (st == PIE_OK)
         st = run_loop(&s, pfd);
-    shutdown_workers(&s, st != PIE_OK);
+    pie__proc_shutdown(&s, st != PIE_OK);
 
     stats->chunks_done = s.r.next;
     pie__reorder_free(&s.r);
-#ifdef PIE_FAULT_INJECTION
-    if (s.fired)
-        munmap(s.fired, MAX_FAULTS * sizeof *s.fired);
-#endif
+    pie__fault_teardown(s.faults);
     free(s.retry);
     free(s.fail);
     free(s.w);

@@ -1,8 +1,8 @@
 /** @brief Serial backend: every chunk in the calling thread, merged as it is produced. */
 #include "engine.h"
 
-pie_status pie__backend_serial(pie_ctx *ctx, const pie__task *task, unsigned workers,
-                               pie__run_stats *stats)
+PIE__BACKEND_FN(pie__backend_serial);
+PIE__BACKEND_FN(pie__backend_serial)
 {
     (void)workers;
     pie__reorder r;

@@ -19,8 +19,8 @@
  * single-threaded), which is what makes using both backends in one program
  * safe; tests/test_fork_after_openmp.c checks it.
  */
-pie_status pie__backend_thread(pie_ctx *ctx, const pie__task *task, unsigned workers,
-                               pie__run_stats *stats)
+PIE__BACKEND_FN(pie__backend_thread);
+PIE__BACKEND_FN(pie__backend_thread)
 {
     pie__reorder r;
     pie__reorder_init(&r, task);
@@ -78,8 +78,8 @@ pie_status pie__backend_thread(pie_ctx *ctx, const pie__task *task, unsigned wor
     return st;
 }
 #else
-pie_status pie__backend_thread(pie_ctx *ctx, const pie__task *task, unsigned workers,
-                               pie__run_stats *stats)
+PIE__BACKEND_FN(pie__backend_thread);
+PIE__BACKEND_FN(pie__backend_thread)
 {
     (void)task;
     (void)workers;

@@ -9,6 +9,11 @@
  * CMake line for the file. Names, lookups, availability, `pie cpu-info`, the
  * CLI's --backend help and the bench's backend list all derive from this row.
  */
+PIE__BACKEND_FN(pie__backend_serial);
+PIE__BACKEND_FN(pie__backend_process);
+PIE__BACKEND_FN(pie__backend_thread);
+PIE__BACKEND_FN(pie__backend_mpi);
+
 static const pie__backend_desc table[] = {
     [PIE_BACKEND_SERIAL] = {"serial", PIE_BACKEND_ONE_WORKER | PIE_BACKEND_IN_PROCESS, 1,
                             pie__backend_serial},

@@ -141,7 +141,7 @@ pie_progress_fn pie_ctx_get_progress(const pie_ctx *ctx, void **user)
 void pie__phase(pie_ctx *ctx, const char *phase)
 {
     ctx->phase = phase;
-    if (ctx->user_progress)
+    if (ctx->progress) /* NULL also while a workload runs another inside a phase */
         ctx->user_progress(ctx->user_progress_data, phase, 0, 0);
 }
 
@@ -171,6 +171,22 @@ pie_status pie_ctx_set_chunk_timeout(pie_ctx *ctx, double seconds)
 double pie_ctx_get_chunk_timeout(const pie_ctx *ctx)
 {
     return ctx ? ctx->chunk_timeout : 0.0;
+}
+
+pie_status pie_ctx_set_mpi_local_backend(pie_ctx *ctx, pie_backend backend)
+{
+    if (!ctx)
+        return PIE_EINVAL;
+    /* Inside a rank: any backend that runs on its own in one process. */
+    const unsigned not_local = PIE_BACKEND_NESTS | PIE_BACKEND_NEEDS_LAUNCHER;
+    if (!pie_backend_name(backend) || (pie_backend_flags(backend) & not_local))
+        return pie__fail(ctx, PIE_EINVAL,
+                         "the local backend of an MPI rank must be serial, process or thread");
+    if (pie_backend_available(backend) != PIE_OK)
+        return pie__fail(ctx, PIE_EUNSUPPORTED, "the %s backend is not in this build",
+                         pie_backend_name(backend));
+    ctx->mpi_local = (int)backend + 1;
+    return PIE_OK;
 }
 
 pie_backend pie_ctx_get_mpi_local_backend(const pie_ctx *ctx)

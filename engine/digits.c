@@ -1,112 +1,17 @@
-/** @brief pie_digits_run: memory check, series on the backend, Ziv loop, output, verify. */
+/** @brief pie_digits_run: memory check, series on the backend, Ziv loop, digest, verify, output. */
+#include "atomic_file.h"
 #include "bbp_series.h"
+#include "digits_verify.h"
 #include "engine.h"
+#include "sha256.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <mpfr.h>
 #include <stdio.h>
-#include <strings.h>
 #include <stdlib.h>
-#include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define FIRST_GUARD 32u
 #define MAX_ATTEMPTS 4u
-
-/* ------------------------------------------------------------------------ */
-/* SHA-256 (FIPS 180-4), for the digest of the digits.                      */
-
-typedef struct sha256 {
-    uint32_t h[8];
-    uint64_t bytes;
-    unsigned char block[64];
-    size_t fill;
-} sha256;
-
-static const uint32_t K256[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-
-static uint32_t ror(uint32_t x, unsigned n)
-{
-    return (x >> n) | (x << (32 - n));
-}
-
-static void sha256_block(sha256 *s, const unsigned char *p)
-{
-    uint32_t w[64], v[8];
-    for (int i = 0; i < 16; i++)
-        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-    for (int i = 16; i < 64; i++) {
-        uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    memcpy(v, s->h, sizeof v);
-    for (int i = 0; i < 64; i++) {
-        uint32_t t1 = v[7] + (ror(v[4], 6) ^ ror(v[4], 11) ^ ror(v[4], 25)) +
-                      ((v[4] & v[5]) ^ (~v[4] & v[6])) + K256[i] + w[i];
-        uint32_t t2 = (ror(v[0], 2) ^ ror(v[0], 13) ^ ror(v[0], 22)) +
-                      ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-        memmove(v + 1, v, 7 * sizeof v[0]);
-        v[4] += t1;
-        v[0] = t1 + t2;
-    }
-    for (int i = 0; i < 8; i++)
-        s->h[i] += v[i];
-}
-
-static void sha256_init(sha256 *s)
-{
-    static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    memcpy(s->h, h0, sizeof h0);
-    s->bytes = 0;
-    s->fill = 0;
-}
-
-static void sha256_update(sha256 *s, const unsigned char *p, size_t n)
-{
-    s->bytes += n;
-    if (s->fill) {
-        size_t take = 64 - s->fill < n ? 64 - s->fill : n;
-        memcpy(s->block + s->fill, p, take);
-        s->fill += take;
-        p += take;
-        n -= take;
-        if (s->fill < 64)
-            return;
-        sha256_block(s, s->block);
-        s->fill = 0;
-    }
-    for (; n >= 64; p += 64, n -= 64)
-        sha256_block(s, p);
-    memcpy(s->block, p, n);
-    s->fill = n;
-}
-
-static void sha256_hex(sha256 *s, char out[65])
-{
-    uint64_t bits = s->bytes * 8;
-    unsigned char pad[72] = {0x80};
-    size_t padlen = (s->fill < 56 ? 56 : 120) - s->fill;
-    for (int i = 0; i < 8; i++)
-        pad[padlen + i] = (unsigned char)(bits >> (56 - 8 * i));
-    sha256_update(s, pad, padlen + 8);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", (unsigned)(s->h[i / 4] >> (24 - 8 * (i % 4))) & 0xffu);
-}
 
 /* ------------------------------------------------------------------------ */
 /* Memory                                                                   */
@@ -126,7 +31,7 @@ static uint64_t mem_available(void)
     return (uint64_t)kib * 1024u;
 }
 
-static unsigned resolve_workers(const pie_ctx *ctx, const pie_bbp_job *job)
+static unsigned resolve_workers(const pie_ctx *ctx, const pie__bbp_job *job)
 {
     unsigned w = pie__resolve_workers(ctx);
     if (w > job->nchunks)
@@ -139,14 +44,14 @@ static unsigned resolve_workers(const pie_ctx *ctx, const pie_bbp_job *job)
  * and, at the end, the division and radix-conversion operands of about 2W
  * bits each plus the digit string; each worker holds one chunk's splitting
  * tree with GMP's multiplication scratch. */
-static uint64_t estimate(const pie_ctx *ctx, const pie_bbp_job *job)
+static uint64_t estimate(const pie_ctx *ctx, const pie__bbp_job *job)
 {
     const uint64_t base_rss = UINT64_C(8) << 20;
     uint64_t wbytes = job->prec / 8 + 1, partials = 0;
     for (uint64_t c = 0; c < job->nchunks; c++)
-        partials += 2 * (pie_bbp_chunk_bits(job, c) / 8);
+        partials += 2 * (pie__bbp_chunk_bits(job, c) / 8);
     uint64_t parent = base_rss + 14 * wbytes + partials + 2 * (job->digits + 2);
-    uint64_t worker = base_rss + 6 * (pie_bbp_chunk_bits(job, 0) / 8);
+    uint64_t worker = base_rss + 6 * (pie__bbp_chunk_bits(job, 0) / 8);
     unsigned w = resolve_workers(ctx, job);
     return parent + (uint64_t)w * worker;
 }
@@ -177,7 +82,7 @@ void pie_digits_options_init(pie_digits_options *o)
             .size = sizeof *o, .digits = 1000000, .base = 10, .algorithm = PIE_DIGITS_BBP};
 }
 
-/* Read and check the caller's options (no I/O, no work). */
+/* Read the caller's options and check their limits, before any work. */
 static pie_status read_options(const pie_ctx *ctx, const pie_digits_options *in,
                                pie_digits_options *o)
 {
@@ -185,8 +90,7 @@ static pie_status read_options(const pie_ctx *ctx, const pie_digits_options *in,
     pie_ctx *c = (pie_ctx *)ctx; /* only its error text is written */
     if (pie__options_read(o, sizeof *o, in, sizeof *o) != PIE_OK)
         return pie__fail(c, PIE_EINVAL,
-                         "the options are NULL or not set up by "
-                         "pie_digits_options_init");
+                         "the options are NULL or not set up by pie_digits_options_init");
     if (o->digits < 1 || o->digits > PIE_DIGITS_MAX)
         return pie__fail(c, PIE_EINVAL, "digits must be between 1 and 2^40 (got %llu)",
                          (unsigned long long)o->digits);
@@ -200,364 +104,23 @@ static pie_status read_options(const pie_ctx *ctx, const pie_digits_options *in,
 pie_status pie_digits_estimate(const pie_ctx *ctx, const pie_digits_options *options,
                                uint64_t *bytes)
 {
-    pie_bbp_job job;
+    pie__bbp_job job;
     pie_digits_options o;
     if (!ctx || !bytes || read_options(ctx, options, &o) != PIE_OK ||
-        pie_bbp_job_init(&job, o.digits, o.base, FIRST_GUARD) != PIE_K_OK)
+        pie__bbp_job_init(&job, o.digits, o.base, FIRST_GUARD) != PIE_K_OK)
         return PIE_EINVAL;
     *bytes = estimate(ctx, &job);
     return PIE_OK;
 }
 
 /* ------------------------------------------------------------------------ */
-/* Output                                                                   */
-
-typedef struct outfile {
-    char *tmp; /* temporary path, NULL when not writing a file */
-    int fd;
-} outfile;
-
-/* Create the temporary file next to `path` before any work, so that a bad
- * path is refused at once. */
-static pie_status out_open(pie_ctx *ctx, const char *path, outfile *o)
-{
-    struct stat st;
-    if (path[0] == 0)
-        return pie__fail(ctx, PIE_EINVAL, "the output path is empty");
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return pie__fail(ctx, PIE_EINVAL, "the output path '%s' is a directory", path);
-    size_t n = strlen(path);
-    o->tmp = malloc(n + 16);
-    if (!o->tmp)
-        return pie__fail(ctx, PIE_ENOMEM, "out of memory");
-    snprintf(o->tmp, n + 16, "%s.tmp.XXXXXX", path);
-    o->fd = mkostemp(o->tmp, O_CLOEXEC);
-    if (o->fd < 0) {
-        int e = errno;
-        free(o->tmp);
-        o->tmp = NULL;
-        return pie__fail(ctx, PIE_EINVAL, "cannot create the output file '%s': %s", path,
-                         strerror(e));
-    }
-    return PIE_OK;
-}
-
-static void out_abort(outfile *o)
-{
-    if (!o->tmp)
-        return;
-    close(o->fd);
-    unlink(o->tmp);
-    free(o->tmp);
-    o->tmp = NULL;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t k = write(fd, p, n > (1u << 30) ? (1u << 30) : n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-static pie_status out_commit(pie_ctx *ctx, outfile *o, const char *path, const char *text,
-                             size_t len)
-{
-    /* The file mode follows the umask, as a plain creat() would give. */
-    mode_t um = umask(0);
-    umask(um);
-    if (write_all(o->fd, text, len) != 0 || write_all(o->fd, "\n", 1) != 0 ||
-        fchmod(o->fd, 0666 & ~um) != 0 || fsync(o->fd) != 0) {
-        int e = errno;
-        out_abort(o);
-        return pie__fail(ctx, PIE_EIO, "writing '%s' failed: %s", path, strerror(e));
-    }
-    if (close(o->fd) != 0 || rename(o->tmp, path) != 0) {
-        int e = errno;
-        unlink(o->tmp);
-        free(o->tmp);
-        o->tmp = NULL;
-        return pie__fail(ctx, PIE_EIO, "writing '%s' failed: %s", path, strerror(e));
-    }
-    free(o->tmp);
-    o->tmp = NULL;
-    return PIE_OK;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Verification                                                             */
-
-/* Compare with MPFR: pi lies in [lo, nextabove(lo)] where lo is pi rounded
- * down; when both ends truncate to the same digits, those are pi's. */
-static pie_status verify_mpfr(pie_ctx *ctx, const pie_bbp_job *job, const char *text,
-                              pie_digits_result *res)
-{
-    uint64_t D = job->digits;
-    mpfr_prec_t prec = (mpfr_prec_t)(job->prec + 64);
-    for (int round = 0; round < 8; round++, prec += 64) {
-        mpfr_t lo, hi;
-        mpfr_inits2(prec, lo, hi, (mpfr_ptr)0);
-        mpfr_const_pi(lo, MPFR_RNDD);
-        mpfr_set(hi, lo, MPFR_RNDN);
-        mpfr_nextabove(hi);
-        mpfr_exp_t e1, e2;
-        char *s1 = mpfr_get_str(NULL, &e1, (int)job->base, D + 1, lo, MPFR_RNDZ);
-        char *s2 = mpfr_get_str(NULL, &e2, (int)job->base, D + 1, hi, MPFR_RNDZ);
-        mpfr_clears(lo, hi, (mpfr_ptr)0);
-        int certain = s1 && s2 && e1 == 1 && e2 == 1 && strcmp(s1, s2) == 0;
-        int equal = certain && s1[0] == text[0];
-        for (uint64_t i = 1; equal && i <= D; i++) {
-            char c = s1[i];
-            if (c >= 'a' && c <= 'f')
-                c = (char)(c - 'a' + 'A');
-            equal = c == text[i + 1];
-        }
-        if (s1)
-            mpfr_free_str(s1);
-        if (s2)
-            mpfr_free_str(s2);
-        if (!certain)
-            continue;
-        if (!equal) {
-            snprintf(res->verify_note, sizeof res->verify_note,
-                     "MISMATCH with mpfr_const_pi (MPFR %s) in %llu digits", mpfr_get_version(),
-                     (unsigned long long)D);
-            return pie__fail(ctx, PIE_EVERIFY, "%s", res->verify_note);
-        }
-        res->verified = 1;
-        snprintf(res->verify_note, sizeof res->verify_note,
-                 "all %llu digits equal mpfr_const_pi (MPFR %s, AGM)", (unsigned long long)D,
-                 mpfr_get_version());
-        return PIE_OK;
-    }
-    snprintf(res->verify_note, sizeof res->verify_note,
-             "not verified: MPFR's bracket did not fix the last digit");
-    return PIE_OK;
-}
-
-/* Hex digits at a position by digit extraction, into out (count + 1 bytes). */
-static pie_status extract_hex(pie_ctx *ctx, uint64_t pos, unsigned count, char *out)
-{
-    pie_hex_options ho;
-    pie_hex_options_init(&ho);
-    ho.position = pos;
-    ho.count = count;
-    pie_hex_result *hr;
-    pie_status st = pie_hex_run(ctx, &ho, &hr);
-    if (st == PIE_OK)
-        memcpy(out, hr->hex, count + 1);
-    pie_result_free(hr);
-    return st;
-}
-
-/* Base 16: the last (up to 8) hex digits again, by BBP digit extraction at
- * their positions (pie_hex_run, which itself checks two formulas). */
-static pie_status verify_hex_tail(pie_ctx *ctx, const pie_bbp_job *job, const char *text,
-                                  pie_digits_result *res)
-{
-    unsigned count = job->digits < 8 ? (unsigned)job->digits : 8u;
-    uint64_t pos = job->digits - count + 1;
-    size_t n = strlen(res->verify_note);
-    if (pos > PIE_HEX_MAX_POSITION)
-        return PIE_OK;
-    char hex[9];
-    pie_status st = extract_hex(ctx, pos, count, hex);
-    if (st != PIE_OK)
-        return st;
-    if (memcmp(text + 2 + (pos - 1), hex, count) != 0) {
-        snprintf(res->verify_note + n, sizeof res->verify_note - n,
-                 "%sMISMATCH: hex digits %llu..%llu are %.*s here, %s by digit extraction",
-                 n ? "; " : "", (unsigned long long)pos, (unsigned long long)job->digits,
-                 (int)count, text + 2 + (pos - 1), hex);
-        res->verified = 0;
-        return pie__fail(ctx, PIE_EVERIFY, "%s", res->verify_note);
-    }
-    snprintf(res->verify_note + n, sizeof res->verify_note - n,
-             "%shex digits %llu..%llu (%s) equal BBP digit extraction", n ? "; " : "",
-             (unsigned long long)pos, (unsigned long long)job->digits, hex);
-    res->verified = 1;
-    return PIE_OK;
-}
-
-/* The series' own value, X ~ pi 2^W, read in hex far above its error: the
- * digits at positions pos .. pos+count-1 after the hex point, when X-3 and
- * X+3 agree on them (count 0 otherwise). Base 10 output never shows these
- * digits, so this checks the series independently of the radix conversion. */
-typedef struct series_window {
-    uint64_t pos;
-    unsigned count;
-    char hex[9];
-} series_window;
-
-static void window_of(const pie_bbp_job *job, const mpz_t x, series_window *w)
-{
-    w->count = 0;
-    uint64_t top = job->prec > 12 ? (job->prec - 12) / 4 : 0; /* last usable position */
-    unsigned count = top < 8 ? (unsigned)top : 8u;
-    if (count == 0)
-        return;
-    uint64_t pos = top - count + 1, shift = job->prec - 4 * top;
-    mpz_t lo, hi;
-    mpz_inits(lo, hi, NULL);
-    mpz_sub_ui(lo, x, 3);
-    mpz_add_ui(hi, x, 3);
-    mpz_fdiv_q_2exp(lo, lo, shift);
-    mpz_fdiv_q_2exp(hi, hi, shift);
-    mpz_fdiv_r_2exp(lo, lo, 4 * count);
-    mpz_fdiv_r_2exp(hi, hi, 4 * count);
-    if (mpz_cmp(lo, hi) == 0) {
-        unsigned long v = mpz_get_ui(lo);
-        for (unsigned i = 0; i < count; i++)
-            w->hex[i] = "0123456789ABCDEF"[(v >> (4 * (count - 1 - i))) & 15];
-        w->hex[count] = 0;
-        w->pos = pos;
-        w->count = count;
-    }
-    mpz_clears(lo, hi, NULL);
-}
-
-static pie_status verify_window(pie_ctx *ctx, const series_window *w, pie_digits_result *res)
-{
-    size_t n = strlen(res->verify_note);
-    if (w->count == 0 || w->pos > PIE_HEX_MAX_POSITION)
-        return PIE_OK;
-    char hex[sizeof w->hex];
-    pie_status st = extract_hex(ctx, w->pos, w->count, hex);
-    if (st != PIE_OK)
-        return st;
-    if (strcmp(hex, w->hex) != 0) {
-        snprintf(res->verify_note + n, sizeof res->verify_note - n,
-                 "%sMISMATCH: the series gives hex digits %s at %llu, digit extraction %s",
-                 n ? "; " : "", w->hex, (unsigned long long)w->pos, hex);
-        res->verified = 0;
-        return pie__fail(ctx, PIE_EVERIFY, "%s", res->verify_note);
-    }
-    snprintf(res->verify_note + n, sizeof res->verify_note - n,
-             "%sseries value: hex digits %llu..%llu (%s) equal BBP digit extraction", n ? "; " : "",
-             (unsigned long long)w->pos, (unsigned long long)(w->pos + w->count - 1), w->hex);
-    res->verified = 1;
-    return PIE_OK;
-}
-
-static pie_status verify(pie_ctx *ctx, const pie_bbp_job *job, const char *text,
-                         const series_window *w, pie_digits_result *res)
-{
-    pie_status st = PIE_OK;
-    if (job->digits <= PIE_DIGITS_VERIFY_MPFR_MAX)
-        st = verify_mpfr(ctx, job, text, res);
-    else
-        snprintf(res->verify_note, sizeof res->verify_note, "no MPFR comparison beyond %llu digits",
-                 (unsigned long long)PIE_DIGITS_VERIFY_MPFR_MAX);
-    if (st == PIE_OK && job->base == 16)
-        st = verify_hex_tail(ctx, job, text, res);
-    else if (st == PIE_OK)
-        st = verify_window(ctx, w, res);
-    return st;
-}
-
-/* ------------------------------------------------------------------------ */
 /* The run                                                                  */
 
-/* ------------------------------------------------------------------------ */
-/* Radix conversion on several threads. Y = hi base^L + lo splits the work  */
-/* in two halves (a shift in base 16, one division by 10^L in base 10);     */
-/* the halves convert in parallel, recursively. GMP's own conversion does   */
-/* the same split at its top level, serially.                               */
-
-#define CONV_MIN_SPLIT 20000u /* digits below which one thread converts */
-
-typedef struct conv_task {
-    mpz_t y; /* owned; cleared once split or converted */
-    unsigned base;
-    uint64_t ndigits;
-    char *out;
-    unsigned depth;
-    int rc;
-} conv_task;
-
-static void *conv_run(void *arg)
+/* The series on the backend, every chunk merged into acc. */
+static pie_status run_series(pie_ctx *ctx, const pie__bbp_job *job, pie__bbp_acc *acc,
+                             pie_digits_result *res)
 {
-    conv_task *t = arg;
-    if (t->depth == 0 || t->ndigits < CONV_MIN_SPLIT) {
-        t->rc = pie_bbp_text(t->y, t->base, t->ndigits, t->out);
-        mpz_clear(t->y);
-        return NULL;
-    }
-    uint64_t L = t->ndigits / 2;
-    conv_task hi = {
-        .base = t->base, .ndigits = t->ndigits - L, .out = t->out, .depth = t->depth - 1};
-    conv_task lo = {
-        .base = t->base, .ndigits = L, .out = t->out + (t->ndigits - L), .depth = t->depth - 1};
-    mpz_inits(hi.y, lo.y, NULL);
-    if (t->base == 16) {
-        mpz_tdiv_r_2exp(lo.y, t->y, 4 * L);
-        mpz_tdiv_q_2exp(hi.y, t->y, 4 * L);
-    } else {
-        mpz_t pow;
-        mpz_init(pow);
-        mpz_ui_pow_ui(pow, 10, L);
-        mpz_tdiv_qr(hi.y, lo.y, t->y, pow);
-        mpz_clear(pow);
-    }
-    mpz_clear(t->y);
-    pthread_t th;
-    int spawned = pthread_create(&th, NULL, conv_run, &hi) == 0;
-    if (!spawned)
-        conv_run(&hi);
-    conv_run(&lo);
-    if (spawned)
-        pthread_join(th, NULL);
-    t->rc = hi.rc != PIE_K_OK ? hi.rc : lo.rc;
-    return NULL;
-}
-
-/* "3." + D digits from Y = floor(pi base^D) (consumed), on `threads` threads. */
-static int convert(mpz_t y, const pie_bbp_job *job, unsigned threads, char **text)
-{
-    uint64_t D = job->digits;
-    char *buf = malloc(D + 3);
-    if (!buf) {
-        mpz_clear(y);
-        return PIE_K_ENOMEM;
-    }
-    unsigned depth = 0;
-    while ((1u << depth) < threads && depth < 6)
-        depth++;
-    conv_task t = {.base = job->base, .ndigits = D + 1, .out = buf + 1, .depth = depth};
-    mpz_init(t.y);
-    mpz_swap(t.y, y);
-    mpz_clear(y);
-    conv_run(&t);
-    if (t.rc == PIE_K_OK && buf[1] != '3')
-        t.rc = PIE_K_ECORRUPT;
-    if (t.rc != PIE_K_OK) {
-        free(buf);
-        return t.rc;
-    }
-    buf[0] = '3';
-    buf[1] = '.';
-    buf[D + 2] = 0;
-    *text = buf;
-    return PIE_K_OK;
-}
-
-/* One attempt at a given guard: the series on the backend, the division and
- * the conversion. Returns PIE_OK with *text set, or a failure; *retry is set
- * when the last digit was not certain. */
-static pie_status attempt(pie_ctx *ctx, const pie_bbp_job *job, pie_digits_result *res, char **text,
-                          int *retry, series_window *w)
-{
-    *retry = 0;
-    pie_bbp_acc *acc = pie_bbp_acc_new();
-    if (!acc)
-        return pie__fail(ctx, PIE_ENOMEM, "out of memory");
-    pie__task task = {.ops = &pie_bbp_series_ops, .job = job, .acc = acc, .nchunks = job->nchunks};
+    pie__task task = {.ops = &pie__bbp_series_ops, .job = job, .acc = acc, .nchunks = job->nchunks};
     char fingerprint[160]; /* the job's identity for checkpoints */
     snprintf(fingerprint, sizeof fingerprint,
              "digits %s %llu base %u guard %u prec %llu terms %llu chunks %llu lgev %llu",
@@ -578,37 +141,61 @@ static pie_status attempt(pie_ctx *ctx, const pie_bbp_job *job, pie_digits_resul
         res->peak_rss_bytes = stats.worker_peak_rss_bytes;
     if (st == PIE_OK && pie__cancelled(ctx))
         st = pie__fail(ctx, PIE_ECANCELED, "cancelled after the series");
+    return st;
+}
+
+/* X to text: the Ziv check, the series' hex window for verification, and
+ * the radix conversion on as many threads as the series had workers. x is
+ * cleared before the conversion, which needs the memory. A kernel status,
+ * PIE_BBP_RETRY when the last digit is not certain. */
+static int to_text(pie_ctx *ctx, const pie__bbp_job *job, mpz_t x, pie_digits_result *res,
+                   char **text, pie__series_window *w)
+{
+    pie__phase(ctx, "radix conversion");
+    double t0 = pie__now();
+    mpz_t y;
+    mpz_init(y);
+    int krc = pie__bbp_floor(job, x, y);
+    pie__digits_window(job, x, w);
+    mpz_clear(x);
+    if (krc == PIE_K_OK)
+        krc = pie__bbp_format(job, y, res->workers, text);
+    else
+        mpz_clear(y);
+    res->seconds_radix += pie__now() - t0;
+    return krc;
+}
+
+/* One attempt at a given guard: the series on the backend, the division and
+ * the conversion. Returns PIE_OK with *text set, or a failure; *retry is set
+ * when the last digit was not certain. */
+static pie_status attempt(pie_ctx *ctx, const pie__bbp_job *job, pie_digits_result *res,
+                          char **text, int *retry, pie__series_window *w)
+{
+    *retry = 0;
+    pie__bbp_acc *acc = pie__bbp_acc_new();
+    if (!acc)
+        return pie__fail(ctx, PIE_ENOMEM, "out of memory");
+    pie_status st = run_series(ctx, job, acc, res);
     if (st != PIE_OK) {
-        pie_bbp_acc_free(acc);
+        pie__bbp_acc_free(acc);
         return st;
     }
     pie__phase(ctx, "division");
-    t0 = pie__now();
+    double t0 = pie__now();
     mpz_t x;
     mpz_init(x);
-    int krc = pie_bbp_fixed(acc, job, x);
-    pie_bbp_acc_free(acc);
+    int krc = pie__bbp_fixed(acc, job, x);
+    pie__bbp_acc_free(acc);
     res->seconds_division += pie__now() - t0;
     if (krc == PIE_K_OK && pie__cancelled(ctx)) {
         mpz_clear(x);
         return pie__fail(ctx, PIE_ECANCELED, "cancelled after the division");
     }
-    if (krc == PIE_K_OK) {
-        pie__phase(ctx, "radix conversion");
-        t0 = pie__now();
-        mpz_t y;
-        mpz_init(y);
-        krc = pie_bbp_floor(job, x, y);
-        window_of(job, x, w);
+    if (krc == PIE_K_OK)
+        krc = to_text(ctx, job, x, res, text, w);
+    else
         mpz_clear(x);
-        if (krc == PIE_K_OK)
-            krc = convert(y, job, stats.workers, text);
-        else
-            mpz_clear(y);
-        res->seconds_radix += pie__now() - t0;
-    } else {
-        mpz_clear(x);
-    }
     if (krc == PIE_BBP_RETRY) {
         *retry = 1;
         return PIE_OK;
@@ -616,6 +203,78 @@ static pie_status attempt(pie_ctx *ctx, const pie_bbp_job *job, pie_digits_resul
     if (krc != PIE_K_OK)
         return pie__fail(ctx, pie__from_kernel(krc), "the digits could not be formed");
     return PIE_OK;
+}
+
+/* The Ziv loop: attempts with 4 times the guard bits each, until the last
+ * digit is certain. *job is left as the last attempt's. */
+static pie_status ziv_loop(pie_ctx *ctx, const pie_digits_options *o, unsigned first,
+                           pie__bbp_job *job, pie_digits_result *res, char **text,
+                           pie__series_window *w)
+{
+    pie_status st = PIE_OK;
+    int retry = 1;
+    unsigned max_attempts = MAX_ATTEMPTS;
+    while (first << (2 * (max_attempts - 1)) < 2048 && max_attempts < 8)
+        max_attempts++; /* tiny first guards still end with >= 2048 bits */
+    for (unsigned guard = first; retry && res->attempts < max_attempts; guard *= 4) {
+        pie__bbp_job_init(job, o->digits, o->base, guard);
+        res->attempts++;
+        res->terms = job->nterms;
+        res->precision_bits = job->prec;
+        st = attempt(ctx, job, res, text, &retry, w);
+        if (st != PIE_OK)
+            return st;
+    }
+    if (retry)
+        return pie__fail(ctx, PIE_EVERIFY, "the last digit stayed uncertain after %u attempts",
+                         res->attempts);
+    return PIE_OK;
+}
+
+/* Refuse a run whose estimated peak exceeds the memory available. */
+static pie_status check_memory(pie_ctx *ctx, const pie_digits_options *o, unsigned first,
+                               pie_digits_result *res)
+{
+    pie__bbp_job job;
+    pie__bbp_job_init(&job, o->digits, o->base, first);
+    res->memory_estimate_bytes = estimate(ctx, &job);
+    res->memory_available_bytes = mem_available();
+    if (res->memory_available_bytes && res->memory_estimate_bytes > res->memory_available_bytes)
+        return pie__fail(
+            ctx, PIE_ENOMEM, "%llu digits need about %.1f GiB but only %.1f GiB is available",
+            (unsigned long long)o->digits, (double)res->memory_estimate_bytes / (1u << 30),
+            (double)res->memory_available_bytes / (1u << 30));
+    return PIE_OK;
+}
+
+/* The digest, the optional verification and the optional output file. */
+static pie_status finish(pie_ctx *ctx, const pie_digits_options *o, const pie__bbp_job *job,
+                         const pie__series_window *w, const char *text, pie__atomic_file *out,
+                         pie_digits_result *res)
+{
+    pie__sha256 h;
+    pie__sha256_init(&h);
+    pie__sha256_update(&h, text + 2, o->digits);
+    pie__sha256_hex(&h, res->sha256);
+    res->text_len = o->digits + 2;
+    pie_status st = PIE_OK;
+    if (o->verify) {
+        pie__phase(ctx, "verify");
+        double t0 = pie__now();
+        st = pie__digits_verify(ctx, job, text, w, res);
+        res->seconds_verify = pie__now() - t0;
+    }
+    if (st == PIE_OK && o->path) {
+        pie__phase(ctx, "output");
+        double t0 = pie__now();
+        st = pie__atomic_write(ctx, out, text, o->digits + 2);
+        if (st == PIE_OK)
+            st = pie__atomic_write(ctx, out, "\n", 1);
+        if (st == PIE_OK)
+            st = pie__atomic_commit(ctx, out);
+        res->seconds_output = pie__now() - t0;
+    }
+    return st;
 }
 
 static uint64_t self_peak_rss(void)
@@ -631,73 +290,31 @@ static void free_text(void *result)
     free((char *)((pie_digits_result *)result)->text);
 }
 
+/* The run proper, on checked options. */
 static pie_status run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_result *res)
 {
-    unsigned first = ctx->guard_bits ? ctx->guard_bits : FIRST_GUARD;
-    if (first > 1u << 16)
-        return pie__fail(ctx, PIE_EINVAL, "guard bits must be at most 65536 (got %u)", first);
     double start = pie__now();
-    pie_bbp_job job;
-    pie_bbp_job_init(&job, o->digits, o->base, first);
-    res->memory_estimate_bytes = estimate(ctx, &job);
-    res->memory_available_bytes = mem_available();
-    if (res->memory_available_bytes && res->memory_estimate_bytes > res->memory_available_bytes)
-        return pie__fail(
-            ctx, PIE_ENOMEM, "%llu digits need about %.1f GiB but only %.1f GiB is available",
-            (unsigned long long)o->digits, (double)res->memory_estimate_bytes / (1u << 30),
-            (double)res->memory_available_bytes / (1u << 30));
-    outfile out = {0};
-    pie_status st = o->path ? out_open(ctx, o->path, &out) : PIE_OK;
+    unsigned first = ctx->guard_bits ? ctx->guard_bits : FIRST_GUARD;
+    pie_status st = check_memory(ctx, o, first, res);
+    pie__atomic_file out = {0};
+    if (st == PIE_OK && o->path)
+        st = pie__atomic_open(ctx, o->path, &out);
     if (st != PIE_OK)
         return st;
 
     char *text = NULL;
-    int retry = 1;
-    series_window window = {0};
-    unsigned max_attempts = MAX_ATTEMPTS;
-    while (first << (2 * (max_attempts - 1)) < 2048 && max_attempts < 8)
-        max_attempts++; /* tiny first guards still end with >= 2048 bits */
-    for (unsigned guard = first; retry && res->attempts < max_attempts; guard *= 4) {
-        pie_bbp_job_init(&job, o->digits, o->base, guard);
-        res->attempts++;
-        res->terms = job.nterms;
-        res->precision_bits = job.prec;
-        st = attempt(ctx, &job, res, &text, &retry, &window);
-        if (st != PIE_OK)
-            break;
-    }
-    if (st == PIE_OK && retry)
-        st = pie__fail(ctx, PIE_EVERIFY, "the last digit stayed uncertain after %u attempts",
-                       res->attempts);
-    if (st == PIE_OK) {
-        sha256 h;
-        sha256_init(&h);
-        sha256_update(&h, (const unsigned char *)text + 2, o->digits);
-        sha256_hex(&h, res->sha256);
-        res->text_len = o->digits + 2;
-    }
-    if (st == PIE_OK && o->verify) {
-        pie__phase(ctx, "verify");
-        double t0 = pie__now();
-        st = verify(ctx, &job, text, &window, res);
-        res->seconds_verify = pie__now() - t0;
-    }
-    if (st == PIE_OK && o->path) {
-        pie__phase(ctx, "output");
-        double t0 = pie__now();
-        st = out_commit(ctx, &out, o->path, text, o->digits + 2);
-        res->seconds_output = pie__now() - t0;
-        free(text);
-        text = NULL;
-    }
-    out_abort(&out);
-    if (st != PIE_OK) {
+    pie__bbp_job job;
+    pie__series_window window = {0};
+    st = ziv_loop(ctx, o, first, &job, res, &text, &window);
+    if (st == PIE_OK)
+        st = finish(ctx, o, &job, &window, text, &out, res);
+    pie__atomic_abort(&out);
+    if (st != PIE_OK || o->path) { /* a file holds the digits, or a failure */
         free(text);
         text = NULL;
     }
     res->text = text;
-    uint64_t self = self_peak_rss();
-    res->peak_rss_bytes += self;
+    res->peak_rss_bytes += self_peak_rss();
     res->seconds = pie__now() - start;
     return st;
 }

@@ -17,7 +17,7 @@
  *     R(a, b) = sum_{n=a}^{b-1} (-1)^n A(n) / (Q(n) 2^(10(n-a))) = T / (Q 2^e).
  * The powers of two never enter a product: they live in the exponent e.
  * (The code keeps Q as R * S, S the small primes' part as an exponent vector
- * merged by lcm; see bbp_series.c.)
+ * merged by lcm; see bbp_split.c.)
  * Once T or Q has more bits than the node can contribute to a W-bit result
  * (W - 10a plus guard bits), both are truncated; the truncation depends on
  * (job, node) only, so the result is the same on every backend and worker
@@ -41,14 +41,14 @@
  * changes whenever either does (checkpoints compare it). */
 #define PIE_BBP_PARTIAL_FORMAT "bellard-fixed-lcm1000-b32"
 
-/* Returned by pie_bbp_digits when the last digit is not certain. */
+/* Returned by pie__bbp_floor and pie__bbp_digits when the last digit is not certain. */
 #define PIE_BBP_RETRY 100
 
 /* Largest digit count a job accepts (well beyond any machine's memory). */
 #define PIE_BBP_MAX_DIGITS (UINT64_C(1) << 40)
 
 /* The immutable description of a digits job: plain numbers, no pointers. */
-typedef struct pie_bbp_job {
+typedef struct pie__bbp_job {
     uint64_t digits;  /* D: digits after the point */
     uint32_t base;    /* 10 or 16 */
     uint32_t guard;   /* guard bits beyond the digits' own */
@@ -56,41 +56,43 @@ typedef struct pie_bbp_job {
     uint64_t nterms;  /* N: terms summed */
     uint64_t nchunks; /* C: chunks, a power of two */
     uint64_t lgev;    /* ceil(log2) of the number of truncation events, bounded */
-} pie_bbp_job;
+} pie__bbp_job;
 
 /* Fill a job for `digits` (1..PIE_BBP_MAX_DIGITS) digits in `base` (10 or 16)
  * with `guard` (>= 1) guard bits. PIE_K_EINVAL when out of range. */
-int pie_bbp_job_init(pie_bbp_job *job, uint64_t digits, unsigned base, unsigned guard);
+int pie__bbp_job_init(pie__bbp_job *job, uint64_t digits, unsigned base, unsigned guard);
 
 /* Term range [*a, *b) of a chunk. */
-void pie_bbp_chunk_range(const pie_bbp_job *job, uint64_t chunk, uint64_t *a, uint64_t *b);
+void pie__bbp_chunk_range(const pie__bbp_job *job, uint64_t chunk, uint64_t *a, uint64_t *b);
 
-/* The kernel table: run_chunk, merge into a pie_bbp_acc, max_partial. */
-extern const pie_kernel_ops pie_bbp_series_ops;
+/* The kernel table: run_chunk, merge into a pie__bbp_acc, max_partial. */
+extern const pie_kernel_ops pie__bbp_series_ops;
 
 /* The accumulator of merged chunk nodes. */
-typedef struct pie_bbp_acc pie_bbp_acc;
-pie_bbp_acc *pie_bbp_acc_new(void);
-void pie_bbp_acc_free(pie_bbp_acc *acc);
+typedef struct pie__bbp_acc pie__bbp_acc;
+pie__bbp_acc *pie__bbp_acc_new(void);
+void pie__bbp_acc_free(pie__bbp_acc *acc);
 
 /* After every chunk is merged: X = floor-ish(pi 2^W) with |X - pi 2^W| <= 3.
  * `x` must be initialized. PIE_K_EINVAL if chunks are missing. */
-int pie_bbp_fixed(pie_bbp_acc *acc, const pie_bbp_job *job, mpz_t x);
+int pie__bbp_fixed(pie__bbp_acc *acc, const pie__bbp_job *job, mpz_t x);
 
 /* Y = floor(pi base^D), after checking that every value in [X-3, X+3] gives
  * the same Y: PIE_K_OK, or PIE_BBP_RETRY when the last digit is not certain.
  * `y` must be initialized. */
-int pie_bbp_floor(const pie_bbp_job *job, const mpz_t x, mpz_t y);
+int pie__bbp_floor(const pie__bbp_job *job, const mpz_t x, mpz_t y);
 
-/* Write y >= 0 as exactly `ndigits` digits (zero-padded on the left, upper-case
- * hex), no NUL. PIE_K_EINVAL if y needs more digits. */
-int pie_bbp_text(const mpz_t y, unsigned base, uint64_t ndigits, char *out);
+/* "3." followed by exactly D digits from y = floor(pi base^D) (consumed:
+ * cleared on return), converted on up to `threads` threads, as a malloc'd
+ * NUL-terminated string of D + 2 characters. PIE_K_ECORRUPT if y does not
+ * start with 3. */
+int pie__bbp_format(const pie__bbp_job *job, mpz_t y, unsigned threads, char **text);
 
-/* Both in one: "3." followed by exactly D digits, truncated, as a malloc'd
- * NUL-terminated string of *len = D + 2 characters; PIE_BBP_RETRY as above. */
-int pie_bbp_digits(const pie_bbp_job *job, const mpz_t x, char **text, size_t *len);
+/* pie__bbp_floor and pie__bbp_format (one thread) in one: *len = D + 2;
+ * PIE_BBP_RETRY as above. */
+int pie__bbp_digits(const pie__bbp_job *job, const mpz_t x, char **text, size_t *len);
 
 /* Bits of the largest integers the series holds, for memory estimates. */
-uint64_t pie_bbp_chunk_bits(const pie_bbp_job *job, uint64_t chunk);
+uint64_t pie__bbp_chunk_bits(const pie__bbp_job *job, uint64_t chunk);
 
 #endif

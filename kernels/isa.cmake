@@ -1,5 +1,5 @@
 # Instruction-set variants of the Monte Carlo kernel. Each source is compiled
-# with its own flags and reached only through run-time dispatch (engine/cpu.c);
+# with its own flags and reached only through run-time dispatch (engine/mc_variants.c);
 # everything else stays baseline x86-64. A variant is built when the compiler
 # accepts its flags and intrinsics; PIE_ISA_DEFINITIONS names the ones built
 # (CMakeLists.txt adds them to the library objects).

@@ -45,40 +45,40 @@ static char *mpfr_digits(unsigned long D, int base)
 
 /* Run the whole job through the ops table, chunks in order; returns the
  * kernel status of the last step. */
-static int run_job(const pie_bbp_job *job, char **text, size_t *len)
+static int run_job(const pie__bbp_job *job, char **text, size_t *len)
 {
-    pie_bbp_acc *acc = pie_bbp_acc_new();
+    pie__bbp_acc *acc = pie__bbp_acc_new();
     int rc = PIE_K_OK;
     for (uint64_t c = 0; c < job->nchunks && rc == PIE_K_OK; c++) {
         pie_kbuf buf = {0};
-        rc = pie_bbp_series_ops.run_chunk(job, c, &buf);
-        if (rc == PIE_K_OK && buf.len > pie_bbp_series_ops.max_partial(job, c))
+        rc = pie__bbp_series_ops.run_chunk(job, c, &buf);
+        if (rc == PIE_K_OK && buf.len > pie__bbp_series_ops.max_partial(job, c))
             rc = PIE_K_ECORRUPT;
         if (rc == PIE_K_OK)
-            rc = pie_bbp_series_ops.merge(acc, job, c, buf.data, buf.len);
+            rc = pie__bbp_series_ops.merge(acc, job, c, buf.data, buf.len);
         pie_kbuf_free(&buf);
     }
     if (rc == PIE_K_OK) {
         mpz_t x;
         mpz_init(x);
-        rc = pie_bbp_fixed(acc, job, x);
+        rc = pie__bbp_fixed(acc, job, x);
         if (rc == PIE_K_OK)
-            rc = pie_bbp_digits(job, x, text, len);
+            rc = pie__bbp_digits(job, x, text, len);
         mpz_clear(x);
     }
-    pie_bbp_acc_free(acc);
+    pie__bbp_acc_free(acc);
     return rc;
 }
 
 static void check_size(uint64_t D, unsigned base)
 {
-    pie_bbp_job job;
-    CHECKF(pie_bbp_job_init(&job, D, base, 32) == PIE_K_OK, "init %llu", (unsigned long long)D);
+    pie__bbp_job job;
+    CHECKF(pie__bbp_job_init(&job, D, base, 32) == PIE_K_OK, "init %llu", (unsigned long long)D);
     char *text = NULL;
     size_t len = 0;
     int rc = run_job(&job, &text, &len);
     for (unsigned g = 64; rc == PIE_BBP_RETRY && g < 1024; g *= 2) {
-        pie_bbp_job_init(&job, D, base, g);
+        pie__bbp_job_init(&job, D, base, g);
         rc = run_job(&job, &text, &len);
     }
     CHECKF(rc == PIE_K_OK, "D=%llu base %u: rc %d", (unsigned long long)D, base, rc);
@@ -98,8 +98,8 @@ static void check_retry(void)
 {
     int retries = 0;
     for (uint64_t D = 1; D <= 300; D++) {
-        pie_bbp_job job;
-        pie_bbp_job_init(&job, D, 16, 1);
+        pie__bbp_job job;
+        pie__bbp_job_init(&job, D, 16, 1);
         char *text = NULL;
         size_t len;
         int rc = run_job(&job, &text, &len);
@@ -119,32 +119,32 @@ static void check_retry(void)
 
 static void check_corrupt(void)
 {
-    pie_bbp_job job;
-    pie_bbp_job_init(&job, 5000, 10, 32);
+    pie__bbp_job job;
+    pie__bbp_job_init(&job, 5000, 10, 32);
     CHECKF(job.nchunks > 1, "5000 digits should span several chunks");
     pie_kbuf buf = {0};
-    CHECKF(pie_bbp_series_ops.run_chunk(&job, 0, &buf) == PIE_K_OK, "run chunk 0");
-    pie_bbp_acc *acc = pie_bbp_acc_new();
+    CHECKF(pie__bbp_series_ops.run_chunk(&job, 0, &buf) == PIE_K_OK, "run chunk 0");
+    pie__bbp_acc *acc = pie__bbp_acc_new();
     /* Out of order, truncated, bad magic, wrong chunk. */
-    CHECKF(pie_bbp_series_ops.merge(acc, &job, 1, buf.data, buf.len) != PIE_K_OK, "order");
-    CHECKF(pie_bbp_series_ops.merge(acc, &job, 0, buf.data, buf.len - 1) == PIE_K_ECORRUPT,
+    CHECKF(pie__bbp_series_ops.merge(acc, &job, 1, buf.data, buf.len) != PIE_K_OK, "order");
+    CHECKF(pie__bbp_series_ops.merge(acc, &job, 0, buf.data, buf.len - 1) == PIE_K_ECORRUPT,
            "short");
     buf.data[0] ^= 1;
-    CHECKF(pie_bbp_series_ops.merge(acc, &job, 0, buf.data, buf.len) == PIE_K_ECORRUPT, "magic");
+    CHECKF(pie__bbp_series_ops.merge(acc, &job, 0, buf.data, buf.len) == PIE_K_ECORRUPT, "magic");
     buf.data[0] ^= 1;
-    CHECKF(pie_bbp_series_ops.merge(acc, &job, 0, buf.data, 10) == PIE_K_ECORRUPT, "tiny");
-    CHECKF(pie_bbp_series_ops.merge(acc, &job, 0, buf.data, buf.len) == PIE_K_OK, "good");
-    CHECKF(pie_bbp_series_ops.merge(acc, &job, 1, buf.data, buf.len) == PIE_K_ECORRUPT,
+    CHECKF(pie__bbp_series_ops.merge(acc, &job, 0, buf.data, 10) == PIE_K_ECORRUPT, "tiny");
+    CHECKF(pie__bbp_series_ops.merge(acc, &job, 0, buf.data, buf.len) == PIE_K_OK, "good");
+    CHECKF(pie__bbp_series_ops.merge(acc, &job, 1, buf.data, buf.len) == PIE_K_ECORRUPT,
            "chunk 0's partial as chunk 1");
     mpz_t x;
     mpz_init(x);
-    CHECKF(pie_bbp_fixed(acc, &job, x) == PIE_K_EINVAL, "finalize with chunks missing");
-    CHECKF(pie_bbp_series_ops.run_chunk(&job, job.nchunks, &buf) == PIE_K_EINVAL, "chunk range");
+    CHECKF(pie__bbp_fixed(acc, &job, x) == PIE_K_EINVAL, "finalize with chunks missing");
+    CHECKF(pie__bbp_series_ops.run_chunk(&job, job.nchunks, &buf) == PIE_K_EINVAL, "chunk range");
     mpz_clear(x);
-    pie_bbp_acc_free(acc);
+    pie__bbp_acc_free(acc);
     pie_kbuf_free(&buf);
-    CHECKF(pie_bbp_job_init(&job, 0, 10, 32) == PIE_K_EINVAL, "0 digits");
-    CHECKF(pie_bbp_job_init(&job, 10, 8, 32) == PIE_K_EINVAL, "base 8");
+    CHECKF(pie__bbp_job_init(&job, 0, 10, 32) == PIE_K_EINVAL, "0 digits");
+    CHECKF(pie__bbp_job_init(&job, 10, 8, 32) == PIE_K_EINVAL, "base 8");
 }
 
 int main(int argc, char **argv)
@@ -162,9 +162,9 @@ int main(int argc, char **argv)
         /* Either side of every change of the chunk count (2, 4, 8, 16). */
         uint64_t D = 1;
         for (uint64_t c = 2; c <= 16; c *= 2) {
-            pie_bbp_job j;
+            pie__bbp_job j;
             for (;; D++) {
-                pie_bbp_job_init(&j, D, base, 32);
+                pie__bbp_job_init(&j, D, base, 32);
                 if (j.nchunks >= c)
                     break;
             }

@@ -17,9 +17,6 @@ static const char digits_help[] =
     "      --base B           10 (default) or 16 (upper case: 3.243F6A88...)\n"
     "  -o, --output FILE      write the digits to FILE (atomically: a temporary\n"
     "                         file, then rename) instead of stdout\n"
-    "  -j, --workers W        workers: a positive integer or 'auto' (default: the\n"
-    "                         CPUs this process may use; env PIE_WORKERS)\n"
-    "      --backend B        process (default), thread, serial, mpi (under mpirun)\n"
     "      --verify           check the digits against MPFR's mpfr_const_pi (up to\n"
     "                         1e7 digits) and against BBP digit extraction (pie hex):\n"
     "                         the last hex digits (base 16), or the series' value\n"
@@ -27,10 +24,8 @@ static const char digits_help[] =
     "      --json             one JSON object on stdout (with the digits under \"pi\"\n"
     "                         unless -o is given)\n"
     "  -q, --quiet            the digits alone, no summary\n"
-    "      --progress         always show progress (naming the phase) on stderr\n"
-    "      --no-progress      never show progress\n" PIE_CLI_FAULT_HELP
-    "  -h, --help             this help\n"
-    "\n"
+    "";
+static const char digits_help_tail[] =
     "The digits are the same bytes on every backend and worker count. The memory\n"
     "a run needs is estimated first; a run that would not fit is refused.\n"
     "\n"
@@ -183,6 +178,7 @@ int pie_cli_digits(int argc, char **argv)
     };
     static const pie_cli_verb verb = {.name = "digits",
                                       .help = digits_help,
+                                      .help_tail = digits_help_tail,
                                       .workload = PIE_WORKLOAD_DIGITS,
                                       .show_phases = 1,
                                       .shortopts = "d:o:",

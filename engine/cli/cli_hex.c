@@ -16,17 +16,10 @@ static const char hex_help[] =
     "  -p, --position P       first position, 1 .. 1e12; accepts 1000000, 1e6, 1_000_000\n"
     "  -c, --count K          digits to print (default 14, at most 1000)\n"
     "      --formula F        bellard (default) or bbp; the other one checks\n"
-    "  -j, --workers W        workers: a positive integer or 'auto' (default: the\n"
-    "                         CPUs this process may use; env PIE_WORKERS)\n"
-    "      --backend B        process (default), thread, serial, mpi (under mpirun)\n"
-    "      --isa I            kernel: auto (default), scalar, avx2 (AVX2 + FMA),\n"
-    "                         avx512 (AVX-512 IFMA) (env PIE_ISA)\n"
     "      --json             one JSON object on stdout\n"
     "  -q, --quiet            print the digits alone, upper case\n"
-    "      --progress         always show progress on stderr\n"
-    "      --no-progress      never show progress\n" PIE_CLI_FAULT_HELP
-    "  -h, --help             this help\n"
-    "\n"
+    "";
+static const char hex_help_tail[] =
     "Exit status: 0 success, 1 runtime failure, 2 bad usage, 130/143 interrupted.\n";
 
 enum { OPT_FORMULA = PIE_OPT_OWN };
@@ -145,6 +138,7 @@ int pie_cli_hex(int argc, char **argv)
     };
     static const pie_cli_verb verb = {.name = "hex",
                                       .help = hex_help,
+                                      .help_tail = hex_help_tail,
                                       .workload = PIE_WORKLOAD_HEX,
                                       .has_isa = 1,
                                       .shortopts = "p:c:",

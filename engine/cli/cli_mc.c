@@ -12,19 +12,12 @@ static const char mc_help[] =
     "\n"
     "  -n, --samples N        points to draw (default 1e9); accepts 1000000, 1e9,\n"
     "                         2.5e10, 1_000_000; at most 2^63\n"
-    "  -j, --workers W        workers: a positive integer or 'auto' (default: the\n"
-    "                         CPUs this process may use; env PIE_WORKERS)\n"
-    "      --backend B        process (default), thread, serial, mpi (under mpirun)\n"
     "      --seed S           64-bit seed (default 0); the count depends only on\n"
     "                         (N, seed), never on backend, workers or kernel\n"
-    "      --isa I            kernel: auto (default), scalar, aesni, avx2, avx512\n"
-    "                         (env PIE_ISA)\n"
     "      --json             one JSON object on stdout\n"
     "  -q, --quiet            print the estimate alone\n"
-    "      --progress         always show progress on stderr\n"
-    "      --no-progress      never show progress\n" PIE_CLI_FAULT_HELP
-    "  -h, --help             this help\n"
-    "\n"
+    "";
+static const char mc_help_tail[] =
     "Exit status: 0 success, 1 runtime failure, 2 bad usage, 130/143 interrupted.\n";
 
 enum { OPT_SEED = PIE_OPT_OWN };
@@ -135,6 +128,7 @@ int pie_cli_mc(int argc, char **argv)
     };
     static const pie_cli_verb verb = {.name = "mc",
                                       .help = mc_help,
+                                      .help_tail = mc_help_tail,
                                       .workload = PIE_WORKLOAD_MC,
                                       .has_isa = 1,
                                       .shortopts = "n:",

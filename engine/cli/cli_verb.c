@@ -27,6 +27,42 @@ static int merge_options(const pie_cli_verb *v, struct option *out)
     return n < MAX_OPTIONS - 1 ? 0 : -1;
 }
 
+/* The shared options' help, from the backend and kernel-variant tables, so
+ * that it names what this build and this CPU have. */
+static void print_help(const pie_cli_verb *v)
+{
+    fputs(v->help, stdout);
+    fputs("  -j, --workers W        workers: a positive integer or 'auto' (default: the\n"
+          "                         CPUs this process may use; env PIE_WORKERS)\n"
+          "      --backend B        ",
+          stdout);
+    const char *sep = "";
+    for (int b = 0; b < PIE_BACKEND_COUNT; b++) {
+        if (pie_backend_available((pie_backend)b) != PIE_OK)
+            continue;
+        unsigned f = pie_backend_flags((pie_backend)b);
+        printf("%s%s%s%s", sep, pie_backend_name((pie_backend)b),
+               b == PIE_BACKEND_PROCESS ? " (default)" : "",
+               f & PIE_BACKEND_NEEDS_LAUNCHER ? " (under mpirun)" : "");
+        sep = ", ";
+    }
+    fputs("\n", stdout);
+    if (v->has_isa) {
+        fputs("      --isa I            kernel: auto (default)", stdout);
+        for (int i = PIE_ISA_SCALAR; i < PIE_ISA_COUNT; i++) {
+            pie_status st = pie_isa_check(v->workload, (pie_isa)i);
+            if (st != PIE_EINVAL)
+                printf(", %s%s", pie_isa_name((pie_isa)i), st == PIE_OK ? "" : " (not here)");
+        }
+        fputs("\n                         (env PIE_ISA; see 'pie cpu-info')\n", stdout);
+    }
+    printf("      --progress         always show progress%s on stderr\n"
+           "      --no-progress      never show progress\n" PIE_CLI_FAULT_HELP
+           "  -h, --help             this help\n\n",
+           v->show_phases ? " (naming the phase)" : "");
+    fputs(v->help_tail, stdout);
+}
+
 /* getopt_long over argv: the exit code, PIE_EXIT_OK to go on, or -1 after
  * --help was printed. */
 static int parse(const pie_cli_verb *v, void *job, pie_cli_common *c, uint64_t *seen, int argc,
@@ -42,7 +78,7 @@ static int parse(const pie_cli_verb *v, void *job, pie_cli_common *c, uint64_t *
     optind = 1;
     while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
         if (opt == 'h') {
-            fputs(v->help, stdout);
+            print_help(v);
             return -1;
         }
         if (opt == ':')

@@ -16,8 +16,9 @@
  * status and the final flush.
  */
 typedef struct pie_cli_verb {
-    const char *name; /* "mc" */
-    const char *help; /* the whole --help text */
+    const char *name;      /* "mc" */
+    const char *help;      /* --help: usage, what it does, its own options */
+    const char *help_tail; /* --help after the shared options: notes, exit status */
     pie_workload workload;
     int has_isa;                   /* takes --isa (checked against the workload's variants) */
     int show_phases;               /* the progress line names the phase */

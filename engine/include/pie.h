@@ -187,7 +187,8 @@ PIE_API pie_isa pie_ctx_get_isa(const pie_ctx *ctx);
  * "series", "division", "radix conversion", "verify", "output"); `done` and
  * `total` count chunks, and total is 0 for a phase that has no count (it is
  * called once as that phase starts). For a phase with a count, done grows
- * from 0 to total. The callback runs in the thread that called the run
+ * to total; a workload that runs in passes (hex digits beyond one pass's
+ * reach) counts each pass from 0 again. The callback runs in the thread that called the run
  * function or, on the thread backend, in one worker thread at a time; never
  * concurrently. It should return quickly. */
 typedef void (*pie_progress_fn)(void *user, const char *phase, uint64_t done, uint64_t total);
@@ -269,8 +270,9 @@ typedef struct pie_mc_result {
 } pie_mc_result;
 
 /* Draw the samples and estimate pi. The count depends on (samples, seed)
- * only. *result is set to a new result (NULL only when out of memory) filled
- * in as far as the run got; free it with pie_result_free in every case. */
+ * only. *result is set to a new result filled in as far as the run got
+ * (NULL only when out of memory, or when ctx or result is NULL); free it
+ * with pie_result_free in every case. */
 PIE_API pie_status pie_mc_run(pie_ctx *ctx, const pie_mc_options *options, pie_mc_result **result);
 
 /* ------------------------------------------------------------------------ */

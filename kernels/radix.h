@@ -1,0 +1,16 @@
+/** @brief Radix conversion: a big integer to fixed-width decimal or hex text, on several threads.
+ */
+#ifndef PIE_RADIX_H
+#define PIE_RADIX_H
+
+#include <gmp.h>
+#include <stdint.h>
+
+/* Write y >= 0 as exactly `ndigits` digits in `base` (10 or 16; zero-padded
+ * on the left, upper-case hex) to out, no NUL, on up to `threads` threads
+ * (at most 64; 0 or 1: the calling thread alone). y is consumed: cleared on
+ * return. PIE_K_OK, PIE_K_EINVAL if y < 0 or needs more digits, or
+ * PIE_K_ENOMEM. */
+int pie__radix_text(mpz_t y, unsigned base, uint64_t ndigits, unsigned threads, char *out);
+
+#endif
