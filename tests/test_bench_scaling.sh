@@ -75,7 +75,7 @@ if ! command -v python3 >/dev/null 2>&1; then
 fi
 
 python3 - "$out" <<'PY' || fail "content checks"
-import csv, json, math, sys
+import csv, json, math, statistics, sys
 d = sys.argv[1]
 j = json.load(open(f"{d}/results.json"))
 m = j["machine"]
@@ -89,20 +89,34 @@ assert len(checks) == 1, f"strong points disagree: {checks}"
 assert all(p["size"] == 67108864 for p in strong)
 backends = {p["backend"] for p in strong}
 assert "process" in backends and "serial" in backends, backends
+def close(a, b):
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1e-300)
 for p in strong + weak:
     assert p["repeats"] == 3 and len(p["seconds"]) == 3, p
     assert all(t > 0 for t in p["seconds"]), p
     assert p["min_s"] <= p["median_s"] <= p["max_s"], p
     assert p["throughput_per_s"] > 0
-    assert p["speedup"] > 0, p
-    assert 0 < p["efficiency"] <= 1.5, p
-    # CPU time can run a little past wall time x CPUs: libgomp's idle threads
-    # spin for a while after a parallel region, during the next run.
-    assert p["cpu_s"] > 0 and 0 < p["cpus_used"] <= m["cores"] * 1.25 + 0.1, p
-    assert 0 < p["cpu_efficiency"] <= 1.5, p
-    if p in strong and p["workers"] > 1:
-        assert p["karp_flatt"] is not None and math.isfinite(p["karp_flatt"]), p
+    assert p["speedup"] > 0 and p["efficiency"] > 0, p
+    assert p["cpu_s"] > 0 and p["cpus_used"] > 0 and p["cpu_efficiency"] > 0, p
     assert abs(p["throughput_per_s"] * p["median_s"] - p["size"]) < 1e-6 * p["size"]
+    # Every derived figure follows from the recorded times (the times themselves
+    # depend on the machine's load, so no bound is put on them).
+    assert close(p["median_s"], statistics.median(p["seconds"])), p
+    assert close(p["cpus_used"] * p["median_s"], p["cpu_s"]), p
+for exp, pts in (("strong", strong), ("weak", weak)):
+    for p in pts:
+        one = [q for q in pts if q["backend"] == p["backend"] and q["workers"] == 1][0]
+        n = p["workers"]
+        if exp == "strong":
+            assert close(p["speedup"], one["median_s"] / p["median_s"]), p
+            assert close(p["efficiency"], p["speedup"] / n), p
+            if n > 1:
+                kf = (1 / p["speedup"] - 1 / n) / (1 - 1 / n)
+                assert p["karp_flatt"] is not None and close(p["karp_flatt"], kf), p
+        else:
+            assert close(p["efficiency"], one["median_s"] / p["median_s"]), p
+        scale = n if exp == "weak" else 1
+        assert close(p["cpu_efficiency"], scale * one["cpu_s"] / p["cpu_s"]), p
 # weak: work per worker fixed, and the same size gives the same count on every backend
 for p in weak:
     assert p["size"] == 16777216 * p["workers"], p
@@ -129,7 +143,7 @@ rows = list(csv.DictReader(open(f"{d}/results.csv")))
 assert len([r for r in rows if r["experiment"] in ("strong", "weak")]) == len(strong) + len(weak)
 for r in rows:
     if r["experiment"] == "strong":
-        assert float(r["speedup"]) > 0 and 0 < float(r["efficiency"]) <= 1.5, r
+        assert float(r["speedup"]) > 0 and float(r["efficiency"]) > 0, r
         assert r["check"] == strong[0]["check"]
 print(f"ok: {len(strong)} strong, {len(weak)} weak points, {len(j['overheads'])} overheads, "
       f"{sum(b['ran'] for b in py.values())} Python baselines")

@@ -58,7 +58,10 @@ awk -F, '
         if ($5 != $4) { print "workers_used " $5 " != workers " $4; bad = 1 }
         if (!($9 > 0 && $9 < 30)) { print "median_s " $9; bad = 1 }
         if (!($14 > 0)) { print "speedup " $14; bad = 1 }
-        if (!($15 > 0 && $15 <= 1.5)) { print "efficiency " $15; bad = 1 }
+        if (!($15 > 0)) { print "efficiency " $15; bad = 1 }
+        # strong: efficiency is the speed-up per worker (CSV keeps 9 digits)
+        d = $15 - $14 / $4; if ($1 == "strong" && (d > 1e-6 * $15 || -d > 1e-6 * $15)) {
+            print "efficiency " $15 " != speedup " $14 " / " $4; bad = 1 }
         if (!($23 > 0)) { print "cpu_s " $23; bad = 1 }
     }
     $1 == "strong" { if (ref == "") ref = $21; else if ($21 != ref) { print "check " $21 " != " ref; bad = 1 } }
