@@ -55,6 +55,7 @@ int main(void)
     if (isa && *isa) {
         if (pie_isa_from_name(isa, &want) != PIE_OK || pie_isa_check(want) != PIE_OK) {
             printf("SKIP: PIE_ISA=%s not supported here\n", isa);
+            pie_ctx_free(ctx);
             return 77;
         }
     }
