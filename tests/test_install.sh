@@ -19,13 +19,13 @@ export PKG_CONFIG_PATH="$pcdir"
 libdir=$(realpath "$(pkg-config --variable=libdir pie)")
 
 # 1. pkg-config, shared library
-cc -std=c11 -Wall -Wextra -Wpedantic -Werror "$SRC/tests/embed/embed_example.c" -o "$tmp/ex_shared" \
+"${CC:-cc}" -std=c11 -Wall -Wextra -Wpedantic -Werror "$SRC/tests/embed/embed_example.c" -o "$tmp/ex_shared" \
     $(pkg-config --cflags --libs pie)
 LD_LIBRARY_PATH="$libdir" "$tmp/ex_shared" | tee "$tmp/out1"
 LD_LIBRARY_PATH="$libdir" ldd "$tmp/ex_shared" | grep -q "$libdir/libpie.so" || { echo "FAIL: not linked to the installed libpie.so"; exit 1; }
 
 # 2. pkg-config, static library
-cc -std=c11 "$SRC/tests/embed/embed_example.c" -o "$tmp/ex_static" \
+"${CC:-cc}" -std=c11 "$SRC/tests/embed/embed_example.c" -o "$tmp/ex_static" \
     $(pkg-config --cflags pie) "$libdir/libpie.a" $(pkg-config --static --libs-only-l --libs-only-other pie | sed 's/-lpie//')
 "$tmp/ex_static" | tee "$tmp/out2"
 
