@@ -1,0 +1,2 @@
+/** @brief stub */
+#include "cli_main.h"
