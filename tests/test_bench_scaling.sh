@@ -122,7 +122,7 @@ for o in j["overheads"]:
     if o["name"] == "memory_per_worker" and o["backend"] == "process":
         assert o["value"] is not None and 0 < o["value"] < 1 << 20, o  # KiB, under 1 GiB
 py = {b["name"]: b for b in j["python"]["baselines"]}
-for n in ("python-serial", "python-pool", "python-threads"):
+for n in ("python-serial", "python-pool-fork", "python-pool-spawn", "python-pool-forkserver", "python-executor", "python-threads"):
     assert py[n]["ran"], f"{n} did not run: {py[n]['note']}"
     assert py[n]["per_second"] > 0 and py[n]["pie_over_python"] > 0, py[n]
 rows = list(csv.DictReader(open(f"{d}/results.csv")))
