@@ -37,9 +37,8 @@ static void md_points(FILE *f, const bench *b, const char *exp, int weak)
                 fputs(" - |", f);
         }
         fprintf(f, " %.2f | %.1f%% | %.3f / %.3f | %.1f%% | %s |\n", p->cpus_used,
-                100.0 * p->cpu_efficiency, bench_median(p->usr, p->nt),
-                bench_median(p->sys, p->nt), p->steal_pct,
-                p->worker_cpus[0] ? p->worker_cpus : "-");
+                100.0 * p->cpu_efficiency, bench_median(p->usr, p->nt), bench_median(p->sys, p->nt),
+                p->steal_pct, p->worker_cpus[0] ? p->worker_cpus : "-");
     }
 }
 
