@@ -1,6 +1,7 @@
 /** @brief Thread backend: an OpenMP team takes chunks from a shared counter; merges are ordered
  * under a lock. */
 #include "engine.h"
+#include "placement.h"
 
 #if PIE_HAVE_OPENMP
 #include <omp.h>
@@ -32,6 +33,8 @@ PIE__BACKEND_FN(pie__backend_thread)
 #pragma omp parallel num_threads((int)workers) default(none)                                       \
     shared(ctx, task, r, next, failed, st, done)
     {
+        unsigned char saved[128]; /* this thread's affinity before the run */
+        pie__thread_pin_enter(ctx, omp_get_thread_num(), saved, sizeof saved);
         for (;;) {
             if (atomic_load(&failed))
                 break;
@@ -72,6 +75,7 @@ PIE__BACKEND_FN(pie__backend_thread)
                 }
             }
         }
+        pie__thread_pin_leave(ctx, omp_get_thread_num(), saved, sizeof saved);
     }
     stats->chunks_done = r.next;
     pie__reorder_free(&r);

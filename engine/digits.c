@@ -134,6 +134,7 @@ static pie_status run_series(pie_ctx *ctx, const pie__bbp_job *job, pie__bbp_acc
     pie_status st = pie__run_task(ctx, &task, &stats);
     res->seconds_series += pie__now() - t0;
     res->workers = stats.workers;
+    PIE__RESULT_PLACEMENT(res, ctx);
     res->chunks_total += task.nchunks;
     res->chunks_done += stats.chunks_done;
     res->chunk_retries += stats.retries;
@@ -331,6 +332,8 @@ pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *options, pie_d
     if (!res)
         return pie__fail(ctx, PIE_ENOMEM, "out of memory");
     *out = res;
+    ctx->worker_cpus[0] = '\0';
+    PIE__RESULT_PLACEMENT(res, ctx);
     pie_digits_options o;
     pie_status st = read_options(ctx, options, &o);
     res->digits = o.digits;

@@ -10,6 +10,11 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Longest pin spec (placement.h's PIE_PIN_MAX), and the text of the CPUs
+ * of a run's workers ("0,1,..."), with their NULs. */
+#define PIE_PIN_TEXT 256u
+#define PIE_CPUS_TEXT (PIE_MAX_WORKERS * 6u)
+
 /* Longest checkpoint directory name, with its NUL. */
 #define PIE_CKPT_DIR_MAX 1024u
 
@@ -33,6 +38,13 @@ struct pie_ctx {
     double chunk_timeout; /* seconds, 0 = none */
     int mpi_local;        /* mpi backend: local backend + 1 inside each rank, 0 = auto */
     char checkpoint_dir[PIE_CKPT_DIR_MAX]; /* "" = no checkpoint (engine/checkpoint.c) */
+    char pin[PIE_PIN_TEXT];                /* placement spec; "" = none (engine/placement.c) */
+    /* During a run (pie__run_task): the CPU of each worker when pinned (NULL:
+     * not pinned), and where each worker ran (-1: unknown), which backends
+     * fill in; after it, the text of the last run's CPUs. */
+    const unsigned *run_pin;
+    int *run_cpu;
+    char worker_cpus[PIE_CPUS_TEXT];
     char last_error[512];
 };
 
@@ -106,6 +118,15 @@ void pie__phase(pie_ctx *ctx, const char *phase);
  * which first calls `destroy` (if not NULL) on it to free what it points
  * to. NULL when out of memory. */
 void *pie__result_new(size_t size, void (*destroy)(void *result));
+
+/* Copy two strings into storage the result owns (freed by pie_result_free;
+ * a second call replaces the first's): returns a's copy, *b_copy gets b's
+ * ("" both when out of memory). For the pin spec and worker CPUs. */
+const char *pie__result_keep(void *result, const char *a, const char *b, const char **b_copy);
+/* Record the context's placement and its last run's CPUs in a result. */
+#define PIE__RESULT_PLACEMENT(result, ctx)                                                         \
+    ((result)->pin = pie__result_keep((result), pie_ctx_get_pin(ctx), (ctx)->worker_cpus,          \
+                                      &(result)->worker_cpus))
 
 /* The context's worker count with "auto" resolved (1 on a one-worker
  * backend), before any cap by the number of chunks. */

@@ -161,6 +161,8 @@ pie_status pie_hex_run(pie_ctx *ctx, const pie_hex_options *options, pie_hex_res
     *out = &box->r;
     pie_hex_result *result = &box->r;
     result->hex = box->hex;
+    ctx->worker_cpus[0] = '\0';
+    PIE__RESULT_PLACEMENT(result, ctx);
     result->backend = ctx->backend;
     pie_hex_options o;
     pie_status st = check_options(ctx, options, &o);
@@ -183,5 +185,6 @@ pie_status pie_hex_run(pie_ctx *ctx, const pie_hex_options *options, pie_hex_res
     double t0 = pie__now();
     st = run_passes(ctx, &o, (pie_hex_head_fn)v->fn, box);
     result->seconds = pie__now() - t0;
+    PIE__RESULT_PLACEMENT(result, ctx);
     return st;
 }

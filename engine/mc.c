@@ -69,6 +69,8 @@ pie_status pie_mc_run(pie_ctx *ctx, const pie_mc_options *options, pie_mc_result
     if (!result)
         return pie__fail(ctx, PIE_ENOMEM, "out of memory");
     *out = result;
+    ctx->worker_cpus[0] = '\0';
+    PIE__RESULT_PLACEMENT(result, ctx);
     result->backend = ctx->backend;
     pie_mc_options o;
     pie_mc_job job;
@@ -99,6 +101,7 @@ pie_status pie_mc_run(pie_ctx *ctx, const pie_mc_options *options, pie_mc_result
     result->chunks_total = task.nchunks;
     result->chunks_done = stats.chunks_done;
     result->chunk_retries = stats.retries;
+    PIE__RESULT_PLACEMENT(result, ctx);
     if (st != PIE_OK)
         return st;
     result->inside = acc.inside;

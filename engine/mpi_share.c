@@ -57,6 +57,7 @@ pie_status pie__mpi_run_share(pie_ctx *ctx, pie__mpi_share *s, unsigned workers,
     sub.checkpoint_dir[0] = '\0'; /* rank 0 keeps the checkpoint of the whole task */
     pie__task t = {.ops = &share_ops, .job = s, .acc = s, .nchunks = s->count};
     pie_status st = pie__run_task(&sub, &t, local);
+    memcpy(ctx->worker_cpus, sub.worker_cpus, sizeof ctx->worker_cpus); /* this rank's workers */
     if (st != PIE_OK)
         memcpy(ctx->last_error, sub.last_error, sizeof ctx->last_error);
     return st;

@@ -2,6 +2,7 @@
  * task. */
 #include "checkpoint.h"
 #include "engine.h"
+#include "placement.h"
 
 pie_status pie__run_task(pie_ctx *ctx, const pie__task *task, pie__run_stats *stats)
 {
@@ -25,7 +26,10 @@ pie_status pie__run_task(pie_ctx *ctx, const pie__task *task, pie__run_stats *st
     if (run.nchunks < workers)
         workers = run.nchunks ? (unsigned)run.nchunks : 1u;
     stats->workers = workers;
-    if (run.nchunks > 0 || !ck)
+    pie__placement pl;
+    st = pie__placement_begin(ctx, be->flags, workers, &pl);
+    if (st == PIE_OK && (run.nchunks > 0 || !ck))
         st = be->run(ctx, &run, workers, stats);
+    pie__placement_end(ctx, &pl);
     return pie__ckpt_end(ctx, ck, st, stats);
 }

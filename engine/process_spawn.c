@@ -1,4 +1,5 @@
 /** @brief Process backend, worker lifecycle: fork with pipes, replace, reap by pid, shut down. */
+#include "placement.h"
 #include "process_backend.h"
 #include "sysio.h"
 
@@ -51,6 +52,7 @@ static _Noreturn void become_worker(const pstate *s, unsigned k, const int req[2
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != s->parent)
         _exit(0);
+    pie__proc_pin_self(s->ctx, k); /* --pin: this worker's CPU */
     /* Other workers' pipe ends would keep their pipes open (no EOF for the
      * parent when that worker dies): close them. */
     for (unsigned j = 0; j < s->nw; j++) {
@@ -199,8 +201,10 @@ void pie__proc_reap(pstate *s, unsigned k, double grace, char *why, size_t whyle
  * a moment, then kill whatever is left, and reap everyone. */
 void pie__proc_shutdown(pstate *s, int force)
 {
-    for (unsigned k = 0; k < s->nw; k++)
+    for (unsigned k = 0; k < s->nw; k++) {
+        pie__proc_note_cpu(s->ctx, k, s->w[k].pid); /* where it ran, before it exits */
         close_fd(&s->w[k].to_fd);
+    }
     if (!force) {
         double deadline = pie__now() + 1.0;
         for (unsigned k = 0; k < s->nw; k++) {

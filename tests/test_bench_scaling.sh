@@ -29,7 +29,7 @@ expect_usage bench scaling extra
 # --- a quick run (4 chunks strong, 1 chunk per worker weak) ---------------------
 out="$tmp/out"
 start=$(date +%s)
-"$PIE" bench scaling --quick --size 67108864 --weak-size 16777216 --out "$out" >"$tmp/stdout" 2>"$tmp/stderr" \
+"$PIE" bench scaling --quick --pin cores --seed 7 --size 67108864 --weak-size 16777216 --out "$out" >"$tmp/stdout" 2>"$tmp/stderr" \
     || { cat "$tmp/stderr" >&2; fail "pie bench scaling --quick failed"; }
 elapsed=$(( $(date +%s) - start ))
 echo "quick run took ${elapsed}s"
@@ -43,6 +43,21 @@ grep -q "^weak,mc,thread,2," "$out/results.csv" || grep -q "thread(no)" <("$PIE"
     || fail "CSV lacks the thread 2-worker weak point"
 grep -q "## Strong scaling" "$out/report.md" || fail "report lacks the strong-scaling table"
 grep -q '"git_commit"' "$out/results.json" || fail "JSON lacks git_commit"
+# Placement, topology, environment, warnings and intervals (docs/bench.md).
+for k in "## Warnings" "## Topology and environment" "placement (--pin) | cores" "speed-up [95% CI]" \
+    "frequency during the runs" "bootstrap"; do
+    grep -qF "$k" "$out/report.md" || fail "report lacks '$k'"
+done
+head -1 "$out/runs.csv" | grep -q "^workload,experiment,backend,workers,workers_used,size,unit,pin,round,order,seconds,user_s,system_s" \
+    || fail "runs.csv header"
+for k in '"environment"' '"topology"' '"warnings"' '"speedup_ci95"' '"shuffle_seed":7' '"worker_cpus"'; do
+    grep -qF "$k" "$out/results.json" || fail "results.json lacks $k"
+done
+usage_bad() { "$PIE" "$@" >/dev/null 2>&1; [ $? -eq 2 ] || fail "pie $* should exit 2"; }
+usage_bad bench scaling --pin nope
+usage_bad bench scaling --warmup -1
+usage_bad bench scaling --cooldown x
+usage_bad bench scaling --seed y
 
 if command -v gnuplot >/dev/null 2>&1; then
     for f in speedup.png throughput.png weak.png; do
@@ -136,7 +151,7 @@ for o in j["overheads"]:
     if o["name"] == "memory_per_worker" and o["backend"] == "process":
         assert o["value"] is not None and 0 < o["value"] < 1 << 20, o  # KiB, under 1 GiB
 py = {b["name"]: b for b in j["python"]["baselines"]}
-for n in ("python-serial", "python-pool", "python-threads"):
+for n in ("python-serial", "python-pool-fork", "python-pool-spawn", "python-pool-forkserver", "python-executor", "python-threads"):
     assert py[n]["ran"], f"{n} did not run: {py[n]['note']}"
     assert py[n]["per_second"] > 0 and py[n]["pie_over_python"] > 0, py[n]
 rows = list(csv.DictReader(open(f"{d}/results.csv")))
@@ -145,6 +160,27 @@ for r in rows:
     if r["experiment"] == "strong":
         assert float(r["speedup"]) > 0 and float(r["efficiency"]) > 0, r
         assert r["check"] == strong[0]["check"]
+# Statistics and placement per point; the tidy runs.csv has every timed run.
+allowed = set(int(c) for c in j["topology"]["cpu_list"].replace("-", ",").split(",") if c) or None
+for p in strong + weak:
+    lo, hi = p["median_ci95_s"]
+    assert lo <= p["median_s"] <= hi, p
+    slo, shi = p["speedup_ci95"]
+    assert slo <= p["speedup"] <= shi, p
+    elo, ehi = p["efficiency_ci95"]
+    assert abs(elo * (1 if p in weak else p["workers"]) - (slo if p in strong else elo)) < 1e-9 or p in weak
+    assert p["sd_s"] >= 0 and p["mean_s"] > 0 and len(p["user_s"]) == 3 and len(p["system_s"]) == 3
+    cpus = [int(c) for c in p["worker_cpus"].split(",")]
+    assert len(cpus) == p["workers_used"] or p["backend"] == "serial", p
+    if p["workers_used"] <= j["topology"]["cores"] and p["backend"] != "serial":
+        assert len(set(cpus)) == len(cpus), p  # --pin cores: one worker per core
+assert j["config"]["pin"] == "cores" and j["environment"]["pin"] == "cores"
+for k in ("governor", "boost", "hypervisor", "cpu_max", "build_type", "openmp_runtime", "sched_policy"):
+    assert k in j["environment"], k
+runs = list(csv.DictReader(open(f"{d}/runs.csv")))
+assert len(runs) == sum(p["repeats"] for p in strong + weak), len(runs)
+assert sorted(int(r["order"]) for r in runs) == list(range(len(runs)))
+assert all(r["pin"] == "cores" and float(r["seconds"]) > 0 for r in runs)
 print(f"ok: {len(strong)} strong, {len(weak)} weak points, {len(j['overheads'])} overheads, "
       f"{sum(b['ran'] for b in py.values())} Python baselines")
 PY

@@ -65,6 +65,21 @@ static void jpoint(FILE *f, const bench_point *p)
     jnum(f, "cpu_s", p->cpu_median, &first);
     jnum(f, "cpus_used", p->cpus_used, &first);
     jnum(f, "cpu_efficiency", p->cpu_efficiency, &first);
+    jnum(f, "mean_s", p->st.mean, &first);
+    jnum(f, "sd_s", p->st.sd, &first);
+    jnum(f, "cv", p->st.cv, &first);
+    jnum(f, "outliers", p->st.outliers, &first);
+    double ci[2] = {p->median_lo, p->median_hi};
+    jarray(f, "median_ci95_s", ci, 2, &first);
+    ci[0] = p->speedup_lo, ci[1] = p->speedup_hi;
+    jarray(f, "speedup_ci95", ci, 2, &first);
+    ci[0] = p->eff_lo, ci[1] = p->eff_hi;
+    jarray(f, "efficiency_ci95", ci, 2, &first);
+    jarray(f, "user_s", p->usr, p->nt, &first);
+    jarray(f, "system_s", p->sys, p->nt, &first);
+    jarray(f, "steal_pct_runs", p->steal_run, p->nt, &first);
+    jnum(f, "steal_pct", p->steal_pct, &first);
+    jstr(f, "worker_cpus", p->worker_cpus, &first);
     jnum(f, "chunks", (double)p->chunks, &first);
     jstr(f, "check", p->check, &first);
     jstr(f, "kernel", p->kernel ? p->kernel : "", &first);
@@ -131,6 +146,15 @@ static void jconfig(FILE *f, const bench *b)
     jnum(f, "rounds_weak", b->rounds_weak, &first);
     jbool(f, "quick", b->quick, &first);
     jnum(f, "serial_seconds_per_unit", b->t_unit, &first);
+    jstr(f, "pin", b->pin ? b->pin : "none", &first);
+    jnum(f, "warmup", b->warmup, &first);
+    jnum(f, "cooldown_s", b->cooldown, &first);
+    char seed[24];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)b->seed);
+    jkey(f, "shuffle_seed", &first);
+    fputs(seed, f); /* an integer, exact (a double would round it) */
+    jnum(f, "bootstrap_resamples", BENCH_BOOTSTRAP_B, &first);
+    jnum(f, "bootstrap_seed", (double)BENCH_BOOTSTRAP_SEED, &first);
     jnum(f, "wall_seconds", b->wall_seconds, &first);
     fputs("},", f);
 }
@@ -176,6 +200,9 @@ static void jpython(FILE *f, const bench *b)
         jstr(f, "pie_reference", p->pie_ref, &first);
         jnum(f, "pie_over_python", p->ran ? p->pie_per_second / p->per_second : NAN, &first);
         jstr(f, "note", p->note, &first);
+        jstr(f, "start_method", p->start_method, &first);
+        jstr(f, "python_version", p->py_version, &first);
+        jstr(f, "numpy_version", p->np_version, &first);
         fputc('}', f);
     }
     fputs("]},", f);
@@ -187,8 +214,10 @@ int bench_write_json(const bench *b, const bench_machine *m)
     FILE *f = bench_open_out(b, "results.json", path, sizeof path);
     if (!f)
         return -1;
-    fputs("{\n  \"schema\":\"pie-bench-scaling/1\",", f);
+    fputs("{\n  \"schema\":\"pie-bench-scaling/2\",", f);
     jmachine(f, b, m);
+    bench_json_topology(f, b);
+    bench_json_environment(f, b);
     jconfig(f, b);
     fputs("\n  \"strong\":", f);
     jpoints(f, b, "strong");

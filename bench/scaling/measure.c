@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 int bench_backend_like(const bench *b, unsigned want, unsigned avoid)
@@ -34,7 +35,7 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-double bench_median(double *v, unsigned n)
+double bench_median(const double *v, unsigned n)
 {
     if (n == 0)
         return NAN;
@@ -111,30 +112,39 @@ static double tv(struct timeval t)
     return (double)t.tv_sec + 1e-6 * (double)t.tv_usec;
 }
 
-static double cpu_now(void)
+/* User and system CPU seconds of this process and its reaped children. */
+static double cpu_now2(double *usr, double *sys)
 {
     struct rusage self, kids;
     getrusage(RUSAGE_SELF, &self);
     getrusage(RUSAGE_CHILDREN, &kids);
-    return tv(self.ru_utime) + tv(self.ru_stime) + tv(kids.ru_utime) + tv(kids.ru_stime);
+    *usr = tv(self.ru_utime) + tv(kids.ru_utime);
+    *sys = tv(self.ru_stime) + tv(kids.ru_stime);
+    return *usr + *sys;
 }
 
 /* A launcher backend's point: CPU of the reaped launcher, which has reaped
  * its ranks. */
 static int run_launched(bench *b, pie_backend be, unsigned workers, uint64_t size, bench_run *out)
 {
-    double c0 = cpu_now();
+    double u0, s0, u1, s1;
+    double c0 = cpu_now2(&u0, &s0);
     int rc = bench_run_mpi(b, be, workers, size, out);
-    out->cpu_seconds = cpu_now() - c0;
+    out->cpu_seconds = cpu_now2(&u1, &s1) - c0;
+    out->usr_seconds = u1 - u0;
+    out->sys_seconds = s1 - s0;
     if (rc != PIE_EXIT_OK)
         out->seconds = -1;
     b->runs_done++;
     return rc;
 }
 
-static pie_status configure(pie_ctx *ctx, pie_backend backend, unsigned workers, run_cb *cb)
+static pie_status configure(pie_ctx *ctx, const bench *b, pie_backend backend, unsigned workers,
+                            run_cb *cb)
 {
     pie_status st = pie_ctx_set_backend(ctx, backend);
+    if (st == PIE_OK && b->pin)
+        st = pie_ctx_set_pin(ctx, b->pin);
     if (st == PIE_OK)
         st = pie_ctx_set_workers(ctx, workers);
     if (st == PIE_OK)
@@ -159,15 +169,18 @@ int bench_run_once(bench *b, pie_backend backend, unsigned workers, uint64_t siz
     snprintf(what, sizeof what, "%s %s w=%u n=%" PRIu64, pie_workload_name(b->wl->id),
              pie_backend_name(backend), workers, size);
     run_cb cb = {.b = b, .first = -1, .last = -1, .what = what};
-    pie_status st = configure(ctx, backend, workers, &cb);
+    pie_status st = configure(ctx, b, backend, workers, &cb);
     if (st == PIE_OK) {
         /* CPU time of this process (threads) and of reaped children (the
          * process backend's workers, waited for inside the run). */
-        double c0 = cpu_now();
+        double u0, s0, u1, s1;
+        double c0 = cpu_now2(&u0, &s0);
         cb.t0 = pie_cli_now();
         st = b->wl->run(ctx, size, out);
         out->seconds = pie_cli_now() - cb.t0;
-        out->cpu_seconds = cpu_now() - c0;
+        out->cpu_seconds = cpu_now2(&u1, &s1) - c0;
+        out->usr_seconds = u1 - u0;
+        out->sys_seconds = s1 - s0;
     }
     out->first_cb = cb.first;
     out->last_cb = cb.last;
@@ -192,13 +205,40 @@ int bench_run_once(bench *b, pie_backend backend, unsigned workers, uint64_t siz
 /* ------------------------------------------------------------------------ */
 /* Experiments                                                              */
 
-/* One timed run of a point, recorded; fails when the result changed. */
-static int measure_point(bench *b, const char *exp, bench_point *p)
+/* Sleep --cooldown seconds (interrupted by a signal: stop sleeping). */
+static void cooldown(const bench *b)
+{
+    if (b->cooldown <= 0)
+        return;
+    double until = pie_cli_now() + b->cooldown;
+    while (!pie_cli_signal && pie_cli_now() < until) {
+        struct timespec ts = {0, 20000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* One timed run of a point in round `round`, recorded; fails when the
+ * result changed. Steal time comes from /proc/stat around the run. */
+static int measure_point(bench *b, const char *exp, bench_point *p, unsigned round)
 {
     bench_run r;
+    uint64_t t0, s0, t1, s1;
+    int have = bench_env_cpu_ticks(&t0, &s0) == 0;
     int rc = bench_run_once(b, p->backend, p->workers, p->size, &r);
     if (rc != PIE_EXIT_OK)
         return rc;
+    have = have && bench_env_cpu_ticks(&t1, &s1) == 0;
+    p->steal_run[p->nt] = have && t1 > t0 ? 100.0 * (double)(s1 - s0) / (double)(t1 - t0) : NAN;
+    if (have) {
+        p->ticks_total += t1 - t0;
+        p->ticks_steal += s1 - s0;
+    }
+    p->usr[p->nt] = r.usr_seconds;
+    p->sys[p->nt] = r.sys_seconds;
+    p->round_of[p->nt] = round;
+    p->order_of[p->nt] = b->run_seq++;
+    snprintf(p->worker_cpus, sizeof p->worker_cpus, "%s", r.worker_cpus);
+    cooldown(b);
     if (p->nt && strcmp(p->check, r.check) != 0) {
         bench_progress_end(b);
         fprintf(stderr, "pie bench: %s %s w=%u gave %s, then %s\n", exp,
@@ -228,31 +268,49 @@ int bench_measure(bench *b, const char *exp, size_t from, double budget, unsigne
     b->phase = exp;
     bench_run r;
     int rc;
-    for (size_t i = from; i < b->npts; i++) {
-        bench_point *p = &b->pts[i];
-        if ((rc = bench_run_once(b, p->backend, p->workers, p->size, &r)) != PIE_EXIT_OK)
-            return rc;
-    }
-    for (unsigned k = 0; k < b->repeats; k++) {
-        for (size_t i = from; i < b->npts; i++)
-            if ((rc = measure_point(b, exp, &b->pts[i])) != PIE_EXIT_OK)
+    for (unsigned w = 0; w < b->warmup; w++) {
+        for (size_t i = from; i < b->npts; i++) {
+            bench_point *p = &b->pts[i];
+            if ((rc = bench_run_once(b, p->backend, p->workers, p->size, &r)) != PIE_EXIT_OK)
                 return rc;
+        }
+    }
+    size_t n = b->npts - from;
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    if (!order)
+        return pie_cli_fail("bench scaling", "out of memory");
+    bench_rng rng = {b->seed ^ (uint64_t)from};
+    for (unsigned k = 0; k < b->repeats; k++) {
+        /* A new random order of the points each round (Fisher-Yates). */
+        for (size_t i = 0; i < n; i++)
+            order[i] = from + i;
+        for (size_t i = n; i > 1; i--) {
+            size_t j = bench_rng_below(&rng, (unsigned)i), t = order[i - 1];
+            order[i - 1] = order[j];
+            order[j] = t;
+        }
+        for (size_t i = 0; i < n; i++)
+            if ((rc = measure_point(b, exp, &b->pts[order[i]], k)) != PIE_EXIT_OK) {
+                free(order);
+                return rc;
+            }
         *rounds = k + 1;
         double spent = pie_cli_now() - t0;
         if (!b->repeats_given && k + 1 >= 3 && spent + spent / (k + 1) > budget)
             break;
     }
+    free(order);
     return PIE_EXIT_OK;
 }
 
 static void summarize(bench_point *p)
 {
-    p->median = bench_median(p->t, p->nt);
-    p->min = p->max = p->t[0];
-    for (unsigned i = 1; i < p->nt; i++) {
-        p->min = p->t[i] < p->min ? p->t[i] : p->min;
-        p->max = p->t[i] > p->max ? p->t[i] : p->max;
-    }
+    bench_summarize(p->t, p->nt, &p->st);
+    p->median = p->st.median;
+    p->min = p->st.min;
+    p->max = p->st.max;
+    bench_ci_median(p->t, p->nt, BENCH_BOOTSTRAP_SEED, &p->median_lo, &p->median_hi);
+    p->steal_pct = p->ticks_total ? 100.0 * (double)p->ticks_steal / (double)p->ticks_total : NAN;
     p->spread_pct = 100.0 * (p->max - p->min) / p->median;
     p->cpu_median = bench_median(p->cpu, p->nt);
     /* A launcher's CPU seconds cover the whole command: divide by its wall time. */
@@ -276,8 +334,18 @@ void bench_derive(bench *b, const char *exp, int weak)
         const bench_point *one = bench_find(b, exp, p->backend, 1);
         if (!one)
             continue;
-        double n = p->workers;
+        double n = p->workers, lo, hi;
         p->cpu_efficiency = (weak ? n : 1.0) * one->cpu_median / p->cpu_median;
+        /* T(1) / T(p) with its bootstrap interval: the speed-up (strong) or
+         * the efficiency (weak); the other follows by p. */
+        bench_ci_ratio(one->t, one->nt, p->t, p->nt, BENCH_BOOTSTRAP_SEED, &lo, &hi);
+        if (weak) {
+            p->eff_lo = lo, p->eff_hi = hi;
+            p->speedup_lo = n * lo, p->speedup_hi = n * hi;
+        } else {
+            p->speedup_lo = lo, p->speedup_hi = hi;
+            p->eff_lo = lo / n, p->eff_hi = hi / n;
+        }
         if (weak) {
             p->efficiency = one->median / p->median;
             p->speedup = n * p->efficiency;

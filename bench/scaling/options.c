@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char bench_help[] =
     "Usage: pie bench scaling [options]\n"
@@ -32,7 +35,17 @@ static const char bench_help[] =
     "  --no-python        skip the Python baselines (env PIE_BENCH_PYTHON picks the\n"
     "                     interpreter, PIE_BENCH_PYTHON_DIR the scripts)\n"
     "  --no-progress      no progress line on stderr\n"
+    "  --pin P            worker placement: none (default), cores (one per physical\n"
+    "                     core before SMT siblings), threads, compact, scatter, or a\n"
+    "                     CPU list 0,2,4-7 (mpi: use mpirun --bind-to)\n"
+    "  --warmup N         untimed runs per point before the timed ones (default 1)\n"
+    "  --cooldown S       seconds of idle after every timed run (default 0)\n"
+    "  --seed S           seed of the shuffled run order (default: from the clock;\n"
+    "                     recorded in results.json)\n"
     "  -h, --help         this help\n"
+    "\n"
+    "pie bench compare DIR_A DIR_B [--json] [--alpha A]: compare two result\n"
+    "directories point by point (see 'pie bench compare --help').\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure, 2 bad usage, 130/143 interrupted.\n";
 
@@ -46,7 +59,11 @@ enum {
     OPT_OUT,
     OPT_QUICK,
     OPT_NO_PYTHON,
-    OPT_NO_PROGRESS
+    OPT_NO_PROGRESS,
+    OPT_PIN,
+    OPT_WARMUP,
+    OPT_COOLDOWN,
+    OPT_SEED
 };
 
 static const char *cmd = "bench scaling";
@@ -147,6 +164,9 @@ static void defaults(bench *b)
     b->python = 1;
     b->progress = 1;
     b->wl = bench_workload_of(PIE_WORKLOAD_MC);
+    b->warmup = 1;
+    b->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    pie_topology_get(&b->topo);
     for (int one = 0; one < 2; one++)
         for (int i = 0; i < PIE_BACKEND_COUNT; i++) {
             pie_backend be = (pie_backend)i;
@@ -180,10 +200,52 @@ static int parse_repeats(bench *b, const char *v)
     return PIE_EXIT_OK;
 }
 
+/* --pin, --warmup, --cooldown, --seed. */
+static int option_run(bench *b, int opt, const char *arg)
+{
+    char why[96];
+    uint64_t n;
+    switch (opt) {
+    case OPT_PIN:
+        b->pin = NULL;
+        if (pie_cli_set_pin(cmd, &b->pin, arg) != PIE_EXIT_OK)
+            return PIE_EXIT_USAGE;
+        if (strcasecmp(arg, "none") == 0)
+            b->pin = NULL;
+        return PIE_EXIT_OK;
+    case OPT_WARMUP:
+        if (strcmp(arg, "0") == 0) {
+            b->warmup = 0;
+            return PIE_EXIT_OK;
+        }
+        if (pie_cli_parse_count(arg, 100, &n, why, sizeof why) != 0)
+            return pie_cli_usage(cmd, "invalid value for --warmup: '%s' %s (0..100)", arg, why);
+        b->warmup = (unsigned)n;
+        return PIE_EXIT_OK;
+    case OPT_COOLDOWN:
+        if (strcmp(arg, "0") == 0) {
+            b->cooldown = 0;
+            return PIE_EXIT_OK;
+        }
+        if (pie_cli_parse_seconds(arg, 3600, &b->cooldown, why, sizeof why) != 0)
+            return pie_cli_usage(cmd, "invalid value for --cooldown: '%s' %s", arg, why);
+        return PIE_EXIT_OK;
+    default: /* OPT_SEED */
+        if (pie_cli_parse_u64(arg, &b->seed, why, sizeof why) != 0)
+            return pie_cli_usage(cmd, "invalid value for --seed: '%s' %s", arg, why);
+        return PIE_EXIT_OK;
+    }
+}
+
 /* One option: an exit code, PIE_EXIT_OK to go on; -1 after --help. */
 static int option(bench *b, int opt, const char *arg, const char *flag)
 {
     switch (opt) {
+    case OPT_PIN:
+    case OPT_WARMUP:
+    case OPT_COOLDOWN:
+    case OPT_SEED:
+        return option_run(b, opt, arg);
     case OPT_WORKLOAD:
         return parse_workload(b, arg);
     case OPT_BACKENDS:
@@ -245,6 +307,10 @@ static int parse(bench *b, int argc, char **argv)
         {"quick", no_argument, NULL, OPT_QUICK},
         {"no-python", no_argument, NULL, OPT_NO_PYTHON},
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+        {"pin", required_argument, NULL, OPT_PIN},
+        {"warmup", required_argument, NULL, OPT_WARMUP},
+        {"cooldown", required_argument, NULL, OPT_COOLDOWN},
+        {"seed", required_argument, NULL, OPT_SEED},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -253,7 +319,7 @@ static int parse(bench *b, int argc, char **argv)
     opterr = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-        if (opt >= OPT_WORKLOAD && opt <= OPT_NO_PROGRESS &&
+        if (opt >= OPT_WORKLOAD && opt <= OPT_SEED &&
             (rc = pie_cli_once(cmd, &seen, opt - OPT_WORKLOAD, argv[optind - 1])) != 0)
             return rc;
         if ((rc = option(b, opt, optarg, argv[optind - 1])) != PIE_EXIT_OK)
@@ -303,8 +369,11 @@ static int bench_scaling(int argc, char **argv)
     static bench b; /* large; one per process */
     defaults(&b);
     int rc = parse(&b, argc, argv);
-    if (rc != PIE_EXIT_OK)
+    if (rc != PIE_EXIT_OK) {
+        pie_result_free(b.topo);
         return rc < 0 ? PIE_EXIT_OK : rc;
+    }
+    bench_env_capture(&b.env);
     if ((rc = bench_prepare_out(&b)) != PIE_EXIT_OK)
         return rc;
     pie_cli_install_signals();
@@ -313,11 +382,15 @@ static int bench_scaling(int argc, char **argv)
     b.autogroup = read_autogroup();
     rc = bench_run_all(&b);
     bench_progress_end(&b);
+    bench_env_stop_sampler(&b.env);
     if (rc == PIE_EXIT_OK) {
         read_loadavg(b.load_end);
         b.wall_seconds = pie_cli_now() - b.start;
+        bench_env_judge(&b);
         rc = bench_write_outputs(&b);
     }
+    bench_env_free(&b.env);
+    pie_result_free(b.topo);
     free(b.pts);
     return rc;
 }
@@ -332,5 +405,9 @@ int pie_cli_bench(int argc, char **argv)
     }
     if (strcmp(argv[1], "scaling") == 0)
         return bench_scaling(argc - 1, argv + 1);
-    return pie_cli_usage("bench", "unknown benchmark '%s' (try 'pie bench scaling')", argv[1]);
+    if (strcmp(argv[1], "compare") == 0)
+        return bench_compare(argc - 1, argv + 1);
+    return pie_cli_usage("bench",
+                         "unknown benchmark '%s' (try 'pie bench scaling' or 'pie bench compare')",
+                         argv[1]);
 }

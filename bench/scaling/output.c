@@ -109,7 +109,9 @@ int bench_write_csv(const bench *b)
     const char *wl = pie_workload_name(b->wl->id), *unit = b->wl->unit;
     fputs("experiment,workload,backend,workers,workers_used,size,unit,repeats,median_s,min_s,"
           "max_s,spread_pct,throughput_per_s,speedup,efficiency,karp_flatt,pie_ratio,metric,"
-          "value,value_unit,check,kernel,cpu_s,cpus_used,cpu_efficiency\n",
+          "value,value_unit,check,kernel,cpu_s,cpus_used,cpu_efficiency,mean_s,sd_s,cv,"
+          "median_lo_s,median_hi_s,speedup_lo,speedup_hi,efficiency_lo,efficiency_hi,outliers,"
+          "user_s,system_s,steal_pct,pin,worker_cpus\n",
           f);
     for (size_t i = 0; i < b->npts; i++) {
         const bench_point *p = &b->pts[i];
@@ -127,14 +129,22 @@ int bench_write_csv(const bench *b)
         csv_num(f, p->cpu_median);
         csv_num(f, p->cpus_used);
         csv_num(f, p->cpu_efficiency);
-        fputc('\n', f);
+        const double more[] = {p->st.mean,    p->st.sd,      p->st.cv,  p->median_lo, p->median_hi,
+                               p->speedup_lo, p->speedup_hi, p->eff_lo, p->eff_hi};
+        for (size_t k = 0; k < sizeof more / sizeof more[0]; k++)
+            csv_num(f, more[k]);
+        fprintf(f, ",%u", p->st.outliers);
+        csv_num(f, bench_median(p->usr, p->nt));
+        csv_num(f, bench_median(p->sys, p->nt));
+        csv_num(f, p->steal_pct);
+        fprintf(f, ",%s,\"%s\"\n", b->pin ? b->pin : "none", p->worker_cpus);
     }
     for (size_t i = 0; i < b->nov; i++) {
         const bench_overhead *o = &b->ov[i];
         fprintf(f, "overhead,%s,%s,%u,,,,,,,,,,,,,,%s", wl, pie_backend_name(o->backend),
                 o->workers, o->name);
         csv_num(f, o->value);
-        fprintf(f, ",%s,,,,,\n", o->unit);
+        fprintf(f, ",%s,,,,,,,,,,,,,,,,,,,,\n", o->unit);
     }
     for (size_t i = 0; i < b->npy; i++) {
         const bench_python *p = &b->py[i];
@@ -149,7 +159,35 @@ int bench_write_csv(const bench *b)
         csv_num(f, p->per_second);
         fputs(",,,", f);
         csv_num(f, p->pie_per_second / p->per_second);
-        fputs(",,,,,,,,\n", f);
+        fputs(",,,,,,,,,,,,,,,,,,,,,,,\n", f);
+    }
+    return bench_close_out(f, path);
+}
+
+/* runs.csv: tidy, one row per timed run, in the order they ran. */
+int bench_write_runs_csv(const bench *b)
+{
+    char path[1100];
+    FILE *f = bench_open_out(b, "runs.csv", path, sizeof path);
+    if (!f)
+        return -1;
+    fputs("workload,experiment,backend,workers,workers_used,size,unit,pin,round,order,seconds,"
+          "user_s,system_s,cpu_s,steal_pct,outlier,check,worker_cpus\n",
+          f);
+    for (size_t i = 0; i < b->npts; i++) {
+        const bench_point *p = &b->pts[i];
+        for (unsigned k = 0; k < p->nt; k++) {
+            fprintf(f, "%s,%s,%s,%u,%u,%" PRIu64 ",%s,%s,%u,%lu", pie_workload_name(b->wl->id),
+                    p->experiment, pie_backend_name(p->backend), p->workers, p->used, p->size,
+                    b->wl->unit, b->pin ? b->pin : "none", p->round_of[k], p->order_of[k]);
+            csv_num(f, p->t[k]);
+            csv_num(f, p->usr[k]);
+            csv_num(f, p->sys[k]);
+            csv_num(f, p->cpu[k]);
+            csv_num(f, p->steal_run[k]);
+            fprintf(f, ",%d,%s,\"%s\"\n", bench_is_outlier(&p->st, p->t[k]), p->check,
+                    p->worker_cpus);
+        }
     }
     return bench_close_out(f, path);
 }
@@ -169,11 +207,12 @@ int bench_write_outputs(bench *b)
         return PIE_EXIT_FAILURE;
     bench_machine m;
     machine_info(b, &m);
-    if (bench_write_plots(b) != 0 || bench_write_csv(b) != 0 || bench_write_json(b, &m) != 0 ||
-        bench_write_report(b, &m) != 0)
+    if (bench_write_plots(b) != 0 || bench_write_csv(b) != 0 || bench_write_runs_csv(b) != 0 ||
+        bench_write_json(b, &m) != 0 || bench_write_report(b, &m) != 0)
         return PIE_EXIT_FAILURE;
-    printf("pie bench scaling: results in %s/ (results.csv, results.json, report.md%s%s)\n", b->out,
-           strstr(b->plot_note, ".png") ? ", " : "",
-           strstr(b->plot_note, ".png") ? b->plot_note : "");
+    printf(
+        "pie bench scaling: results in %s/ (results.csv, runs.csv, results.json, report.md%s%s)\n",
+        b->out, strstr(b->plot_note, ".png") ? ", " : "",
+        strstr(b->plot_note, ".png") ? b->plot_note : "");
     return fflush(stdout) == 0 ? PIE_EXIT_OK : PIE_EXIT_FAILURE;
 }

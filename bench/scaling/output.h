@@ -38,4 +38,9 @@ int bench_write_report(const bench *b, const bench_machine *m);
  * 0 also when gnuplot is missing or fails (the note says so). */
 int bench_write_plots(bench *b);
 
+/* envout.c: the topology, environment and warnings in the outputs. */
+void bench_json_topology(FILE *f, const bench *b);
+void bench_json_environment(FILE *f, const bench *b);
+void bench_md_environment(FILE *f, const bench *b);
+
 #endif

@@ -29,14 +29,19 @@ void bench_sort_workers(bench *b)
     qsort(b->workers, b->nworkers, sizeof b->workers[0], cmp_unsigned);
 }
 
-/* 1 .. 2C on small machines; powers of two, C, 1.5C and 2C on larger ones. */
+/* 1 .. 2C on small machines; powers of two, C, 1.5C and 2C on larger ones;
+ * and the number of physical cores (the topology's), where the physical
+ * cores end and their SMT siblings begin. */
 void bench_auto_workers(bench *b)
 {
     unsigned c = b->cores;
     b->nworkers = 0;
+    if (b->topo && b->topo->cores > 0 && b->topo->cores < c)
+        bench_add_worker(b, b->topo->cores);
     if (2 * c <= 8) {
         for (unsigned w = 1; w <= 2 * c; w++)
             bench_add_worker(b, w);
+        bench_sort_workers(b);
         return;
     }
     for (unsigned w = 1; w <= 2 * c; w *= 2)
@@ -163,6 +168,7 @@ static bench_point *add_point(bench *b, const char *exp, pie_backend be, unsigne
     p->workers = w;
     p->size = size;
     p->speedup = p->efficiency = p->karp_flatt = p->cpu_efficiency = NAN;
+    p->speedup_lo = p->speedup_hi = p->eff_lo = p->eff_hi = NAN;
     return p;
 }
 
@@ -188,7 +194,7 @@ static int plan(bench *b, const char *exp, uint64_t size, int weak)
 
 static unsigned long planned_runs(const bench *b, size_t from)
 {
-    return (unsigned long)(b->npts - from) * (b->repeats + 1);
+    return (unsigned long)(b->npts - from) * (b->repeats + b->warmup);
 }
 
 /* Repeats that fit the budget: full runs ~4 minutes of measurement. */
@@ -238,6 +244,7 @@ int bench_run_all(bench *b)
         b->runs_done + planned_runs(b, from) + bench_overhead_runs(b) + bench_python_runs(b);
     size_t end = b->npts;
     b->npts = weak_from; /* measure strong first */
+    bench_env_start_sampler(&b->env);
     if ((rc = bench_measure(b, "strong", from, b->quick ? 20 : 90, &b->rounds_strong)) !=
         PIE_EXIT_OK)
         return rc;
@@ -249,6 +256,7 @@ int bench_run_all(bench *b)
         PIE_EXIT_OK)
         return rc;
     bench_derive(b, "weak", 1);
+    bench_env_stop_sampler(&b->env);
     if ((rc = bench_overheads(b)) != PIE_EXIT_OK)
         return rc;
     return bench_python_baselines(b);

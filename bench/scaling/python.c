@@ -88,6 +88,20 @@ static double json_number(const char *s, const char *key)
     return p ? strtod(p + strlen(pat), NULL) : NAN;
 }
 
+/* A string value ("key": "value") of the script's JSON line into out. */
+static void json_text(const char *s, const char *key, char *out, size_t len)
+{
+    char pat[48];
+    snprintf(pat, sizeof pat, "\"%s\": \"", key);
+    const char *p = strstr(s, pat);
+    out[0] = '\0';
+    if (p) {
+        p += strlen(pat);
+        size_t n = strcspn(p, "\"");
+        snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), p);
+    }
+}
+
 /* Run one script; fills seconds/per_second/work or a note. */
 static int py_run(bench *b, const char *script, const char *args, bench_python *out)
 {
@@ -117,6 +131,13 @@ static int py_run(bench *b, const char *script, const char *args, bench_python *
         return -1;
     }
     out->ran = 1;
+    json_text(buf, "python", out->py_version, sizeof out->py_version);
+    json_text(buf, "numpy", out->np_version, sizeof out->np_version);
+    json_text(buf, "start_method", out->start_method, sizeof out->start_method);
+    if (out->py_version[0])
+        snprintf(b->env.python, sizeof b->env.python, "%s", out->py_version);
+    if (out->np_version[0])
+        snprintf(b->env.numpy, sizeof b->env.numpy, "%s", out->np_version);
     out->seconds = sec;
     out->work = (uint64_t)work;
     out->per_second = work / sec;
@@ -177,10 +198,19 @@ static void mc_baselines(bench *b)
     if (py_run(b, "mc_serial.py", args, p) == 0)
         pair(b, p, one, 0, 1);
 
-    p = new_py(b, "python-pool", PIE_WORKLOAD_MC, c);
-    snprintf(args, sizeof args, "--samples %" PRIu64 " --workers %u", n * c, c);
-    if (py_run(b, "mc_pool.py", args, p) == 0)
-        pair(b, p, PIE_BACKEND_FORKS, launcher, c);
+    /* Pool with each start method, and ProcessPoolExecutor (Python's
+     * default method, which becomes forkserver on Linux in 3.14). */
+    static const char *const methods[] = {"fork", "spawn", "forkserver"};
+    for (size_t i = 0; i < 4; i++) {
+        char name[32] = "python-executor";
+        if (i < 3)
+            snprintf(name, sizeof name, "python-pool-%s", methods[i]);
+        p = new_py(b, name, PIE_WORKLOAD_MC, c);
+        snprintf(args, sizeof args, "--samples %" PRIu64 " --workers %u%s%s", n * c, c,
+                 i < 3 ? " --start-method " : "", i < 3 ? methods[i] : "");
+        if (py_run(b, i < 3 ? "mc_pool.py" : "mc_executor.py", args, p) == 0)
+            pair(b, p, PIE_BACKEND_FORKS, launcher, c);
+    }
 
     p = new_py(b, "python-threads", PIE_WORKLOAD_MC, c);
     snprintf(args, sizeof args, "--samples %" PRIu64 " --workers %u", n, c);
@@ -228,6 +258,38 @@ static void digits_baseline(bench *b)
     }
 }
 
+/* Pure-Python BBP digit extraction against pie hex on one worker at the
+ * same position (8 digits), sized from a short calibration. */
+static void hex_baseline(bench *b)
+{
+    bench_python cal = {0};
+    if (py_run(b, "bbp_hex.py", "--position 20000", &cal) != 0) {
+        snprintf(b->py_note, sizeof b->py_note, "Python baselines failed: %s", cal.note);
+        return;
+    }
+    uint64_t pos = (uint64_t)(cal.per_second * (b->quick ? 0.3 : 2.0));
+    pos = pos < 1000 ? 1000 : pos;
+    bench_python *p = new_py(b, "python-bbp-hex", PIE_WORKLOAD_HEX, 1);
+    char args[64];
+    snprintf(args, sizeof args, "--position %" PRIu64, pos);
+    if (py_run(b, "bbp_hex.py", args, p) != 0)
+        return;
+    pie_backend ref = bench_reference_backend();
+    double t[5];
+    unsigned n = 0;
+    for (; n < 5; n++) {
+        bench_run r;
+        if (bench_run_once(b, ref, 1, pos, &r) != PIE_EXIT_OK)
+            break;
+        t[n] = r.seconds;
+    }
+    if (n == 5) {
+        p->pie_per_second = (double)pos / bench_median(t, n);
+        snprintf(p->pie_ref, sizeof p->pie_ref, "pie hex %s, position %" PRIu64,
+                 pie_backend_name(ref), pos);
+    }
+}
+
 /* Adding a baseline group: a row with the workloads whose bench runs it
  * (bits 1 << pie_workload), its runs (progress) and its function. */
 static const struct {
@@ -235,7 +297,8 @@ static const struct {
     unsigned runs;
     void (*run)(bench *b);
 } groups[] = {
-    {1u << PIE_WORKLOAD_MC, 6, mc_baselines},
+    {1u << PIE_WORKLOAD_MC, 9, mc_baselines},
+    {1u << PIE_WORKLOAD_HEX, 7, hex_baseline},
     {1u << PIE_WORKLOAD_MC | 1u << PIE_WORKLOAD_DIGITS, 6, digits_baseline},
 };
 
@@ -285,7 +348,7 @@ int bench_python_baselines(bench *b)
     }
     if (!bench_python_runs(b)) {
         snprintf(b->py_note, sizeof b->py_note,
-                 "no Python baseline for %s (run --workload mc or digits)",
+                 "no Python baseline for %s (run --workload mc, hex or digits)",
                  pie_workload_name(b->wl->id));
         return PIE_EXIT_OK;
     }

@@ -11,25 +11,34 @@
 static void md_points(FILE *f, const bench *b, const char *exp, int weak)
 {
     fprintf(f,
-            "| backend | workers | size | median s | min-max s | spread | throughput (%s/s) | "
-            "%s | efficiency |%s CPUs got | CPU-time efficiency |\n",
+            "| backend | workers | size | median s [95%% CI] | mean s +/- sd | CV | min-max s | "
+            "outliers | throughput (%s/s) | %s [95%% CI] | efficiency [95%% CI] |%s CPUs got | "
+            "CPU-time efficiency | user / sys s | steal | worker CPUs |\n",
             b->wl->unit, weak ? "scaled speed-up" : "speed-up", weak ? "" : " Karp-Flatt e |");
-    fprintf(f, "|---|---:|---:|---:|---:|---:|---:|---:|---:|%s---:|---:|\n", weak ? "" : "---:|");
+    fprintf(f,
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|%s---:|---:|---:|---:|---|\n",
+            weak ? "" : "---:|");
     for (size_t i = 0; i < b->npts; i++) {
         const bench_point *p = &b->pts[i];
         if (strcmp(p->experiment, exp) != 0)
             continue;
-        fprintf(f, "| %s | %u%s | %" PRIu64 " | %.4f | %.4f-%.4f | %.1f%% | %.4g | %.3f | %.1f%% |",
+        fprintf(f,
+                "| %s | %u%s | %" PRIu64 " | %.4f [%.4f, %.4f] | %.4f +/- %.4f | %.1f%% | "
+                "%.4f-%.4f | %u | %.4g | %.3f [%.3f, %.3f] | %.1f%% [%.1f, %.1f] |",
                 pie_backend_name(p->backend), p->workers, p->workers > b->cores ? " (over)" : "",
-                p->size, p->median, p->min, p->max, p->spread_pct, p->throughput, p->speedup,
-                100.0 * p->efficiency);
+                p->size, p->median, p->median_lo, p->median_hi, p->st.mean, p->st.sd,
+                100.0 * p->st.cv, p->min, p->max, p->st.outliers, p->throughput, p->speedup,
+                p->speedup_lo, p->speedup_hi, 100.0 * p->efficiency, 100.0 * p->eff_lo,
+                100.0 * p->eff_hi);
         if (!weak) {
             if (isfinite(p->karp_flatt))
                 fprintf(f, " %.3f |", p->karp_flatt);
             else
                 fputs(" - |", f);
         }
-        fprintf(f, " %.2f | %.1f%% |\n", p->cpus_used, 100.0 * p->cpu_efficiency);
+        fprintf(f, " %.2f | %.1f%% | %.3f / %.3f | %.1f%% | %s |\n", p->cpus_used,
+                100.0 * p->cpu_efficiency, bench_median(p->usr, p->nt), bench_median(p->sys, p->nt),
+                p->steal_pct, p->worker_cpus[0] ? p->worker_cpus : "-");
     }
 }
 
@@ -185,7 +194,7 @@ static void md_python_reading(FILE *f, const bench *b)
                     p->pie_ref, p->pie_per_second / p->per_second);
     }
     const bench_python *ser = python_named(b, "python-serial");
-    const bench_python *pool = python_named(b, "python-pool");
+    const bench_python *pool = python_named(b, "python-pool-fork");
     const bench_python *thr = python_named(b, "python-threads");
     if (ser && pool)
         fprintf(f,
@@ -259,6 +268,7 @@ int bench_write_report(const bench *b, const bench_machine *m)
             b->cores, m->kernel, pie_isa_name(pie_isa_best(b->wl->id)));
     fprintf(f, "| OS | %s |\n| compiler | %s |\n| pie | %s, commit %s |\n| date | %s |\n\n", m->os,
             BENCH_COMPILER, pie_version(), PIE_GIT_COMMIT, m->date);
+    bench_md_environment(f, b);
     md_reading(f, b);
     fputs("## Strong scaling (fixed total work)\n\nSpeed-up is against the same backend at 1 "
           "worker; efficiency = speed-up / workers; Karp-Flatt e = (1/S - 1/p) / (1 - 1/p), the "
@@ -280,12 +290,24 @@ int bench_write_report(const bench *b, const bench_machine *m)
     }
     md_python(f, b);
     md_plots(f, b);
-    fputs("## Method\n\n"
-          "- Each point is timed R times around the library call (wall clock, monotonic); the "
-          "table gives the median and the min-max range. Rounds are interleaved (every point "
-          "once per round, after one untimed warm-up run each) so that load from elsewhere "
-          "spreads over all points.\n"
-          "- Every strong-scaling run must give the same result (Monte Carlo: the same inside "
+    fprintf(f,
+            "## Method\n\n"
+            "- Each point is timed R times around the library call (wall clock, monotonic), after "
+            "%u untimed warm-up run(s) each. Rounds are interleaved (every point once per round, "
+            "in a new random order each round, seed %llu) so that load from elsewhere and drifts "
+            "of clock or temperature spread over all points; %.3g s of idle follow each run.\n"
+            "- Statistics per point: median, mean, sample standard deviation, CV = sd / mean, "
+            "min-max; outliers are runs outside Tukey's fences (1.5 IQR beyond the quartiles), "
+            "flagged but kept. 95%% confidence intervals are percentile bootstraps (%u "
+            "resamples, seed %u): of the median time; of the speed-up, resampling the 1-worker "
+            "and p-worker runs independently and taking the ratio of their medians; the "
+            "efficiency's interval is the speed-up's divided by p (weak scaling: T(1)/T(p) is "
+            "the efficiency and the scaled speed-up is p times it). With R runs the interval "
+            "cannot be narrower than the runs' own spread allows: few runs give wide, honest "
+            "intervals.\n",
+            b->warmup, (unsigned long long)b->seed, b->cooldown, BENCH_BOOTSTRAP_B,
+            (unsigned)BENCH_BOOTSTRAP_SEED);
+    fputs("- Every strong-scaling run must give the same result (Monte Carlo: the same inside "
           "count) on every backend and worker count; the bench stops otherwise.\n"
           "- The process backend forks its workers inside every run, so its times include "
           "fork, pipes and reaping; the thread backend reuses libgomp's thread pool between "

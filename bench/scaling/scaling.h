@@ -2,7 +2,9 @@
 #ifndef PIE_BENCH_SCALING_H
 #define PIE_BENCH_SCALING_H
 
+#include "env.h"
 #include "pie.h"
+#include "stats.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -60,8 +62,19 @@ typedef struct bench_point {
     double cpus_used;                    /* cpu_median / median: CPUs the run actually got */
     double cpu_efficiency; /* CPU seconds at 1 worker / at p workers (work overhead only) */
     double throughput;     /* units per second at the median */
-    double speedup, efficiency, karp_flatt; /* NAN where they do not apply */
-    char check[72];                         /* the result: inside count, digest, hex digits */
+    double speedup, efficiency, karp_flatt;                /* NAN where they do not apply */
+    double usr[BENCH_MAX_REPEATS], sys[BENCH_MAX_REPEATS]; /* user / system CPU seconds per run */
+    unsigned round_of[BENCH_MAX_REPEATS];                  /* the round of each run */
+    unsigned long order_of[BENCH_MAX_REPEATS];             /* its place in the whole sequence */
+    double steal_run[BENCH_MAX_REPEATS];                   /* steal % of each run (NaN unknown) */
+    uint64_t ticks_total, ticks_steal;                     /* /proc/stat over the point's runs */
+    double steal_pct;                                      /* steal / total ticks, % */
+    bench_summary st;                                      /* of t[]: mean, sd, CV, outliers */
+    double median_lo, median_hi;                           /* bootstrap 95% CI of the median time */
+    double speedup_lo, speedup_hi;                         /* ... of the speed-up */
+    double eff_lo, eff_hi;                                 /* ... of the efficiency */
+    char worker_cpus[256]; /* where the workers of the last run ran */
+    char check[72];        /* the result: inside count, digest, hex digits */
     const char *kernel;
     uint64_t chunks;
 } bench_point;
@@ -90,6 +103,9 @@ typedef struct bench_python {
     double pie_per_second; /* the pie figure it is compared with; NAN if none */
     char pie_ref[64];      /* which pie figure */
     char note[160];        /* why skipped, or a remark */
+    char start_method[16]; /* multiprocessing start method ("" where none) */
+    char py_version[24];   /* the interpreter's version, and NumPy's ("" if absent) */
+    char np_version[24];
 } bench_python;
 
 struct bench {
@@ -110,12 +126,19 @@ struct bench {
     int python; /* run the Python baselines */
     int progress;
     unsigned cores;
+    const char *pin;       /* --pin: NULL = none */
+    unsigned warmup;       /* untimed runs per point before the rounds */
+    double cooldown;       /* seconds of sleep after every timed run */
+    uint64_t seed;         /* the shuffle's seed */
+    unsigned long run_seq; /* timed runs so far (the order column) */
+    pie_topology *topo;    /* the machine (pie_topology_get) */
+    bench_env env;
     /* results */
     bench_point *pts;
     size_t npts, cap;
     bench_overhead ov[48];
     size_t nov;
-    bench_python py[8];
+    bench_python py[12];
     size_t npy;
     char py_note[200];
     char plot_note[200];
@@ -141,6 +164,8 @@ struct bench_run {
     const char *kernel;
     uint64_t chunks;
     char check[72];
+    double usr_seconds, sys_seconds; /* the two parts of cpu_seconds */
+    char worker_cpus[256];
     /* progress-callback timestamps relative to the call (seconds) */
     double first_cb, last_cb;
 };
@@ -171,7 +196,7 @@ int bench_run_once(bench *b, pie_backend backend, unsigned workers, uint64_t siz
 int bench_measure(bench *b, const char *exp, size_t from, double budget, unsigned *rounds);
 void bench_derive(bench *b, const char *exp, int weak);
 int bench_check_agreement(const bench *b);
-double bench_median(double *v, unsigned n);
+double bench_median(const double *v, unsigned n);
 const bench_point *bench_find(const bench *b, const char *exp, pie_backend be, unsigned w);
 
 /* The progress line on stderr. */
@@ -197,9 +222,17 @@ const char *bench_mpirun(void);
 int bench_mpi_check(pie_backend be, char *why, size_t n);
 int bench_run_mpi(bench *b, pie_backend be, unsigned workers, uint64_t size, bench_run *out);
 
+/* env.c's warnings that need the measured points (after the runs). */
+void bench_env_judge(bench *b);
+
 /* output.c: the output directory and files. */
 /* Create the output directory (before the runs, to fail early). */
 int bench_prepare_out(const bench *b);
 int bench_write_outputs(bench *b);
+/* runs.csv: one row per timed run. */
+int bench_write_runs_csv(const bench *b);
+
+/* compare.c: `pie bench compare DIR_A DIR_B`. */
+int bench_compare(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ static pie_status run_mc(pie_ctx *ctx, uint64_t size, bench_run *out)
         out->used = r->workers;
         out->kernel = r->kernel;
         out->chunks = r->chunks_total;
+        snprintf(out->worker_cpus, sizeof out->worker_cpus, "%s", r->worker_cpus);
         snprintf(v, sizeof v, "%" PRIu64, r->inside);
         bench_check_format(bench_workload_of(PIE_WORKLOAD_MC), v, out->check, sizeof out->check);
     }
@@ -41,6 +42,7 @@ static pie_status run_hex(pie_ctx *ctx, uint64_t size, bench_run *out)
         out->used = r->workers;
         out->kernel = r->kernel;
         out->chunks = r->chunks_total;
+        snprintf(out->worker_cpus, sizeof out->worker_cpus, "%s", r->worker_cpus);
         bench_check_format(bench_workload_of(PIE_WORKLOAD_HEX), r->hex, out->check,
                            sizeof out->check);
     }
@@ -60,6 +62,7 @@ static pie_status run_digits(pie_ctx *ctx, uint64_t size, bench_run *out)
         out->used = r->workers;
         out->kernel = r->algorithm_name;
         out->chunks = r->chunks_total;
+        snprintf(out->worker_cpus, sizeof out->worker_cpus, "%s", r->worker_cpus);
         bench_check_format(bench_workload_of(PIE_WORKLOAD_DIGITS), r->sha256, out->check,
                            sizeof out->check);
     }

@@ -90,6 +90,10 @@ static void print_json(const pie_digits_result *r, const char *path)
     }
     fputs(",\"version\":", f);
     pie_cli_json_string(f, pie_version());
+    fputs(",\"pin\":", f);
+    pie_cli_json_string(f, r->pin);
+    fputs(",\"worker_cpus\":", f);
+    pie_cli_json_string(f, r->worker_cpus);
     fputs("}\n", f);
 }
 

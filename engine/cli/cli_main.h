@@ -8,5 +8,6 @@ int pie_cli_digits(int argc, char **argv);
 int pie_cli_hex(int argc, char **argv);
 int pie_cli_bench(int argc, char **argv);
 int pie_cli_cpu_info(int argc, char **argv);
+int pie_cli_selftest(int argc, char **argv);
 
 #endif

@@ -65,6 +65,10 @@ static void print_json(const pie_mc_result *r)
             ",\"chunks\":%" PRIu64 ",\"chunk_retries\":%" PRIu64 ",\"version\":", r->chunks_total,
             r->chunk_retries);
     pie_cli_json_string(f, pie_version());
+    fputs(",\"pin\":", f);
+    pie_cli_json_string(f, r->pin);
+    fputs(",\"worker_cpus\":", f);
+    pie_cli_json_string(f, r->worker_cpus);
     fputs("}\n", f);
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -123,6 +124,18 @@ int pie_cli_set_checkpoint(const char *cmd, pie_cli_common *c, const char *v)
     return PIE_EXIT_OK;
 }
 
+int pie_cli_set_pin(const char *cmd, const char **pin, const char *v)
+{
+    if (*pin)
+        return pie_cli_usage(cmd, "--pin given more than once");
+    char why[300];
+    if (pie_pin_resolve(v, 1, (unsigned[1]){0}, why, sizeof why) != PIE_OK &&
+        strcasecmp(v, "none") != 0)
+        return pie_cli_usage(cmd, "invalid value for --pin: '%s' (%s)", v, why);
+    *pin = v;
+    return PIE_EXIT_OK;
+}
+
 int pie_cli_set_workers(const char *cmd, pie_cli_common *c, const char *v)
 {
     char why[96];
@@ -178,6 +191,8 @@ pie_ctx *pie_cli_make_ctx(const char *cmd, const pie_cli_common *c, int *exit_co
         st = pie_ctx_set_chunk_timeout(ctx, c->chunk_timeout);
     if (st == PIE_OK && c->checkpoint)
         st = pie_ctx_set_checkpoint_dir(ctx, c->checkpoint);
+    if (st == PIE_OK && c->pin)
+        st = pie_ctx_set_pin(ctx, c->pin);
     /* How each MPI rank runs its own chunks: thread (default), process or serial. */
     const char *local = getenv("PIE_MPI_LOCAL");
     pie_backend lb;
@@ -237,6 +252,8 @@ int pie_cli_common_option(const char *cmd, pie_cli_common *c, uint64_t *seen, in
         return pie_cli_set_chunk_timeout(cmd, c, arg);
     case PIE_OPT_CHECKPOINT:
         return pie_cli_set_checkpoint(cmd, c, arg);
+    case PIE_OPT_PIN:
+        return pie_cli_set_pin(cmd, &c->pin, arg);
     default:
         return PIE_CLI_NOT_COMMON;
     }

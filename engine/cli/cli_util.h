@@ -44,6 +44,7 @@ typedef struct pie_cli_common {
     int progress;           /* -1 auto (terminal only), 0 off, 1 on */
     double chunk_timeout;   /* --chunk-timeout seconds; 0 = none */
     const char *checkpoint; /* --checkpoint directory; NULL = none */
+    const char *pin;        /* --pin spec; NULL = none */
 } pie_cli_common;
 
 /* Fill defaults for a command computing `workload`; has_isa: it takes --isa. */
@@ -62,7 +63,8 @@ enum {
     PIE_OPT_NO_PROGRESS,
     PIE_OPT_OWN = 300,
     PIE_OPT_CHUNK_TIMEOUT = 400,
-    PIE_OPT_CHECKPOINT
+    PIE_OPT_CHECKPOINT,
+    PIE_OPT_PIN
 };
 
 /* The shared long options, for a subcommand's option table (--isa apart:
@@ -74,6 +76,7 @@ enum {
         {"progress", no_argument, NULL, PIE_OPT_PROGRESS},                                         \
         {"no-progress", no_argument, NULL, PIE_OPT_NO_PROGRESS},                                   \
         {"chunk-timeout", required_argument, NULL, PIE_OPT_CHUNK_TIMEOUT},                         \
+        {"pin", required_argument, NULL, PIE_OPT_PIN},                                             \
     {                                                                                              \
         "checkpoint", required_argument, NULL, PIE_OPT_CHECKPOINT                                  \
     }
@@ -102,6 +105,12 @@ int pie_cli_set_workers(const char *cmd, pie_cli_common *c, const char *v);
  * can be created in one that is. */
 int pie_cli_set_chunk_timeout(const char *cmd, pie_cli_common *c, const char *v);
 int pie_cli_set_checkpoint(const char *cmd, pie_cli_common *c, const char *v);
+/* --pin: none, cores, threads, compact, scatter or a CPU list, checked
+ * against this process's CPUs (usage error naming --pin otherwise). */
+int pie_cli_set_pin(const char *cmd, const char **pin, const char *v);
+#define PIE_CLI_PIN_HELP                                                                           \
+    "      --pin P            worker placement: none (default), cores (one per physical\n"         \
+    "                         core first), threads, compact, scatter, or CPUs 0,2,4-7\n"
 #define PIE_CLI_FAULT_HELP                                                                         \
     "      --chunk-timeout S  a worker silent on one chunk for S seconds is killed\n"              \
     "                         and its chunk run again (process backend)\n"                         \

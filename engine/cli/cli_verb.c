@@ -57,7 +57,7 @@ static void print_help(const pie_cli_verb *v)
         fputs("\n                         (env PIE_ISA; see 'pie cpu-info')\n", stdout);
     }
     printf("      --progress         always show progress%s on stderr\n"
-           "      --no-progress      never show progress\n" PIE_CLI_FAULT_HELP
+           "      --no-progress      never show progress\n" PIE_CLI_PIN_HELP PIE_CLI_FAULT_HELP
            "  -h, --help             this help\n\n",
            v->show_phases ? " (naming the phase)" : "");
     fputs(v->help_tail, stdout);

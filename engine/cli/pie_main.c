@@ -17,7 +17,8 @@ static const subcommand subcommands[] = {
     {"digits", pie_cli_digits, "D digits of pi by the BBP series (base 10 or 16)"},
     {"hex", pie_cli_hex, "hex digits of pi at any position (BBP digit extraction)"},
     {"bench", pie_cli_bench, "scaling experiments: strong/weak, threads vs processes, vs Python"},
-    {"cpu-info", pie_cli_cpu_info, "CPU features and the kernel 'auto' picks"},
+    {"cpu-info", pie_cli_cpu_info, "CPU features, topology and the kernel 'auto' picks"},
+    {"selftest", pie_cli_selftest, "known answers for every kernel and backend; --stress"},
 };
 
 #define NSUB (sizeof subcommands / sizeof subcommands[0])
@@ -36,37 +37,6 @@ static void usage(FILE *f)
           "Exit status: 0 success, 1 runtime failure, 2 bad usage or input,\n"
           "130/143 interrupted by SIGINT/SIGTERM.\n",
           f);
-}
-
-int pie_cli_cpu_info(int argc, char **argv)
-{
-    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-        puts("Usage: pie cpu-info\nList the CPU features pie uses and the kernels it can run.");
-        return PIE_EXIT_OK;
-    }
-    if (argc > 1)
-        return pie_cli_usage("cpu-info", "unexpected argument '%s'", argv[1]);
-    printf("cpus      %u (this process's affinity mask)\n", pie_online_cpus());
-    printf("features  %s\n", pie_cpu_features());
-    const char *off = pie_cpu_features_disabled();
-    if (off[0])
-        printf("disabled  %s (PIE_CPU_DISABLE)\n", off);
-    /* Per workload: its kernel variants, "(no)" where this CPU or build lacks one. */
-    for (int w = 0; pie_workload_name((pie_workload)w); w++) {
-        printf("%-9s", pie_workload_name((pie_workload)w));
-        for (int i = PIE_ISA_SCALAR; i < PIE_ISA_COUNT; i++) {
-            pie_status st = pie_isa_check((pie_workload)w, (pie_isa)i);
-            if (st != PIE_EINVAL)
-                printf(" %s%s", pie_isa_name((pie_isa)i), st == PIE_OK ? "" : "(no)");
-        }
-        printf("; auto = %s\n", pie_isa_name(pie_isa_best((pie_workload)w)));
-    }
-    printf("backends ");
-    for (int b = 0; b < PIE_BACKEND_COUNT; b++)
-        printf(" %s%s", pie_backend_name((pie_backend)b),
-               pie_backend_available((pie_backend)b) == PIE_OK ? "" : "(no)");
-    printf("\nversion   %s\n", pie_version());
-    return PIE_EXIT_OK;
 }
 
 int main(int argc, char **argv)

@@ -225,11 +225,64 @@ PIE_API const char *pie_ctx_get_checkpoint_dir(const pie_ctx *ctx);
 PIE_API const char *pie_ctx_last_error(const pie_ctx *ctx);
 
 /* ------------------------------------------------------------------------ */
+/* Placement and topology                                                   */
+
+/* Where workers run. `spec` is one of
+ *   "none"     the default: the OS places them (recorded as "none");
+ *   "cores"    one worker per physical core before any core's second
+ *              hardware thread (SMT sibling);
+ *   "threads"  every hardware thread in order, a core's siblings together;
+ *   "compact"  fill one NUMA node (or package) first, one worker per core
+ *              before siblings, then the next node;
+ *   "scatter"  spread workers round-robin over the NUMA nodes (or packages);
+ *   a list     CPU numbers and ranges, "0,2,4-7": worker k on the k-th.
+ * With more workers than the spec has CPUs, placement wraps around. The
+ * process backend sets each worker's affinity after fork, the thread
+ * backend pins each OpenMP thread for the run (and restores its mask), the
+ * serial backend pins the calling thread for the run. The mpi backend
+ * refuses a spec other than "none" at run time: bind ranks with the
+ * launcher (mpirun --bind-to core). PIE_EINVAL for NULL, an unknown or
+ * malformed spec, or a CPU outside this process's affinity mask (a cgroup's
+ * cpuset narrows it); pie_ctx_last_error says which. */
+PIE_API pie_status pie_ctx_set_pin(pie_ctx *ctx, const char *spec);
+/* The spec, "none" by default; valid until the next setter call. */
+PIE_API const char *pie_ctx_get_pin(const pie_ctx *ctx);
+/* The CPU of each of `workers` workers under `spec` into cpus[0..workers-1]
+ * ("none": PIE_EINVAL). `why` (may be NULL) receives the reason for a
+ * PIE_EINVAL. Front ends use it to pin threads of their own. */
+PIE_API pie_status pie_pin_resolve(const char *spec, unsigned workers, unsigned *cpus, char *why,
+                                   size_t whylen);
+
+/* The machine as pie sees it: from hwloc when the build has it, else only
+ * the affinity mask ("unavailable": every CPU its own core, one package).
+ * Counts cover the CPUs this process may run on. */
+typedef struct pie_topology {
+    int from_hwloc;                         /* 1: described by hwloc; 0: topology unavailable */
+    const char *source;                     /* "hwloc 2.9.0" or "unavailable" */
+    unsigned cpus;                          /* logical CPUs this process may run on */
+    unsigned cores;                         /* physical cores with at least one of them */
+    unsigned packages;                      /* sockets with at least one */
+    unsigned numa_nodes;                    /* NUMA nodes with at least one (0: unknown) */
+    unsigned threads_per_core;              /* the most hardware threads of one core */
+    uint64_t l1d_bytes, l2_bytes, l3_bytes; /* one cache of each level; 0: unknown */
+    unsigned l2_count, l3_count;            /* how many of them */
+    unsigned cpu_kinds;    /* kinds of core: 2 or more on a hybrid CPU; 0: unknown */
+    const char *kinds;     /* "IntelCore:0-7 IntelAtom:8-15" ("" unless hybrid) */
+    const char *cpu_list;  /* the CPUs, "0-15" */
+    const char *core_list; /* one line per core, "0,8 1,9 ..." (siblings with commas) */
+    const char *node_list; /* per NUMA node (or package) its CPUs, "0-7 8-15" */
+} pie_topology;
+
+/* *out = a new description (NULL when out of memory: PIE_ENOMEM); free it
+ * with pie_result_free. */
+PIE_API pie_status pie_topology_get(pie_topology **out);
+
+/* ------------------------------------------------------------------------ */
 /* Results                                                                  */
 
 /* Releases any result a run function returned (pie_mc_result,
- * pie_hex_result, pie_digits_result) with everything it points to. Accepts
- * NULL. */
+ * pie_hex_result, pie_digits_result, pie_topology) with everything it
+ * points to. Accepts NULL. */
 PIE_API void pie_result_free(const void *result);
 
 /* ------------------------------------------------------------------------ */
@@ -265,9 +318,17 @@ typedef struct pie_mc_result {
     const char *kernel; /* its name, e.g. "avx512"; static storage */
     uint64_t seed;
     uint64_t chunks_total;
-    uint64_t chunks_done;   /* equals chunks_total on success; how far a cancelled run got */
-    uint64_t chunk_retries; /* chunks re-run after a worker failure */
+    uint64_t chunks_done;    /* equals chunks_total on success; how far a cancelled run got */
+    uint64_t chunk_retries;  /* chunks re-run after a worker failure */
+    const char *pin;         /* the placement spec of the run ("none" by default) */
+    const char *worker_cpus; /* the CPU each worker ran on, "0,1,2,3" (see below) */
 } pie_mc_result;
+
+/* worker_cpus: one CPU number per worker, in worker order: where a pinned
+ * worker was placed (and checked to run), or where an unpinned one last ran
+ * (the thread that ran it, or for the process backend /proc/PID/stat as the
+ * worker ended); "" when not known. Under mpi: the CPUs of rank 0's own
+ * workers. Both strings point into storage the result owns. */
 
 /* Draw the samples and estimate pi. The count depends on (samples, seed)
  * only. *result is set to a new result filled in as far as the run got
@@ -317,6 +378,8 @@ typedef struct pie_hex_result {
     uint64_t chunks_total; /* over all passes */
     uint64_t chunks_done;
     uint64_t chunk_retries;
+    const char *pin; /* as in pie_mc_result (of the last pass) */
+    const char *worker_cpus;
 } pie_hex_result;
 
 /* The `count` hex digits of pi at positions position .. position+count-1.
@@ -387,6 +450,8 @@ typedef struct pie_digits_result {
     int verified;                    /* 1: checked and equal; 0: not checked */
     char verify_note[192];           /* what was checked, or why not */
     uint64_t chunks_total, chunks_done, chunk_retries;
+    const char *pin; /* as in pie_mc_result (of the series) */
+    const char *worker_cpus;
 } pie_digits_result;
 
 /* Compute the digits. PIE_EINVAL for a bad digit count, base, algorithm or
