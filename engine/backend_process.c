@@ -18,11 +18,20 @@
  * its chunks go back to the front of the queue. Because a chunk is a pure
  * function of (job, chunk id), the re-run gives the same bytes. A chunk that
  * fails 3 times ends the run (process_queue.c).
+ *
+ * The parent also polls each request pipe's write end: a worker that closed
+ * its end of it (it stopped reading, whether or not it is still alive)
+ * shows POLLERR there at once, so it is lost even when the parent has no
+ * request left to send it (no EPIPE would ever tell), and no timeout is
+ * needed to notice it.
  */
 
 #define POLL_MS 50
 /* How long a worker whose pipe closed may take to exit by itself. */
 #define EXIT_GRACE 0.2
+/* A loop iteration (poll, reads, merges) longer than its poll timeout plus
+ * this means the parent did not run meanwhile: see tick(). */
+#define GAP_SLACK 0.25
 
 static pie_status service(pstate *s, unsigned k);
 
@@ -52,7 +61,7 @@ static pie_status feed(pstate *s, unsigned k, int depth)
             continue;
         }
         if (w->ninflight == 0)
-            w->head_since = pie__now();
+            w->head_since = s->vclock;
         w->inflight[w->ninflight++] = c;
     }
     return PIE_OK;
@@ -80,7 +89,7 @@ static pie_status on_frame(pstate *s, unsigned k)
     }
     memmove(w->inflight, w->inflight + 1, (size_t)(w->ninflight - 1) * sizeof w->inflight[0]);
     w->ninflight--;
-    w->head_since = pie__now();
+    w->head_since = s->vclock;
     if (h.type == PIE_FRAME_FAILED) {
         int k_status = w->rd.payload.len == 4 ? w->rd.payload.data[0] : PIE_K_ECORRUPT;
         pie__frame_reader_reset(&w->rd);
@@ -136,13 +145,32 @@ static pie_status service(pstate *s, unsigned k)
     }
 }
 
-static pie_status check_hung(pstate *s, double now)
+/* Advance the chunk timeout's clock. A job stopped by Ctrl-Z (SIGTSTP to
+ * the process group; SIGCONT on `fg`) stops its workers and this process
+ * alike: that time is nobody's fault and must not count. The parent cannot
+ * see a stop, but it sees its effect: one iteration of the loop took far
+ * longer than its poll timeout. Such an iteration is credited with the poll
+ * timeout only. A worker that hangs (busy, blocked or stopped alone) still
+ * ages while the parent runs, so it is still found. Long merges in the
+ * parent are credited the same way, which only makes the timeout more
+ * lenient (a worker may have been blocked writing to the busy parent). */
+static void tick(pstate *s)
+{
+    double now = pie__now(), dt = now - s->last_tick;
+    s->last_tick = now;
+    if (dt > POLL_MS / 1000.0 + GAP_SLACK)
+        dt = POLL_MS / 1000.0;
+    if (dt > 0)
+        s->vclock += dt;
+}
+
+static pie_status check_hung(pstate *s)
 {
     if (s->ctx->chunk_timeout <= 0)
         return PIE_OK;
     for (unsigned k = 0; k < s->nw; k++) {
         worker *w = &s->w[k];
-        if (w->pid > 0 && w->ninflight > 0 && now - w->head_since > s->ctx->chunk_timeout) {
+        if (w->pid > 0 && w->ninflight > 0 && s->vclock - w->head_since > s->ctx->chunk_timeout) {
             char cause[96];
             snprintf(cause, sizeof cause, "made no progress for %.3g s", s->ctx->chunk_timeout);
             pie_status st = pie__proc_lose_worker(s, k, cause, 0.0);
@@ -153,38 +181,68 @@ static pie_status check_hung(pstate *s, double now)
     return PIE_OK;
 }
 
+/* Act on what poll() reported for worker k: its results (pfd[k]) and its
+ * request pipe (pfd[nw + k]: POLLERR once the worker closed its end). */
+static pie_status on_poll(pstate *s, unsigned k, const struct pollfd *pfd)
+{
+    pid_t pid = s->w[k].pid;
+    if (pfd[k].revents) {
+        pie_status st = service(s, k);
+        if (st != PIE_OK)
+            return st;
+    }
+    if (!(pfd[s->nw + k].revents & (POLLERR | POLLHUP)) || s->w[k].pid != pid || pid <= 0)
+        return PIE_OK;
+    /* Read whatever it sent before it stopped reading, as feed() does. */
+    pie_status st = service(s, k);
+    if (st == PIE_OK && s->w[k].pid == pid)
+        st = pie__proc_lose_worker(s, k, "stopped reading its requests (closed its request pipe)",
+                                   0.0);
+    return st;
+}
+
+static pie_status feed_all(pstate *s)
+{
+    /* Every worker gets its first chunk before any gets a second: with
+     * as many chunks as workers, filling worker 0 to PIE_PROC_DEPTH first would
+     * leave a worker idle and double the run time. */
+    for (int depth = 1; depth <= PIE_PROC_DEPTH; depth++) {
+        for (unsigned k = 0; k < s->nw; k++) {
+            pie_status st = feed(s, k, depth);
+            if (st != PIE_OK)
+                return st;
+        }
+    }
+    return PIE_OK;
+}
+
+/* pfd: 2 * nw entries, results pipes then request pipes. */
 static pie_status run_loop(pstate *s, struct pollfd *pfd)
 {
+    s->last_tick = pie__now();
     while (s->r.next < s->task->nchunks) {
         if (pie__cancelled(s->ctx))
             return pie__fail(s->ctx, PIE_ECANCELED, "cancelled after %llu of %llu chunks",
                              (unsigned long long)s->r.next, (unsigned long long)s->task->nchunks);
-        /* Every worker gets its first chunk before any gets a second: with
-         * as many chunks as workers, filling worker 0 to PIE_PROC_DEPTH first would
-         * leave a worker idle and double the run time. */
-        for (int depth = 1; depth <= PIE_PROC_DEPTH; depth++) {
-            for (unsigned k = 0; k < s->nw; k++) {
-                pie_status st = feed(s, k, depth);
-                if (st != PIE_OK)
-                    return st;
-            }
-        }
+        pie_status st = feed_all(s);
+        if (st != PIE_OK)
+            return st;
         for (unsigned k = 0; k < s->nw; k++) {
-            pfd[k].fd = s->w[k].pid > 0 ? s->w[k].from_fd : -1;
-            pfd[k].events = POLLIN;
-            pfd[k].revents = 0;
+            int alive = s->w[k].pid > 0;
+            pfd[k] = (struct pollfd){.fd = alive ? s->w[k].from_fd : -1, .events = POLLIN};
+            /* No events asked: POLLERR (no reader left) is always reported. */
+            pfd[s->nw + k] = (struct pollfd){.fd = alive ? s->w[k].to_fd : -1, .events = 0};
         }
-        int n = poll(pfd, s->nw, POLL_MS);
+        int n = poll(pfd, 2 * (nfds_t)s->nw, POLL_MS);
         if (n < 0 && errno != EINTR)
             return pie__fail(s->ctx, PIE_ESYSTEM, "poll: %s", strerror(errno));
         for (unsigned k = 0; n > 0 && k < s->nw; k++) {
-            if (pfd[k].revents) {
-                pie_status st = service(s, k);
-                if (st != PIE_OK)
-                    return st;
-            }
+            st = on_poll(s, k, pfd);
+            if (st != PIE_OK)
+                return st;
         }
-        pie_status st = check_hung(s, pie__now());
+        tick(s);
+        st = check_hung(s);
         if (st != PIE_OK)
             return st;
     }
@@ -196,7 +254,7 @@ PIE__BACKEND_FN(pie__backend_process)
 {
     pstate s = {.ctx = ctx, .task = task, .nw = workers, .parent = getpid(), .stats = stats};
     s.w = calloc(workers, sizeof *s.w);
-    struct pollfd *pfd = calloc(workers, sizeof *pfd);
+    struct pollfd *pfd = calloc(2 * (size_t)workers, sizeof *pfd);
     if (!s.w || !pfd) {
         free(s.w);
         free(pfd);
@@ -221,7 +279,7 @@ PIE__BACKEND_FN(pie__backend_process)
     if (alive == 0)
         st = PIE_ESYSTEM; /* the last failure's message is on the context */
     else if (alive < workers)
-        pie__clear_error(ctx);
+        pie__forget_error(ctx); /* not a failure: the run goes on with fewer workers */
     if (st == PIE_OK)
         st = run_loop(&s, pfd);
     pie__proc_shutdown(&s, st != PIE_OK);

@@ -170,13 +170,38 @@ static int by_chunk(const void *a, const void *b)
     return x->off < y->off ? -1 : x->off > y->off; /* the earlier frame first */
 }
 
-static pie_status read_image(pie_ctx *ctx, const char *path, int fd, pie__ckpt_saved *s)
+/* Whether a file of `size` bytes can be the task's checkpoint. A run writes
+ * the header, then at most one frame per chunk (each chunk is appended once,
+ * a resume rewrites only valid frames). Twice that, plus 64 KiB, is
+ * accepted, so that a file with repeated frames or stray bytes, which the
+ * reader skips, still gives its chunks; a bigger one is garbage (a sparse
+ * or foreign file) that must not be read into memory. The loop stops as
+ * soon as the size is within the bound: a real file costs one pass over its
+ * own chunks at most. */
+static int size_possible(const pie__task *task, size_t fingerprint_len, uint64_t size)
+{
+    const uint64_t slack = UINT64_C(64) << 10;
+    uint64_t bound = 20 + (uint64_t)fingerprint_len;
+    for (uint64_t c = 0; c < task->nchunks && 2 * bound + slack < size; c++) {
+        uint64_t p = task->ops->max_partial(task->job, c);
+        bound += PIE_WIRE_HEADER + (p < (UINT64_C(1) << 60) ? p : (UINT64_C(1) << 60));
+    }
+    return size <= 2 * bound + slack;
+}
+
+/* Read the file into s->image. Anything but a regular file of a size the
+ * job can produce (a FIFO, a device, a directory, a huge or sparse file)
+ * is damage: s->image stays NULL, nothing is read, every chunk is
+ * recomputed and the rewrite replaces the file. */
+static pie_status read_image(pie_ctx *ctx, const pie__task *task, size_t fingerprint_len,
+                             const char *path, int fd, pie__ckpt_saved *s)
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
         return pie__fail(ctx, PIE_EIO, "checkpoint %s: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return pie__fail(ctx, PIE_EIO, "checkpoint %s is not a regular file", path);
+    if (!S_ISREG(st.st_mode) || st.st_size < 0 ||
+        !size_possible(task, fingerprint_len, (uint64_t)st.st_size))
+        return PIE_OK;
     if ((uint64_t)st.st_size > SIZE_MAX / 2)
         return pie__fail(ctx, PIE_ENOMEM, "checkpoint %s is too large", path);
     size_t n = (size_t)st.st_size;
@@ -199,15 +224,18 @@ static pie_status read_image(pie_ctx *ctx, const char *path, int fd, pie__ckpt_s
 static pie_status load(pie_ctx *ctx, const pie__task *task, const char *path,
                        const char *fingerprint, pie__ckpt_saved *s)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO at the path must not block the open (nor a read:
+     * it is refused after fstat anyway). O_NOCTTY: nor may a terminal
+     * become ours. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
-        if (errno == ENOENT)
-            return PIE_OK; /* a fresh start */
+        if (errno == ENOENT || errno == ENXIO)
+            return PIE_OK; /* a fresh start (ENXIO: a socket or a device without a driver) */
         return pie__fail(ctx, PIE_EIO, "opening checkpoint %s: %s", path, strerror(errno));
     }
-    pie_status st = read_image(ctx, path, fd, s);
+    pie_status st = read_image(ctx, task, strlen(fingerprint), path, fd, s);
     close(fd);
-    if (st != PIE_OK)
+    if (st != PIE_OK || !s->image)
         return st;
     loader ld = {s, task};
     pie__ckpt_scan scan;

@@ -50,11 +50,37 @@ pie_status pie__fail(pie_ctx *ctx, pie_status status, const char *fmt, ...)
 void pie__clear_error(pie_ctx *ctx)
 {
     ctx->last_error[0] = '\0';
+    ctx->warning[0] = '\0';
+}
+
+void pie__forget_error(pie_ctx *ctx)
+{
+    ctx->last_error[0] = '\0';
+}
+
+void pie__warn(pie_ctx *ctx, const char *fmt, ...)
+{
+    size_t n = strlen(ctx->warning);
+    if (n > 0 && n + 2 < sizeof ctx->warning) {
+        memcpy(ctx->warning + n, "; ", 3);
+        n += 2;
+    }
+    if (n + 1 >= sizeof ctx->warning)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->warning + n, sizeof ctx->warning - n, fmt, ap);
+    va_end(ap);
 }
 
 const char *pie_ctx_last_error(const pie_ctx *ctx)
 {
     return ctx ? ctx->last_error : "";
+}
+
+const char *pie_ctx_last_warning(const pie_ctx *ctx)
+{
+    return ctx ? ctx->warning : "";
 }
 
 pie_status pie_ctx_set_workers(pie_ctx *ctx, unsigned workers)

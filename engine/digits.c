@@ -3,6 +3,7 @@
 #include "bbp_series.h"
 #include "digits_verify.h"
 #include "engine.h"
+#include "memlimit.h"
 #include "sha256.h"
 
 #include <stdio.h>
@@ -16,21 +17,6 @@
 /* ------------------------------------------------------------------------ */
 /* Memory                                                                   */
 
-/* MemAvailable in bytes, 0 when unknown. */
-static uint64_t mem_available(void)
-{
-    FILE *f = fopen("/proc/meminfo", "re");
-    if (!f)
-        return 0;
-    char line[256];
-    unsigned long long kib = 0;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1)
-            break;
-    fclose(f);
-    return (uint64_t)kib * 1024u;
-}
-
 static unsigned resolve_workers(const pie_ctx *ctx, const pie__bbp_job *job)
 {
     unsigned w = pie__resolve_workers(ctx);
@@ -43,17 +29,42 @@ static unsigned resolve_workers(const pie_ctx *ctx, const pie__bbp_job *job)
  * tests print both): the parent holds the merge stack, the pending partials
  * and, at the end, the division and radix-conversion operands of about 2W
  * bits each plus the digit string; each worker holds one chunk's splitting
- * tree with GMP's multiplication scratch. */
-static uint64_t estimate(const pie_ctx *ctx, const pie__bbp_job *job)
+ * tree with GMP's multiplication scratch. Each part includes a process's
+ * base RSS (BASE_RSS). */
+#define BASE_RSS (UINT64_C(8) << 20)
+
+typedef struct mem_model {
+    uint64_t parent, worker; /* one process each */
+    unsigned workers;
+} mem_model;
+
+static mem_model model(const pie_ctx *ctx, const pie__bbp_job *job)
 {
-    const uint64_t base_rss = UINT64_C(8) << 20;
     uint64_t wbytes = job->prec / 8 + 1, partials = 0;
     for (uint64_t c = 0; c < job->nchunks; c++)
         partials += 2 * (pie__bbp_chunk_bits(job, c) / 8);
-    uint64_t parent = base_rss + 14 * wbytes + partials + 2 * (job->digits + 2);
-    uint64_t worker = base_rss + 6 * (pie__bbp_chunk_bits(job, 0) / 8);
-    unsigned w = resolve_workers(ctx, job);
-    return parent + (uint64_t)w * worker;
+    mem_model m;
+    m.parent = BASE_RSS + 14 * wbytes + partials + 2 * (job->digits + 2);
+    m.worker = BASE_RSS + 6 * (pie__bbp_chunk_bits(job, 0) / 8);
+    m.workers = resolve_workers(ctx, job);
+    return m;
+}
+
+static uint64_t estimate(const pie_ctx *ctx, const pie__bbp_job *job)
+{
+    mem_model m = model(ctx, job);
+    return m.parent + (uint64_t)m.workers * m.worker;
+}
+
+/* The most address space one process of the run adds to what this process
+ * has now: a forked worker starts as a copy of it. The serial and thread
+ * backends hold everything in this process. */
+static uint64_t per_process_growth(const pie_ctx *ctx, const pie__bbp_job *job)
+{
+    mem_model m = model(ctx, job);
+    if (pie_backend_flags(ctx->backend) & PIE_BACKEND_IN_PROCESS)
+        return m.parent + (uint64_t)m.workers * (m.worker - BASE_RSS) - BASE_RSS;
+    return (m.parent > m.worker ? m.parent : m.worker) - BASE_RSS;
 }
 
 static const char *const algorithm_names[] = {[PIE_DIGITS_BBP] = "bbp"};
@@ -232,19 +243,51 @@ static pie_status ziv_loop(pie_ctx *ctx, const pie_digits_options *o, unsigned f
     return PIE_OK;
 }
 
-/* Refuse a run whose estimated peak exceeds the memory available. */
+/* "1.5 GiB" or "20.0 MiB". */
+static void size_text(char *out, size_t n, uint64_t bytes)
+{
+    if (bytes >= (UINT64_C(1) << 30))
+        snprintf(out, n, "%.1f GiB", (double)bytes / (1u << 30));
+    else
+        snprintf(out, n, "%.1f MiB", (double)bytes / (1u << 20));
+}
+
+/* Refuse a run whose estimated peak exceeds the memory available: the
+ * host's MemAvailable, the room under the memory cgroup's limit (the OOM
+ * killer's line), and, per process, the address space RLIMIT_AS leaves
+ * (where allocations fail). A run that passes may still run out (the model
+ * is an estimate, and other processes take memory meanwhile): a worker
+ * then exits with PIE_PROC_EXIT_NOMEM and the run ends with PIE_ENOMEM;
+ * the parent's own GMP operations abort the process, as GMP does
+ * (docs/faults.md). */
 static pie_status check_memory(pie_ctx *ctx, const pie_digits_options *o, unsigned first,
                                pie_digits_result *res)
 {
     pie__bbp_job job;
     pie__bbp_job_init(&job, o->digits, o->base, first);
+    pie__mem_limits lim;
+    pie__mem_limits_read(&lim);
     res->memory_estimate_bytes = estimate(ctx, &job);
-    res->memory_available_bytes = mem_available();
-    if (res->memory_available_bytes && res->memory_estimate_bytes > res->memory_available_bytes)
-        return pie__fail(
-            ctx, PIE_ENOMEM, "%llu digits need about %.1f GiB but only %.1f GiB is available",
-            (unsigned long long)o->digits, (double)res->memory_estimate_bytes / (1u << 30),
-            (double)res->memory_available_bytes / (1u << 30));
+    res->memory_available_bytes = pie__mem_available(&lim);
+    char need[32], have[32];
+    if (res->memory_available_bytes && res->memory_estimate_bytes > res->memory_available_bytes) {
+        size_text(need, sizeof need, res->memory_estimate_bytes);
+        size_text(have, sizeof have, res->memory_available_bytes);
+        return pie__fail(ctx, PIE_ENOMEM, "%llu digits need about %s but only %s is available%s",
+                         (unsigned long long)o->digits, need, have,
+                         lim.cgroup_room == res->memory_available_bytes
+                             ? " under the memory cgroup's limit"
+                             : "");
+    }
+    uint64_t grow = per_process_growth(ctx, &job);
+    if (grow > lim.as_room) {
+        size_text(need, sizeof need, grow);
+        size_text(have, sizeof have, lim.as_room);
+        return pie__fail(ctx, PIE_ENOMEM,
+                         "%llu digits need about %s more address space per process but the "
+                         "address-space limit (ulimit -v) leaves %s",
+                         (unsigned long long)o->digits, need, have);
+    }
     return PIE_OK;
 }
 

@@ -46,6 +46,7 @@ struct pie_ctx {
     int *run_cpu;
     char worker_cpus[PIE_CPUS_TEXT];
     char last_error[512];
+    char warning[512]; /* pie_ctx_last_warning(); "" = none */
 };
 
 /* One run of a kernel: what to compute and where the merged result goes. */
@@ -139,7 +140,14 @@ pie_status pie__run_task(pie_ctx *ctx, const pie__task *task, pie__run_stats *st
 /* Record a failure description on the context and return `status`. */
 pie_status pie__fail(pie_ctx *ctx, pie_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Clear the error and the warning (a run's entry point does, first). */
 void pie__clear_error(pie_ctx *ctx);
+/* Clear the error only, keeping an earlier warning of this run (a failure
+ * that the run got over, such as a worker that could not be replaced). */
+void pie__forget_error(pie_ctx *ctx);
+/* Record a problem that does not fail the run (pie_ctx_last_warning); a
+ * later warning of the same run is appended after "; ". */
+void pie__warn(pie_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Map a kernel status (PIE_K_*) to a pie_status. */
 pie_status pie__from_kernel(int kstatus);

@@ -30,7 +30,7 @@ typedef struct worker {
     int from_fd;
     uint64_t inflight[PIE_PROC_DEPTH]; /* FIFO; inflight[0] is the chunk being computed */
     int ninflight;
-    double head_since; /* when inflight[0] became the worker's current chunk */
+    double head_since; /* when inflight[0] became the worker's current chunk (s->vclock) */
     pie__frame_reader rd;
 } worker;
 
@@ -53,13 +53,17 @@ typedef struct pstate {
     pie__reorder r;
     pie__run_stats *stats;
     pie__faults *faults; /* test builds' PIE_FAULT; NULL otherwise */
+    /* The chunk timeout's clock: monotonic time minus the gaps in which the
+     * parent itself did not run (a stopped job, see backend_process.c). */
+    double vclock, last_tick;
 } pstate;
 
 /* process_spawn.c */
 /* Fork worker k with its pipes; fails only with PIE_ESYSTEM (message on the context). */
 pie_status pie__proc_spawn(pstate *s, unsigned k);
 pie_status pie__proc_respawn(pstate *s, unsigned k);
-void pie__proc_reap(pstate *s, unsigned k, double grace, char *why, size_t whylen);
+/* Returns the worker's exit code if it exited by itself, else -1. */
+int pie__proc_reap(pstate *s, unsigned k, double grace, char *why, size_t whylen);
 void pie__proc_shutdown(pstate *s, int force);
 
 /* process_worker.c */

@@ -77,15 +77,17 @@ pie_status pie__proc_lose_worker(pstate *s, unsigned k, const char *cause, doubl
     worker *w = &s->w[k];
     char why[128] = "";
     pid_t pid = w->pid;
-    pie__proc_reap(s, k, grace, why, sizeof why);
+    int code = pie__proc_reap(s, k, grace, why, sizeof why);
     for (int i = 0; i < w->ninflight; i++) {
         uint64_t c = w->inflight[i];
         if (i == 0) { /* only the chunk it was computing counts as failed */
             unsigned n = note_failure(s, c);
             if (n == 0)
                 return pie__fail(s->ctx, PIE_ENOMEM, "out of memory while recovering a worker");
+            /* A chunk that ran out of memory every time does not fit: that
+             * is PIE_ENOMEM, not a faulty worker. */
             if (n >= MAX_ATTEMPTS)
-                return pie__fail(s->ctx, PIE_EWORKER,
+                return pie__fail(s->ctx, code == PIE_PROC_EXIT_NOMEM ? PIE_ENOMEM : PIE_EWORKER,
                                  "chunk %llu failed %u times; last: worker %u (pid %ld) %s%s%s",
                                  pie__chunk_id(s->task, c), n, k, (long)pid, cause,
                                  why[0] ? ", " : "", why);

@@ -53,18 +53,12 @@ static _Noreturn void become_worker(const pstate *s, unsigned k, const int req[2
     if (getppid() != s->parent)
         _exit(0);
     pie__proc_pin_self(s->ctx, k); /* --pin: this worker's CPU */
-    /* Other workers' pipe ends would keep their pipes open (no EOF for the
-     * parent when that worker dies): close them. */
-    for (unsigned j = 0; j < s->nw; j++) {
-        if (j == k)
-            continue;
-        if (s->w[j].to_fd >= 0)
-            close(s->w[j].to_fd);
-        if (s->w[j].from_fd >= 0)
-            close(s->w[j].from_fd);
-    }
-    close(req[1]);
-    close(res[0]);
+    /* Keep only our own two pipe ends (and stdin/out/err). Any other
+     * descriptor would hold someone's pipe open: another worker's of this
+     * run, or, with several runs at once in the host's threads, another
+     * run's, whose workers would then never see EOF at its end (killed
+     * after the grace period) and whose lost workers would go unnoticed. */
+    pie__close_fds_except(req[0], res[1]);
     sigset_t none;
     sigemptyset(&none);
     pthread_sigmask(SIG_SETMASK, &none, NULL);
@@ -120,7 +114,7 @@ pie_status pie__proc_respawn(pstate *s, unsigned k)
         return st;
     for (unsigned j = 0; j < s->nw; j++) {
         if (s->w[j].pid > 0) {
-            pie__clear_error(s->ctx);
+            pie__forget_error(s->ctx); /* fewer workers is not a failure */
             return PIE_OK;
         }
     }
@@ -161,8 +155,9 @@ static void describe_status(int status, char *why, size_t whylen)
 
 /* Reap worker k. A worker that has not ended yet gets `grace` seconds to do
  * so (a closed pipe usually means it is exiting: its status says why), then
- * SIGKILL. `why` (if not NULL) receives how it ended, or "" if we killed it. */
-void pie__proc_reap(pstate *s, unsigned k, double grace, char *why, size_t whylen)
+ * SIGKILL. `why` (if not NULL) receives how it ended, or "" if we killed it.
+ * Returns its exit code if it exited by itself, else -1. */
+int pie__proc_reap(pstate *s, unsigned k, double grace, char *why, size_t whylen)
 {
     worker *w = &s->w[k];
     close_fd(&w->to_fd);
@@ -170,7 +165,7 @@ void pie__proc_reap(pstate *s, unsigned k, double grace, char *why, size_t whyle
     if (why && whylen)
         why[0] = '\0';
     if (w->pid <= 0)
-        return;
+        return -1;
     int status = 0, killed = 0;
     struct rusage ru;
     double deadline = pie__now() + grace;
@@ -189,12 +184,16 @@ void pie__proc_reap(pstate *s, unsigned k, double grace, char *why, size_t whyle
             nanosleep(&ts, NULL);
         }
     }
+    int code = -1;
     if (r == w->pid) {
         account_rusage(s, &ru);
         if (why && !killed)
             describe_status(status, why, whylen);
+        if (!killed && WIFEXITED(status))
+            code = WEXITSTATUS(status);
     }
     w->pid = 0;
+    return code;
 }
 
 /* Orderly shutdown: close the request pipes (workers exit on EOF), give them

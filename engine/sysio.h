@@ -13,5 +13,8 @@ ssize_t pie__read_some(int fd, void *buf, size_t n);
 int pie__write_all(int fd, const void *buf, size_t n);
 /* Set or clear O_NONBLOCK; 0 or -1. */
 int pie__set_nonblock(int fd, int on);
+/* In a freshly forked child: close every descriptor from 3 up except `a`
+ * and `b` (close_range where the kernel has it, else /proc/self/fd). */
+void pie__close_fds_except(int a, int b);
 
 #endif

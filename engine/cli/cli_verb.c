@@ -124,6 +124,8 @@ static int run(const pie_cli_verb *v, void *job, const pie_cli_common *c, pie_ct
         rc = PIE_EXIT_OK; /* under mpirun only rank 0 prints */
     if (rc < 0)
         rc = v->print(result, job, c);
+    if (rc == PIE_EXIT_OK && pie_ctx_last_warning(ctx)[0] && pie_mpi_rank() == 0)
+        fprintf(stderr, "pie %s: warning: %s\n", v->name, pie_ctx_last_warning(ctx));
     pie_result_free(result);
     if (rc == PIE_EXIT_OK && (fflush(stdout) != 0 || ferror(stdout)))
         rc = pie_cli_fail(v->name, "writing the result failed");

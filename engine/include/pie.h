@@ -224,6 +224,13 @@ PIE_API const char *pie_ctx_get_checkpoint_dir(const pie_ctx *ctx);
  * until the next call on the context. */
 PIE_API const char *pie_ctx_last_error(const pie_ctx *ctx);
 
+/* A sentence describing a problem of the last run that did not make it fail
+ * ("" if none), e.g. a checkpoint that could not be removed after the
+ * result was complete: the run returns PIE_OK and its result, and the
+ * caller may tell the user. Cleared when a run starts; valid until the next
+ * call on the context. */
+PIE_API const char *pie_ctx_last_warning(const pie_ctx *ctx);
+
 /* ------------------------------------------------------------------------ */
 /* Placement and topology                                                   */
 
@@ -445,7 +452,7 @@ typedef struct pie_digits_result {
     uint64_t precision_bits;         /* working precision of the last attempt */
     unsigned attempts;               /* 1 unless the last-digit check asked for more bits */
     uint64_t memory_estimate_bytes;  /* estimated peak over all processes */
-    uint64_t memory_available_bytes; /* MemAvailable when the run started (0: unknown) */
+    uint64_t memory_available_bytes; /* MemAvailable, or less under a memory cgroup (0: unknown) */
     uint64_t peak_rss_bytes;         /* this process's peak RSS plus its workers' */
     int verified;                    /* 1: checked and equal; 0: not checked */
     char verify_note[192];           /* what was checked, or why not */
@@ -457,7 +464,9 @@ typedef struct pie_digits_result {
 /* Compute the digits. PIE_EINVAL for a bad digit count, base, algorithm or
  * output path (checked before any work: the file's directory must take a
  * new file); PIE_ENOMEM when the estimated peak exceeds the memory
- * available (nothing is computed); PIE_EVERIFY when verification disagrees;
+ * available (MemAvailable, the memory cgroup's limit, or per process the
+ * address-space limit RLIMIT_AS; nothing is computed), or when a worker
+ * still ran out of memory on every attempt at a chunk; PIE_EVERIFY when verification disagrees;
  * PIE_EIO when writing fails (no file is left behind). *result as for
  * pie_mc_run. */
 PIE_API pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *options,
