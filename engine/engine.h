@@ -155,7 +155,9 @@ pie_status pie__from_kernel(int kstatus);
 /* Whether the context's cancel flag is raised. */
 static inline int pie__cancelled(const pie_ctx *ctx)
 {
-    return ctx->cancel && *ctx->cancel;
+    /* An atomic load: worker threads poll the flag while another thread or
+     * a signal handler raises it. */
+    return ctx->cancel && __atomic_load_n(ctx->cancel, __ATOMIC_RELAXED);
 }
 
 /* Read a caller's options struct into `out`, which holds the defaults: the

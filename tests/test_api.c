@@ -249,7 +249,7 @@ static void on_progress(void *user, const char *phase, uint64_t done, uint64_t t
     p->total = total;
     p->calls++;
     if (p->cancel_after_first && done >= 1)
-        *p->cancel_after_first = 1;
+        __atomic_store_n(p->cancel_after_first, 1, __ATOMIC_RELAXED);
 }
 
 static void mc_contract(void)

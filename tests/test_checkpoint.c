@@ -48,7 +48,7 @@ static void stop_after(void *user, const char *phase, uint64_t done, uint64_t to
     (void)total;
     stopper *s = user;
     if (done >= s->after)
-        s->flag = 1;
+        __atomic_store_n(&s->flag, 1, __ATOMIC_RELAXED);
 }
 
 static pie_ctx *make_ctx(pie_backend b, unsigned workers, stopper *stop)

@@ -259,7 +259,7 @@ static void on_progress(void *user, const char *phase, uint64_t done, uint64_t t
     if (strcmp(phase, "series") == 0)
         p->series_total = total;
     if (p->cancel_at_chunk && done >= p->cancel_after)
-        *p->cancel_at_chunk = 1;
+        __atomic_store_n(p->cancel_at_chunk, 1, __ATOMIC_RELAXED);
 }
 
 static void check_phases(void)

@@ -73,8 +73,7 @@ static void test_known_digits(void)
             CHECKF(res->checked_by != res->formula && res->count == n &&
                        res->formula == (pie_hex_formula)f && res->position == known[i].position,
                    "result fields");
-            CHECKF(res->isa == auto_isa() &&
-                       strcmp(res->kernel, pie_isa_name(res->isa)) == 0 &&
+            CHECKF(res->isa == auto_isa() && strcmp(res->kernel, pie_isa_name(res->isa)) == 0 &&
                        res->backend == PIE_BACKEND_SERIAL && res->workers == 1 &&
                        res->chunks_done == res->chunks_total && res->passes >= 1,
                    "result fields: %s kernel, %u workers", res->kernel, res->workers);
@@ -214,7 +213,7 @@ static void on_progress(void *user, const char *phase, uint64_t done, uint64_t t
     p->last_total = total;
     p->calls++;
     if (p->cancel && done >= 2)
-        *p->cancel = 1;
+        __atomic_store_n(p->cancel, 1, __ATOMIC_RELAXED);
 }
 
 /* Progress: the "hex" phase, started once, chunks counted in each pass. A

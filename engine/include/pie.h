@@ -197,7 +197,11 @@ PIE_API pie_progress_fn pie_ctx_get_progress(const pie_ctx *ctx, void **user);
 
 /* When *flag becomes non-zero (typically from a signal handler) a run stops
  * at the next chunk boundary, stops its workers and returns PIE_ECANCELED.
- * The process backend polls the flag every 50 ms. NULL removes the flag. */
+ * The process backend polls the flag every 50 ms. NULL removes the flag.
+ * The library reads the flag with atomic loads (from several threads on the
+ * thread backend): raise it from a signal handler, or from another thread
+ * (or a progress callback) with an atomic store such as
+ * __atomic_store_n(&flag, 1, __ATOMIC_RELAXED). */
 PIE_API pie_status pie_ctx_set_cancel_flag(pie_ctx *ctx, const volatile sig_atomic_t *flag);
 PIE_API const volatile sig_atomic_t *pie_ctx_get_cancel_flag(const pie_ctx *ctx);
 
