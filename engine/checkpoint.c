@@ -93,7 +93,8 @@ pie_status pie__ckpt_end(pie_ctx *ctx, pie__ckpt *ck, pie_status st, pie__run_st
     stats->chunks_resumed += ck->saved.next;
     if (ck->log.io_errno)
         st = pie__ckpt_fail_append(ctx, &ck->log, ck->log.io_errno);
-    if (pie__ckpt_log_finish(&ck->log, st == PIE_OK, ctx->checkpoint_dir) != 0)
+    if (pie__ckpt_log_finish(&ck->log, st == PIE_OK && !ck->inner.keep_checkpoint,
+                             ctx->checkpoint_dir) != 0)
         st = pie__fail(ctx, PIE_EIO, "removing checkpoint %s: %s", ck->log.path, strerror(errno));
     pie__ckpt_saved_free(&ck->saved);
     free(ck);

@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Most PIE_FAULT specs (test builds). */
+#define PIE__MAX_FAULTS 4
+
 /* Longest checkpoint directory name, with its NUL. */
 #define PIE_CKPT_DIR_MAX 1024u
 
@@ -34,6 +37,13 @@ struct pie_ctx {
     int mpi_local;        /* mpi backend: local backend + 1 inside each rank, 0 = auto */
     char checkpoint_dir[PIE_CKPT_DIR_MAX]; /* "" = no checkpoint (engine/checkpoint.c) */
     char last_error[512];
+    /* A run of several tasks (hex passes, digits attempts and verification)
+     * is one run to PIE_FAULT (test builds, engine/fault_inject.c): each
+     * spec fires once per run, and the first task checks the targets. */
+    unsigned run_depth; /* > 0 inside pie_hex_run / pie_digits_run (they nest) */
+    unsigned fault_fired[PIE__MAX_FAULTS];
+    uint64_t fault_forks; /* forks so far in the run, for "forkfail" */
+    int fault_checked;
 };
 
 /* One run of a kernel: what to compute and where the merged result goes. */
@@ -49,6 +59,9 @@ typedef struct pie__task {
     /* For messages: the job's own id of chunk c when the backend runs a
      * renumbered subset (a resumed checkpoint); NULL: c itself. */
     uint64_t (*chunk_id)(const void *job, uint64_t c);
+    /* Keep the checkpoint when the task succeeds: a workload of several
+     * tasks (hex passes) removes them once the whole run has succeeded. */
+    int keep_checkpoint;
 } pie__task;
 
 /* The id to name chunk c by in messages (and fault injection). */
@@ -122,6 +135,20 @@ void pie__clear_error(pie_ctx *ctx);
 
 /* Map a kernel status (PIE_K_*) to a pie_status. */
 pie_status pie__from_kernel(int kstatus);
+
+/* A workload run of several tasks begins and ends (see pie_ctx.run_depth). */
+static inline void pie__run_enter(pie_ctx *ctx)
+{
+    if (ctx->run_depth++ == 0) {
+        memset(ctx->fault_fired, 0, sizeof ctx->fault_fired);
+        ctx->fault_forks = 0;
+        ctx->fault_checked = 0;
+    }
+}
+static inline void pie__run_leave(pie_ctx *ctx)
+{
+    ctx->run_depth--;
+}
 
 /* Whether the context's cancel flag is raised. */
 static inline int pie__cancelled(const pie_ctx *ctx)
