@@ -37,7 +37,8 @@ static void usage(FILE *f)
           "  pie <command> --help   options of one command\n"
           "  pie --version          version\n\n"
           "Exit status: 0 success, 1 runtime failure, 2 bad usage or input,\n"
-          "130/143 interrupted by SIGINT/SIGTERM.\n",
+          "128+N when stopped by signal N (130 SIGINT,\n"
+          "143 SIGTERM, 129 SIGHUP, 131 SIGQUIT).\n",
           f);
 }
 
