@@ -263,7 +263,7 @@ PIE__BACKEND_FN(pie__backend_process)
     for (unsigned k = 0; k < workers; k++)
         s.w[k].to_fd = s.w[k].from_fd = -1;
     /* Test builds only: PIE_FAULT, parsed before any fork (fault_hooks.h). */
-    pie_status st = pie__fault_setup(ctx, &s.faults);
+    pie_status st = pie__fault_setup(ctx, task, workers, &s.faults);
     if (st != PIE_OK) {
         free(s.w);
         free(pfd);
@@ -280,6 +280,7 @@ PIE__BACKEND_FN(pie__backend_process)
         st = PIE_ESYSTEM; /* the last failure's message is on the context */
     else if (alive < workers)
         pie__forget_error(ctx); /* not a failure: the run goes on with fewer workers */
+    stats->workers = alive; /* the count that ran, not the count asked for */
     if (st == PIE_OK)
         st = run_loop(&s, pfd);
     pie__proc_shutdown(&s, st != PIE_OK);

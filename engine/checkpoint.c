@@ -96,8 +96,10 @@ pie_status pie__ckpt_end(pie_ctx *ctx, pie__ckpt *ck, pie_status st, pie__run_st
     /* The result is complete by now: a checkpoint that cannot be removed
      * (its directory became read-only) must not throw it away. It is left
      * behind, harmless (a later run of the same job finds every chunk in it),
-     * and the caller is told (pie_ctx_last_warning). */
-    if (pie__ckpt_log_finish(&ck->log, st == PIE_OK, ctx->checkpoint_dir) != 0)
+     * and the caller is told (pie_ctx_last_warning). A hex pass keeps its
+     * file until the whole run succeeds (keep_checkpoint). */
+    if (pie__ckpt_log_finish(&ck->log, st == PIE_OK && !ck->inner.keep_checkpoint,
+                             ctx->checkpoint_dir) != 0)
         pie__warn(ctx, "could not remove checkpoint %s: %s", ck->log.path, strerror(errno));
     pie__ckpt_saved_free(&ck->saved);
     free(ck);

@@ -4,6 +4,7 @@
 #include "digits_verify.h"
 #include "engine.h"
 #include "memlimit.h"
+#include "radix.h"
 #include "sha256.h"
 
 #include <stdio.h>
@@ -157,9 +158,10 @@ static pie_status run_series(pie_ctx *ctx, const pie__bbp_job *job, pie__bbp_acc
 }
 
 /* X to text: the Ziv check, the series' hex window for verification, and
- * the radix conversion on as many threads as the series had workers. x is
- * cleared before the conversion, which needs the memory. A kernel status,
- * PIE_BBP_RETRY when the last digit is not certain. */
+ * the radix conversion on as many threads as the series had workers (it
+ * stops between pieces when the cancel flag is raised). x is cleared before
+ * the conversion, which needs the memory. A kernel status, PIE_BBP_RETRY
+ * when the last digit is not certain, PIE_RADIX_STOPPED when cancelled. */
 static int to_text(pie_ctx *ctx, const pie__bbp_job *job, mpz_t x, pie_digits_result *res,
                    char **text, pie__series_window *w)
 {
@@ -171,7 +173,7 @@ static int to_text(pie_ctx *ctx, const pie__bbp_job *job, mpz_t x, pie_digits_re
     pie__digits_window(job, x, w);
     mpz_clear(x);
     if (krc == PIE_K_OK)
-        krc = pie__bbp_format(job, y, res->workers, text);
+        krc = pie__bbp_format(job, y, res->workers, text, ctx->cancel);
     else
         mpz_clear(y);
     res->seconds_radix += pie__now() - t0;
@@ -212,6 +214,8 @@ static pie_status attempt(pie_ctx *ctx, const pie__bbp_job *job, pie_digits_resu
         *retry = 1;
         return PIE_OK;
     }
+    if (krc == PIE_RADIX_STOPPED)
+        return pie__fail(ctx, PIE_ECANCELED, "cancelled during the radix conversion");
     if (krc != PIE_K_OK)
         return pie__fail(ctx, pie__from_kernel(krc), "the digits could not be formed");
     return PIE_OK;
@@ -291,7 +295,28 @@ static pie_status check_memory(pie_ctx *ctx, const pie_digits_options *o, unsign
     return PIE_OK;
 }
 
-/* The digest, the optional verification and the optional output file. */
+/* The output phase: the temporary file is created only now that the digits
+ * are ready, and renamed into place unless the run was cancelled. */
+static pie_status write_output(pie_ctx *ctx, const pie_digits_options *o, const char *text,
+                               pie__atomic_file *out, pie_digits_result *res)
+{
+    pie__phase(ctx, "output");
+    double t0 = pie__now();
+    pie_status st = pie__atomic_open(ctx, out);
+    if (st == PIE_OK)
+        st = pie__atomic_write(ctx, out, text, o->digits + 2);
+    if (st == PIE_OK)
+        st = pie__atomic_write(ctx, out, "\n", 1);
+    if (st == PIE_OK && pie__cancelled(ctx))
+        st = pie__fail(ctx, PIE_ECANCELED, "cancelled while writing '%s'", o->path);
+    if (st == PIE_OK)
+        st = pie__atomic_commit(ctx, out);
+    res->seconds_output = pie__now() - t0;
+    return st;
+}
+
+/* The digest, the optional verification and the optional output file. The
+ * cancel flag is honoured between each of them. */
 static pie_status finish(pie_ctx *ctx, const pie_digits_options *o, const pie__bbp_job *job,
                          const pie__series_window *w, const char *text, pie__atomic_file *out,
                          pie_digits_result *res)
@@ -308,16 +333,10 @@ static pie_status finish(pie_ctx *ctx, const pie_digits_options *o, const pie__b
         st = pie__digits_verify(ctx, job, text, w, res);
         res->seconds_verify = pie__now() - t0;
     }
-    if (st == PIE_OK && o->path) {
-        pie__phase(ctx, "output");
-        double t0 = pie__now();
-        st = pie__atomic_write(ctx, out, text, o->digits + 2);
-        if (st == PIE_OK)
-            st = pie__atomic_write(ctx, out, "\n", 1);
-        if (st == PIE_OK)
-            st = pie__atomic_commit(ctx, out);
-        res->seconds_output = pie__now() - t0;
-    }
+    if (st == PIE_OK && pie__cancelled(ctx))
+        st = pie__fail(ctx, PIE_ECANCELED, "cancelled before the output");
+    if (st == PIE_OK && o->path)
+        st = write_output(ctx, o, text, out, res);
     return st;
 }
 
@@ -340,11 +359,13 @@ static pie_status run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_resu
     double start = pie__now();
     unsigned first = ctx->guard_bits ? ctx->guard_bits : FIRST_GUARD;
     pie_status st = check_memory(ctx, o, first, res);
-    pie__atomic_file out = {0};
+    pie__atomic_file out = {.fd = -1};
     if (st == PIE_OK && o->path)
-        st = pie__atomic_open(ctx, o->path, &out);
-    if (st != PIE_OK)
+        st = pie__atomic_check(ctx, o->path, &out);
+    if (st != PIE_OK) {
+        pie__atomic_abort(&out);
         return st;
+    }
 
     char *text = NULL;
     pie__bbp_job job;
@@ -389,5 +410,10 @@ pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *options, pie_d
     if (st == PIE_OK && isa != PIE_OK)
         st = pie__fail(ctx, isa, "the %s kernel is not a variant of the digits workload",
                        pie_isa_name(ctx->isa));
-    return st == PIE_OK ? run(ctx, &o, res) : st;
+    if (st != PIE_OK)
+        return st;
+    pie__run_enter(ctx);
+    st = run(ctx, &o, res);
+    pie__run_leave(ctx);
+    return st;
 }

@@ -22,6 +22,13 @@ static pie_status verify_mpfr(pie_ctx *ctx, const pie__bbp_job *job, const char 
         char *s1 = mpfr_get_str(NULL, &e1, (int)job->base, D + 1, lo, MPFR_RNDZ);
         char *s2 = mpfr_get_str(NULL, &e2, (int)job->base, D + 1, hi, MPFR_RNDZ);
         mpfr_clears(lo, hi, (mpfr_ptr)0);
+        if (pie__cancelled(ctx)) { /* MPFR cannot be stopped midway: look after each try */
+            if (s1)
+                mpfr_free_str(s1);
+            if (s2)
+                mpfr_free_str(s2);
+            return pie__fail(ctx, PIE_ECANCELED, "cancelled during the verification");
+        }
         int certain = s1 && s2 && e1 == 1 && e2 == 1 && strcmp(s1, s2) == 0;
         int equal = certain && s1[0] == text[0];
         for (uint64_t i = 1; equal && i <= D; i++) {

@@ -14,6 +14,8 @@
  * of a run's workers ("0,1,..."), with their NULs. */
 #define PIE_PIN_TEXT 256u
 #define PIE_CPUS_TEXT (PIE_MAX_WORKERS * 6u)
+/* Most PIE_FAULT specs (test builds). */
+#define PIE__MAX_FAULTS 4
 
 /* Longest checkpoint directory name, with its NUL. */
 #define PIE_CKPT_DIR_MAX 1024u
@@ -47,6 +49,13 @@ struct pie_ctx {
     char worker_cpus[PIE_CPUS_TEXT];
     char last_error[512];
     char warning[512]; /* pie_ctx_last_warning(); "" = none */
+    /* A run of several tasks (hex passes, digits attempts and verification)
+     * is one run to PIE_FAULT (test builds, engine/fault_inject.c): each
+     * spec fires once per run, and the first task checks the targets. */
+    unsigned run_depth; /* > 0 inside pie_hex_run / pie_digits_run (they nest) */
+    unsigned fault_fired[PIE__MAX_FAULTS];
+    uint64_t fault_forks; /* forks so far in the run, for "forkfail" */
+    int fault_checked;
 };
 
 /* One run of a kernel: what to compute and where the merged result goes. */
@@ -62,6 +71,9 @@ typedef struct pie__task {
     /* For messages: the job's own id of chunk c when the backend runs a
      * renumbered subset (a resumed checkpoint); NULL: c itself. */
     uint64_t (*chunk_id)(const void *job, uint64_t c);
+    /* Keep the checkpoint when the task succeeds: a workload of several
+     * tasks (hex passes) removes them once the whole run has succeeded. */
+    int keep_checkpoint;
 } pie__task;
 
 /* The id to name chunk c by in messages (and fault injection). */
@@ -151,6 +163,20 @@ void pie__warn(pie_ctx *ctx, const char *fmt, ...) __attribute__((format(printf,
 
 /* Map a kernel status (PIE_K_*) to a pie_status. */
 pie_status pie__from_kernel(int kstatus);
+
+/* A workload run of several tasks begins and ends (see pie_ctx.run_depth). */
+static inline void pie__run_enter(pie_ctx *ctx)
+{
+    if (ctx->run_depth++ == 0) {
+        memset(ctx->fault_fired, 0, sizeof ctx->fault_fired);
+        ctx->fault_forks = 0;
+        ctx->fault_checked = 0;
+    }
+}
+static inline void pie__run_leave(pie_ctx *ctx)
+{
+    ctx->run_depth--;
+}
 
 /* Whether the context's cancel flag is raised. */
 static inline int pie__cancelled(const pie_ctx *ctx)

@@ -18,9 +18,12 @@
  * build without fault injection). */
 typedef struct pie__faults pie__faults;
 
-/* In the parent, before any fork: *out = the faults PIE_FAULT asks for, or
- * NULL. A malformed PIE_FAULT fails with PIE_EINVAL (message on ctx). */
-pie_status pie__fault_setup(pie_ctx *ctx, pie__faults **out);
+/* In the parent, before any fork of `task` on `workers` workers: *out = the
+ * faults PIE_FAULT asks for, or NULL. A malformed PIE_FAULT, or one whose
+ * target cannot exist (checked at the first task of a run), fails with
+ * PIE_EINVAL (message on ctx). */
+pie_status pie__fault_setup(pie_ctx *ctx, const pie__task *task, unsigned workers,
+                            pie__faults **out);
 /* In the parent, after every worker was reaped. Accepts NULL. */
 void pie__fault_teardown(pie__faults *f);
 /* In the parent, just before each fork: 0 to fork, or -1 with errno set for

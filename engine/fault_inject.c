@@ -8,6 +8,7 @@
 #include <gmp.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,12 +20,14 @@
  *
  * PIE_FAULT="ACTION:WHERE[:all]" (docs/faults.md) makes a worker misbehave
  * at one chunk. WHERE is a chunk id, or wK#N: worker slot K at its N-th
- * chunk (1-based). Only the first generation of workers misbehaves, so a
- * replacement succeeds, unless ":all" is given (then the chunk fails on
- * every attempt). The spec is parsed in the parent, before any fork.
+ * chunk (1-based). Without ":all" a fault fires once per run (a counter
+ * shared by the workers, and carried from task to task of a run of several:
+ * hex passes, digits attempts), so the chunk's next attempt succeeds; with
+ * ":all" it fires at every attempt. The spec is parsed in the parent, before
+ * any fork, and the first task of a run refuses a target that cannot exist.
  */
 
-#define MAX_FAULTS 4
+#define MAX_FAULTS PIE__MAX_FAULTS
 
 enum fault_action {
     FAULT_NONE,
@@ -234,46 +237,100 @@ static void inject_fault(const fault *f, int *in, int out, uint64_t c)
     }
 }
 
-/* One MAP_SHARED mapping per run: the workers inherit the specs with the
- * fork and count in `fired` for the whole run, so that a fault without
- * ":all" fires once however many workers reach it. */
+/* One MAP_SHARED mapping per task: the workers inherit the specs with the
+ * fork and count in `fired`, so that a fault without ":all" fires once
+ * however many workers reach it. Across the tasks of one run the counts
+ * live in the context (pie_ctx.fault_fired). */
 struct pie__faults {
     fault fault[MAX_FAULTS];
     unsigned n;
     uint64_t forks;                /* forks tried this run, for "forkfail" (parent only) */
+    pie_ctx *ctx;                  /* parent only: where the counts go back */
     atomic_uint fired[MAX_FAULTS]; /* how often each fault fired */
 };
 
-pie_status pie__fault_setup(pie_ctx *ctx, pie__faults **out)
+/* Why the fault cannot fire in `task` with `workers` workers, or NULL. A
+ * resumed task (renumbered chunks) is not checked by chunk id: a saved
+ * chunk is a valid target that simply never runs. */
+static const char *unreachable(const fault *f, const pie__task *task, unsigned workers, char *why,
+                               size_t len)
+{
+    uint64_t n = task->nchunks;
+    if (f->action == FAULT_FORKFAIL) {
+        if (f->chunk > 0)
+            return NULL;
+        snprintf(why, len, "forks are counted from 1");
+    } else if (f->by_worker && f->slot >= workers) {
+        snprintf(why, len, "worker slot %u does not exist (%u worker%s: slots 0..%u)", f->slot,
+                 workers, workers == 1 ? "" : "s", workers - 1);
+    } else if (f->by_worker && f->nth > 3 * n) {
+        snprintf(why, len, "no worker gets %llu chunks (%llu chunks, 3 attempts each)",
+                 (unsigned long long)f->nth, (unsigned long long)n);
+    } else if (!f->by_worker && !task->chunk_id && f->chunk >= n) {
+        snprintf(why, len, "chunk %llu does not exist (%llu chunks: 0..%llu)",
+                 (unsigned long long)f->chunk, (unsigned long long)n,
+                 (unsigned long long)(n ? n - 1 : 0));
+    } else {
+        return NULL;
+    }
+    return why;
+}
+
+/* The targets, checked once per run (its first task). */
+static pie_status check_targets(pie_ctx *ctx, const fault *f, unsigned n, const pie__task *task,
+                                unsigned workers)
+{
+    char why[160];
+    if (ctx->run_depth > 0 && ctx->fault_checked)
+        return PIE_OK;
+    ctx->fault_checked = 1;
+    for (unsigned i = 0; i < n; i++)
+        if (unreachable(&f[i], task, workers, why, sizeof why))
+            return pie__fail(ctx, PIE_EINVAL, "PIE_FAULT='%s' can never fire: %s",
+                             getenv("PIE_FAULT"), why);
+    return PIE_OK;
+}
+
+pie_status pie__fault_setup(pie_ctx *ctx, const pie__task *task, unsigned workers,
+                            pie__faults **out)
 {
     fault f[MAX_FAULTS];
     unsigned n;
     *out = NULL;
     int have_fault = parse_faults(getenv("PIE_FAULT"), f, &n);
-    if (have_fault > 0) {
-        pie__faults *m =
-            mmap(NULL, sizeof *m, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (m == MAP_FAILED) {
-            have_fault = -1;
-        } else {
-            memcpy(m->fault, f, n * sizeof f[0]);
-            m->n = n;
-            m->forks = 0;
-            for (unsigned i = 0; i < MAX_FAULTS; i++)
-                atomic_init(&m->fired[i], 0);
-            *out = m;
-        }
-    }
     if (have_fault < 0)
         return pie__fail(ctx, PIE_EINVAL, "PIE_FAULT='%s' is malformed (see docs/faults.md)",
                          getenv("PIE_FAULT"));
+    if (have_fault == 0)
+        return PIE_OK;
+    pie_status st = check_targets(ctx, f, n, task, workers);
+    if (st != PIE_OK)
+        return st;
+    pie__faults *m =
+        mmap(NULL, sizeof *m, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return pie__fail(ctx, PIE_ESYSTEM, "PIE_FAULT: mmap: %s", strerror(errno));
+    memcpy(m->fault, f, n * sizeof f[0]);
+    m->n = n;
+    m->ctx = ctx;
+    int carry = ctx->run_depth > 0; /* a task of a longer run: go on counting */
+    m->forks = carry ? ctx->fault_forks : 0;
+    for (unsigned i = 0; i < MAX_FAULTS; i++)
+        atomic_init(&m->fired[i], carry ? ctx->fault_fired[i] : 0u);
+    *out = m;
     return PIE_OK;
 }
 
 void pie__fault_teardown(pie__faults *f)
 {
-    if (f)
-        munmap(f, sizeof *f);
+    if (!f)
+        return;
+    if (f->ctx->run_depth > 0) {
+        for (unsigned i = 0; i < MAX_FAULTS; i++)
+            f->ctx->fault_fired[i] = atomic_load(&f->fired[i]);
+        f->ctx->fault_forks = f->forks;
+    }
+    munmap(f, sizeof *f);
 }
 
 /* "forkfail:N" fails the N-th fork of the run (with ":all", every fork from

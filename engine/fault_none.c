@@ -3,9 +3,12 @@
 
 #include <stddef.h>
 
-pie_status pie__fault_setup(pie_ctx *ctx, pie__faults **out)
+pie_status pie__fault_setup(pie_ctx *ctx, const pie__task *task, unsigned workers,
+                            pie__faults **out)
 {
     (void)ctx;
+    (void)task;
+    (void)workers;
     *out = NULL;
     return PIE_OK;
 }

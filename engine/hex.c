@@ -37,9 +37,12 @@ static int kernel_formula(pie_hex_formula f)
 }
 
 /* One pass at `pos`: both formulas in one task, so the workers never wait
- * between them. Writes the digits both fix and agree on into out. */
+ * between them. Writes the digits both fix and agree on into out. With a
+ * checkpoint, `keep` keeps the pass's file after it succeeds, so that a
+ * resumed run of several passes skips the finished ones. */
 static pie_status hex_pass(pie_ctx *ctx, uint64_t pos, pie_hex_formula formula,
-                           pie_hex_head_fn head, char *out, unsigned *ndigits, pie_hex_result *res)
+                           pie_hex_head_fn head, char *out, unsigned *ndigits, pie_hex_result *res,
+                           int keep)
 {
     int formulas[2] = {kernel_formula(formula),
                        kernel_formula(formula == PIE_HEX_BBP ? PIE_HEX_BELLARD : PIE_HEX_BBP)};
@@ -51,7 +54,8 @@ static pie_status hex_pass(pie_ctx *ctx, uint64_t pos, pie_hex_formula formula,
     pie__task task = {.ops = &pie__hex_kernel_ops,
                       .job = &job,
                       .acc = &acc,
-                      .nchunks = pie__hex_job_chunks(&job)};
+                      .nchunks = pie__hex_job_chunks(&job),
+                      .keep_checkpoint = keep};
     /* The job's identity for checkpoints: not the ISA (same bytes), but the
      * chunk layout, so a checkpoint from another layout is never merged. */
     char fingerprint[128];
@@ -123,16 +127,37 @@ static pie_status check_options(pie_ctx *ctx, const pie_hex_options *options, pi
     return PIE_OK;
 }
 
+/* The run succeeded: remove the checkpoints its passes kept, by running
+ * each pass once more without keeping it (every chunk comes from the file,
+ * none is computed; the file is then removed as after any success). */
+static void drop_checkpoints(pie_ctx *ctx, const pie_hex_options *o, pie_hex_head_fn head,
+                             const uint64_t *pos, unsigned npos)
+{
+    pie__progress_hook hook = ctx->progress;
+    ctx->progress = NULL;
+    for (unsigned i = 0; i < npos; i++) {
+        pie_hex_result scratch = {0};
+        char digits[32];
+        unsigned n = 0;
+        hex_pass(ctx, pos[i], o->formula, head, digits, &n, &scratch, 0);
+    }
+    ctx->progress = hook;
+    pie__clear_error(ctx);
+}
+
 /* Every pass until `count` digits are fixed. */
 static pie_status run_passes(pie_ctx *ctx, const pie_hex_options *o, pie_hex_head_fn head,
                              hex_box *box)
 {
     pie_status st = PIE_OK;
     unsigned have = 0;
+    uint64_t pos[PIE_HEX_MAX_COUNT]; /* where each pass started */
+    int keep = ctx->checkpoint_dir[0] != '\0';
     while (have < o->count && st == PIE_OK) {
         char digits[32];
         unsigned n = 0;
-        st = hex_pass(ctx, o->position + have, o->formula, head, digits, &n, &box->r);
+        pos[box->r.passes] = o->position + have;
+        st = hex_pass(ctx, o->position + have, o->formula, head, digits, &n, &box->r, keep);
         if (st == PIE_OK) {
             n = n < o->count - have ? n : o->count - have;
             memcpy(box->hex + have, digits, n);
@@ -140,6 +165,8 @@ static pie_status run_passes(pie_ctx *ctx, const pie_hex_options *o, pie_hex_hea
             box->r.passes++;
         }
     }
+    if (st == PIE_OK && keep)
+        drop_checkpoints(ctx, o, head, pos, box->r.passes);
     if (st != PIE_OK)
         have = 0;
     box->hex[have] = '\0';
@@ -183,7 +210,9 @@ pie_status pie_hex_run(pie_ctx *ctx, const pie_hex_options *options, pie_hex_res
 
     pie__phase(ctx, "hex");
     double t0 = pie__now();
+    pie__run_enter(ctx);
     st = run_passes(ctx, &o, (pie_hex_head_fn)v->fn, box);
+    pie__run_leave(ctx);
     result->seconds = pie__now() - t0;
     PIE__RESULT_PLACEMENT(result, ctx);
     return st;

@@ -145,9 +145,12 @@ static const char *exit_meaning(int code)
 
 static void describe_status(int status, char *why, size_t whylen)
 {
+    /* pie never SIGKILLs a worker it reports on this way: a SIGKILL from
+     * outside is most often the kernel's out-of-memory killer. */
     if (WIFSIGNALED(status))
-        snprintf(why, whylen, "killed by signal %d (%s)", WTERMSIG(status),
-                 strsignal(WTERMSIG(status)));
+        snprintf(why, whylen, "killed by signal %d (%s%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)),
+                 WTERMSIG(status) == SIGKILL ? "; likely the out-of-memory killer" : "");
     else if (WIFEXITED(status))
         snprintf(why, whylen, "exited with code %d%s", WEXITSTATUS(status),
                  exit_meaning(WEXITSTATUS(status)));

@@ -243,7 +243,8 @@ int pie__bbp_floor(const pie__bbp_job *job, const mpz_t x, mpz_t y)
     return rc;
 }
 
-int pie__bbp_format(const pie__bbp_job *job, mpz_t y, unsigned threads, char **text)
+int pie__bbp_format(const pie__bbp_job *job, mpz_t y, unsigned threads, char **text,
+                    const volatile sig_atomic_t *stop)
 {
     const uint64_t D = job->digits;
     char *buf = malloc(D + 3);
@@ -252,7 +253,7 @@ int pie__bbp_format(const pie__bbp_job *job, mpz_t y, unsigned threads, char **t
         return PIE_K_ENOMEM;
     }
     /* y = floor(pi base^D): "3" then D digits. */
-    int rc = pie__radix_text(y, job->base, D + 1, threads, buf + 1);
+    int rc = pie__radix_text(y, job->base, D + 1, threads, buf + 1, stop);
     if (rc == PIE_K_OK && buf[1] != '3')
         rc = PIE_K_ECORRUPT;
     if (rc != PIE_K_OK) {
@@ -275,7 +276,7 @@ int pie__bbp_digits(const pie__bbp_job *job, const mpz_t x, char **text, size_t 
         mpz_clear(y);
         return rc;
     }
-    rc = pie__bbp_format(job, y, 1, text);
+    rc = pie__bbp_format(job, y, 1, text, NULL);
     if (rc == PIE_K_OK)
         *len = job->digits + 2;
     return rc;

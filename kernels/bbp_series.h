@@ -35,6 +35,7 @@
 #include "pie_kernel.h"
 
 #include <gmp.h>
+#include <signal.h>
 #include <stdint.h>
 
 /* Names the partials' format and the splitting rules that fix their low bits;
@@ -85,8 +86,10 @@ int pie__bbp_floor(const pie__bbp_job *job, const mpz_t x, mpz_t y);
 /* "3." followed by exactly D digits from y = floor(pi base^D) (consumed:
  * cleared on return), converted on up to `threads` threads, as a malloc'd
  * NUL-terminated string of D + 2 characters. PIE_K_ECORRUPT if y does not
- * start with 3. */
-int pie__bbp_format(const pie__bbp_job *job, mpz_t y, unsigned threads, char **text);
+ * start with 3; PIE_RADIX_STOPPED (radix.h) when *stop (may be NULL) was
+ * raised during the conversion. */
+int pie__bbp_format(const pie__bbp_job *job, mpz_t y, unsigned threads, char **text,
+                    const volatile sig_atomic_t *stop);
 
 /* pie__bbp_floor and pie__bbp_format (one thread) in one: *len = D + 2;
  * PIE_BBP_RETRY as above. */

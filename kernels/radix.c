@@ -16,6 +16,10 @@
 
 #define CONV_MIN_SPLIT 20000u /* digits below which one thread converts */
 #define CONV_MAX_DEPTH 6u     /* at most 2^6 threads */
+/* Beyond the threads' split, a piece larger than this is split again (and
+ * converted in turn), so that a raised stop flag is seen within about one
+ * such piece's time rather than after the whole conversion. */
+#define CONV_STOP_PIECE (UINT64_C(1) << 20)
 
 /* y on one thread, as exactly ndigits digits, no NUL. */
 static int text_serial(const mpz_t y, unsigned base, uint64_t ndigits, char *out)
@@ -52,23 +56,33 @@ typedef struct conv_task {
     unsigned base;
     uint64_t ndigits;
     char *out;
-    unsigned depth;
+    unsigned depth; /* levels still split across threads */
+    const volatile sig_atomic_t *stop;
     int rc;
 } conv_task;
 
 static void *conv_run(void *arg)
 {
     conv_task *t = arg;
-    if (t->depth == 0 || t->ndigits < CONV_MIN_SPLIT) {
+    if (t->stop && *t->stop) {
+        mpz_clear(t->y);
+        t->rc = PIE_RADIX_STOPPED;
+        return NULL;
+    }
+    if (t->ndigits < CONV_MIN_SPLIT || (t->depth == 0 && t->ndigits <= CONV_STOP_PIECE)) {
         t->rc = text_serial(t->y, t->base, t->ndigits, t->out);
         mpz_clear(t->y);
         return NULL;
     }
     uint64_t L = t->ndigits / 2;
+    unsigned depth = t->depth ? t->depth - 1 : 0;
     conv_task hi = {
-        .base = t->base, .ndigits = t->ndigits - L, .out = t->out, .depth = t->depth - 1};
-    conv_task lo = {
-        .base = t->base, .ndigits = L, .out = t->out + (t->ndigits - L), .depth = t->depth - 1};
+        .base = t->base, .ndigits = t->ndigits - L, .out = t->out, .depth = depth, .stop = t->stop};
+    conv_task lo = {.base = t->base,
+                    .ndigits = L,
+                    .out = t->out + (t->ndigits - L),
+                    .depth = depth,
+                    .stop = t->stop};
     mpz_inits(hi.y, lo.y, NULL);
     if (t->base == 16) {
         mpz_tdiv_r_2exp(lo.y, t->y, 4 * L);
@@ -82,22 +96,26 @@ static void *conv_run(void *arg)
     }
     mpz_clear(t->y);
     pthread_t th;
-    int spawned = pthread_create(&th, NULL, conv_run, &hi) == 0;
+    int spawned = t->depth > 0 && pthread_create(&th, NULL, conv_run, &hi) == 0;
     if (!spawned)
         conv_run(&hi);
     conv_run(&lo);
     if (spawned)
         pthread_join(th, NULL);
-    t->rc = hi.rc != PIE_K_OK ? hi.rc : lo.rc;
+    /* A failure outranks a stop: it says more. */
+    t->rc = hi.rc != PIE_K_OK && hi.rc != PIE_RADIX_STOPPED ? hi.rc
+            : lo.rc != PIE_K_OK                             ? lo.rc
+                                                            : hi.rc;
     return NULL;
 }
 
-int pie__radix_text(mpz_t y, unsigned base, uint64_t ndigits, unsigned threads, char *out)
+int pie__radix_text(mpz_t y, unsigned base, uint64_t ndigits, unsigned threads, char *out,
+                    const volatile sig_atomic_t *stop)
 {
     unsigned depth = 0;
     while ((1u << depth) < threads && depth < CONV_MAX_DEPTH)
         depth++;
-    conv_task t = {.base = base, .ndigits = ndigits, .out = out, .depth = depth};
+    conv_task t = {.base = base, .ndigits = ndigits, .out = out, .depth = depth, .stop = stop};
     mpz_init(t.y);
     mpz_swap(t.y, y);
     mpz_clear(y);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -293,6 +294,40 @@ static void quick_workers(bench *b)
     bench_sort_workers(b);
 }
 
+/* The output directory, checked before any measurement: it must be a
+ * writable directory, or be creatable under its nearest existing ancestor. */
+static int check_out(const char *out)
+{
+    char buf[4096];
+    struct stat st;
+    if (strlen(out) >= sizeof buf)
+        return pie_cli_usage(cmd, "invalid value for --out: the name is too long");
+    if (stat(out, &st) == 0) {
+        if (!S_ISDIR(st.st_mode))
+            return pie_cli_usage(cmd, "invalid value for --out: '%s' is not a directory", out);
+        if (access(out, W_OK | X_OK) != 0)
+            return pie_cli_usage(cmd, "invalid value for --out: '%s' is not writable", out);
+        return PIE_EXIT_OK;
+    }
+    snprintf(buf, sizeof buf, "%s", out);
+    for (;;) { /* up to the nearest ancestor that exists */
+        char *slash = strrchr(buf, '/');
+        while (slash && slash > buf && slash[1] == '\0') { /* "dir/" */
+            *slash = '\0';
+            slash = strrchr(buf, '/');
+        }
+        const char *dir = !slash ? "." : slash == buf ? "/" : (*slash = '\0', buf);
+        if (stat(dir, &st) == 0) {
+            if (S_ISDIR(st.st_mode) && access(dir, W_OK | X_OK) == 0)
+                return PIE_EXIT_OK;
+            return pie_cli_usage(cmd, "invalid value for --out: cannot create '%s' in '%s'", out,
+                                 dir);
+        }
+        if (!slash || slash == buf)
+            return pie_cli_usage(cmd, "invalid value for --out: cannot create '%s'", out);
+    }
+}
+
 /* Parse argv into b: PIE_EXIT_OK, an exit code, or -1 after --help. */
 static int parse(bench *b, int argc, char **argv)
 {
@@ -332,6 +367,8 @@ static int parse(bench *b, int argc, char **argv)
     if (b->size > b->wl->max_size)
         return pie_cli_usage(cmd, "invalid value for --size: too large for %s",
                              pie_workload_name(b->wl->id));
+    if ((rc = check_out(b->out)) != PIE_EXIT_OK)
+        return rc;
     size_t used = (size_t)snprintf(b->cmdline, sizeof b->cmdline, "pie bench");
     for (int i = 0; i < argc && used < sizeof b->cmdline; i++)
         used += (size_t)snprintf(b->cmdline + used, sizeof b->cmdline - used, " %s", argv[i]);

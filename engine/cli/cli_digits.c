@@ -141,6 +141,10 @@ static pie_status digits_run(pie_ctx *ctx, void *job, const void **result)
         o->path = NULL; /* under mpirun only rank 0 writes the file */
     pie_digits_result *r = NULL;
     pie_status st = pie_digits_run(ctx, o, &r);
+    /* A size refused before any work (beyond memory) is bad input, exit 2;
+     * memory that runs out during the run is a runtime failure, exit 1. */
+    if (st == PIE_ENOMEM && r && r->attempts == 0)
+        st = PIE_EINVAL;
     *result = r;
     return st;
 }
@@ -164,11 +168,11 @@ static int digits_print(const void *result, const void *job, const pie_cli_commo
         fwrite(r->text, 1, r->text_len, stdout);
         fputc('\n', stdout);
     }
-    if (!c->quiet) {
-        fflush(stdout);
+    /* The summary only once the digits are out. */
+    int rc = pie_cli_flush_result("digits");
+    if (rc == PIE_EXIT_OK && !c->quiet)
         print_summary(r, path);
-    }
-    return PIE_EXIT_OK;
+    return rc;
 }
 
 int pie_cli_digits(int argc, char **argv)
@@ -190,8 +194,7 @@ int pie_cli_digits(int argc, char **argv)
                                       .option = digits_option,
                                       .run = digits_run,
                                       .chunks = digits_chunks,
-                                      .print = digits_print,
-                                      .enomem_is_usage = 1};
+                                      .print = digits_print};
     pie_digits_options o;
     pie_digits_options_init(&o);
     o.digits = 1000;

@@ -119,6 +119,18 @@ static void hex_chunks(const void *result, uint64_t *done, uint64_t *total)
     *total = r->chunks_total;
 }
 
+/* A run needs as many passes as it takes to fix every digit, known only as
+ * it goes: no percentage of the whole can be given. */
+static void hex_interrupted(const void *result, char *buf, size_t len)
+{
+    const pie_hex_result *r = result;
+    unsigned started = r->passes + 1;
+    snprintf(buf, len,
+             "after %" PRIu64 " of the %" PRIu64 " chunks of the %u pass%s started (%u finished; "
+             "how many passes a run needs is known only as it goes)",
+             r->chunks_done, r->chunks_total, started, started == 1 ? "" : "es", r->passes);
+}
+
 static int hex_print(const void *result, const void *job, const pie_cli_common *c)
 {
     (void)job;
@@ -151,6 +163,7 @@ int pie_cli_hex(int argc, char **argv)
                                       .check = hex_check,
                                       .run = hex_run,
                                       .chunks = hex_chunks,
+                                      .interrupted = hex_interrupted,
                                       .print = hex_print};
     pie_hex_options o;
     pie_hex_options_init(&o);

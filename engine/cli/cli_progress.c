@@ -2,6 +2,7 @@
 #include "cli_util.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,11 +25,24 @@ void pie_cli_progress_init(pie_cli_progress *p, int mode, const char *cmd, int s
     pie_cli_deadline_enable(1);
 }
 
+/* The digits phases after the series (pie.h): the library honours a cancel
+ * there by itself, and a forced exit could abandon the output file. */
+static int after_chunks(const char *phase)
+{
+    static const char *const names[] = {"division", "radix conversion", "verify", "output"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(phase, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* A new phase: its name on the progress line; a phase without a count
- * announces itself once. */
+ * announces itself once. The signal deadline follows the phase. */
 static void on_phase(pie_cli_progress *p, const char *phase, uint64_t total)
 {
     p->phase = phase;
+    pie_cli_note_chunks(0, 0);
+    pie_cli_deadline_enable(!after_chunks(phase));
     if (!p->show_phase)
         return;
     snprintf(p->label, sizeof p->label, "pie %s: %s", p->cmd, phase);

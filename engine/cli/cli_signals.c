@@ -1,5 +1,5 @@
-/** @brief SIGINT/SIGTERM: raise the library's cancel flag, and leave by a deadline if a chunk
- * does not return. */
+/** @brief SIGINT/SIGTERM/SIGHUP/SIGQUIT: raise the library's cancel flag, and leave by a deadline
+ * if a chunk does not return. */
 #include "cli_util.h"
 
 #include <signal.h>
@@ -37,11 +37,13 @@ static size_t put_u64(char *buf, size_t n, uint64_t v)
     return n;
 }
 
-/* The run did not stop within the deadline after SIGINT/SIGTERM: the thread
+/* The run did not stop within the deadline after a signal: the thread
  * and serial backends stop only between chunks, and a chunk may take long.
  * Leave now (async-signal-safe: write and _exit); the workers of a process
- * run would die with us (PR_SET_PDEATHSIG), and the library writes output
- * files only after the chunks, when this deadline is no longer armed. */
+ * run would die with us (PR_SET_PDEATHSIG). No output file can be left
+ * behind: the library creates its temporary file only after the last chunk
+ * (in the "output" phase), and the deadline is armed only while chunks run;
+ * a signal in a later phase is honoured by the library itself. */
 static void on_deadline(int sig)
 {
     (void)sig;
@@ -75,13 +77,24 @@ static void on_signal(int sig)
 
 void pie_cli_install_signals(void)
 {
-    struct sigaction sa;
+    /* A hang-up (the terminal closed) and SIGQUIT end a run like Ctrl-C
+     * (129, 131), so that nothing is left behind; SIGQUIT gives no core. */
+    static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+        sigaddset(&sa.sa_mask, stop_signals[i]);
     sa.sa_flags = 0; /* no SA_RESTART: let poll() and friends return EINTR */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++) {
+        /* A signal the caller ignores stays ignored (nohup, a script's
+         * background job under Ctrl-C), as shells expect. */
+        if (sigaction(stop_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue;
+        sigaction(stop_signals[i], &sa, NULL);
+    }
+    sigemptyset(&sa.sa_mask);
     sa.sa_handler = on_deadline;
     sigaction(SIGALRM, &sa, NULL);
     /* A closed stdout (pie mc | head) must be an error we report, not a death. */

@@ -121,10 +121,11 @@ int pie_cli_parse_seconds(const char *s, double max, double *out, char *why, siz
 /* Create a context configured from the common options (prints on failure). */
 pie_ctx *pie_cli_make_ctx(const char *cmd, const pie_cli_common *c, int *exit_code);
 
-/* SIGINT/SIGTERM set the flag (to the signal number) for the library to see. */
+/* SIGINT/SIGTERM/SIGHUP/SIGQUIT (unless inherited as ignored) set the flag
+ * (to the signal number) for the library to see. */
 extern volatile sig_atomic_t pie_cli_signal;
 void pie_cli_install_signals(void);
-/* 130 for SIGINT, 143 for SIGTERM. */
+/* 128 + the signal: 130 SIGINT, 143 SIGTERM, 129 SIGHUP, 131 SIGQUIT. */
 int pie_cli_signal_exit(void);
 /* While enabled (a run whose chunks are followed), SIGINT/SIGTERM arm a
  * 0.5 s deadline after which the command leaves on its own. */

@@ -2,6 +2,7 @@
  */
 #include "cli_verb.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,6 +103,18 @@ static int parse(const pie_cli_verb *v, void *job, pie_cli_common *c, uint64_t *
     return v->check ? v->check(job, c, *seen) : PIE_EXIT_OK;
 }
 
+int pie_cli_flush_result(const char *cmd)
+{
+    /* errno is that of the failed write when fflush found it; a failure of
+     * an earlier, automatic flush left only the stream's error flag. */
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return PIE_EXIT_OK;
+    if (errno)
+        return pie_cli_fail(cmd, "writing the result failed: %s", strerror(errno));
+    return pie_cli_fail(cmd, "writing the result failed");
+}
+
 /* Run on a configured context and turn the outcome into an exit code. */
 static int run(const pie_cli_verb *v, void *job, const pie_cli_common *c, pie_ctx *ctx)
 {
@@ -112,12 +125,19 @@ static int run(const pie_cli_verb *v, void *job, const pie_cli_common *c, pie_ct
     const void *result = NULL;
     pie_status st = v->run(ctx, job, &result);
     pie_cli_progress_done(&prog);
-    if (st == PIE_ENOMEM && v->enomem_is_usage)
-        st = PIE_EINVAL;
     uint64_t done = 0, total = 0;
     if (result)
         v->chunks(result, &done, &total);
-    int rc = pie_cli_run_status(v->name, ctx, st, done, total);
+    int rc;
+    char how[160];
+    if (st == PIE_ECANCELED && result && v->interrupted) {
+        v->interrupted(result, how, sizeof how);
+        if (pie_mpi_rank() == 0)
+            fprintf(stderr, "pie %s: interrupted %s; no result\n", v->name, how);
+        rc = pie_cli_signal_exit();
+    } else {
+        rc = pie_cli_run_status(v->name, ctx, st, done, total);
+    }
     if (rc < 0 && !result)
         rc = pie_cli_fail(v->name, "out of memory");
     if (rc < 0 && pie_mpi_rank() > 0)
@@ -127,8 +147,8 @@ static int run(const pie_cli_verb *v, void *job, const pie_cli_common *c, pie_ct
     if (rc == PIE_EXIT_OK && pie_ctx_last_warning(ctx)[0] && pie_mpi_rank() == 0)
         fprintf(stderr, "pie %s: warning: %s\n", v->name, pie_ctx_last_warning(ctx));
     pie_result_free(result);
-    if (rc == PIE_EXIT_OK && (fflush(stdout) != 0 || ferror(stdout)))
-        rc = pie_cli_fail(v->name, "writing the result failed");
+    if (rc == PIE_EXIT_OK)
+        rc = pie_cli_flush_result(v->name);
     return rc;
 }
 

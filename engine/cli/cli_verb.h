@@ -34,12 +34,15 @@ typedef struct pie_cli_verb {
     pie_status (*run)(pie_ctx *ctx, void *job, const void **result);
     /* How far a result got, for the interrupt message. */
     void (*chunks)(const void *result, uint64_t *done, uint64_t *total);
+    /* May be NULL: the interrupt message's "after ..." part written into
+     * buf, for a workload whose chunk total is not known in advance. */
+    void (*interrupted)(const void *result, char *buf, size_t len);
     /* Print a successful result (MPI rank 0 only); an exit code. */
     int (*print)(const void *result, const void *job, const pie_cli_common *c);
-    /* A refusal before any work (e.g. a job too big for memory) is bad input:
-     * with this set, PIE_ENOMEM exits 2 like PIE_EINVAL. */
-    int enomem_is_usage;
 } pie_cli_verb;
+
+/* Flush stdout: PIE_EXIT_OK, or "writing the result failed: <why>" and 1. */
+int pie_cli_flush_result(const char *cmd);
 
 /* Parse argv (argv[0] is the command's name), run, print: an exit code. */
 int pie_cli_run_verb(const pie_cli_verb *v, void *job, int argc, char **argv);

@@ -2,8 +2,11 @@
 #include "cli_main.h"
 #include "cli_util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct subcommand {
     const char *name;
@@ -35,11 +38,49 @@ static void usage(FILE *f)
           "  pie <command> --help   options of one command\n"
           "  pie --version          version\n\n"
           "Exit status: 0 success, 1 runtime failure, 2 bad usage or input,\n"
-          "130/143 interrupted by SIGINT/SIGTERM.\n",
+          "128+N when stopped by signal N (130 SIGINT,\n"
+          "143 SIGTERM, 129 SIGHUP, 131 SIGQUIT).\n",
           f);
 }
 
-int main(int argc, char **argv)
+/* A descriptor 0-2 that the caller left closed would be taken by the next
+ * file opened (the digits' temporary file as fd 2 would receive the
+ * progress lines). Give each the null device, opened for the other
+ * direction, so that using it fails with EBADF as if it were still closed:
+ * `pie --help >&-` still reports its write error. */
+static void fill_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        int nfd = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+        if (nfd >= 0 && nfd != fd) { /* a lower one was closed too: cannot be, but be sure */
+            dup2(nfd, fd);
+            close(nfd);
+        }
+    }
+}
+
+/* As coreutils' close_stdout: output that could not be written (a full
+ * disk, a closed stdout) fails the command even when nothing noticed it. */
+static int close_stdout(int rc)
+{
+    errno = 0;
+    int failed = fflush(stdout) != 0 || ferror(stdout);
+    int e = errno;
+    if (fclose(stdout) != 0 && !failed) {
+        failed = 1;
+        e = errno;
+    }
+    if (failed && rc == PIE_EXIT_OK) {
+        if (e)
+            return pie_cli_fail(NULL, "writing to standard output failed: %s", strerror(e));
+        return pie_cli_fail(NULL, "writing to standard output failed");
+    }
+    return rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2)
         return pie_cli_usage(NULL, "missing command (see 'pie --help')");
@@ -56,4 +97,10 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], subcommands[i].name) == 0)
             return subcommands[i].run(argc - 1, argv + 1);
     return pie_cli_usage(NULL, "unknown command '%s' (see 'pie --help')", argv[1]);
+}
+
+int main(int argc, char **argv)
+{
+    fill_std_fds();
+    return close_stdout(dispatch(argc, argv));
 }
