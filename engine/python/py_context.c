@@ -44,7 +44,7 @@ static int set_failed(pie_ctx *ctx, pie_status st)
 }
 
 static int configure(pie_ctx *ctx, const char *backend, unsigned workers, const char *isa,
-                     double chunk_timeout, PyObject *checkpoint)
+                     double chunk_timeout, PyObject *checkpoint, const char *pin)
 {
     pie_backend b;
     pie_isa i;
@@ -62,23 +62,25 @@ static int configure(pie_ctx *ctx, const char *backend, unsigned workers, const 
     if (set_failed(ctx, pie_ctx_set_backend(ctx, b)) || set_failed(ctx, pie_ctx_set_isa(ctx, i)) ||
         set_failed(ctx, pie_ctx_set_workers(ctx, workers)) ||
         set_failed(ctx, pie_ctx_set_chunk_timeout(ctx, chunk_timeout)) ||
-        set_failed(ctx, pie_ctx_set_checkpoint_dir(ctx, dir)))
+        set_failed(ctx, pie_ctx_set_checkpoint_dir(ctx, dir)) ||
+        set_failed(ctx, pie_ctx_set_pin(ctx, pin)))
         return -1;
     return 0;
 }
 
-/* Context(backend, workers, isa, chunk_timeout, checkpoint): names as the
+/* Context(backend, workers, isa, chunk_timeout, checkpoint, pin): names as the
  * library spells them, workers 0 for auto, checkpoint bytes (os.fsencode) or
  * None. The package checks the values first, with the CLI's messages. */
 static int ctx_init(piepy_context *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"backend", "workers", "isa", "chunk_timeout", "checkpoint", NULL};
-    const char *backend = "process", *isa = "auto";
+    static char *kwlist[] = {"backend",    "workers", "isa", "chunk_timeout",
+                             "checkpoint", "pin",     NULL};
+    const char *backend = "process", *isa = "auto", *pin = "none";
     unsigned workers = 0;
     double chunk_timeout = 0.0;
     PyObject *checkpoint = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|sIsdO:Context", kwlist, &backend, &workers, &isa,
-                                     &chunk_timeout, &checkpoint))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|sIsdOs:Context", kwlist, &backend, &workers, &isa,
+                                     &chunk_timeout, &checkpoint, &pin))
         return -1;
     if (self->busy) {
         usable(self);
@@ -89,7 +91,7 @@ static int ctx_init(piepy_context *self, PyObject *args, PyObject *kw)
         return -1;
     }
     self->busy = 1;
-    int rc = configure(self->ctx, backend, workers, isa, chunk_timeout, checkpoint);
+    int rc = configure(self->ctx, backend, workers, isa, chunk_timeout, checkpoint, pin);
     self->busy = 0;
     return rc;
 }
@@ -120,10 +122,11 @@ static PyObject *ctx_settings(piepy_context *self, PyObject *unused)
         return NULL;
     }
     const char *dir = pie_ctx_get_checkpoint_dir(c);
-    return Py_BuildValue(
-        "{s:s,s:I,s:s,s:d,s:s,s:O}", "backend", pie_backend_name(pie_ctx_get_backend(c)), "workers",
-        pie_ctx_get_workers(c), "isa", pie_isa_name(pie_ctx_get_isa(c)), "chunk_timeout",
-        pie_ctx_get_chunk_timeout(c), "checkpoint", dir, "closed", Py_False);
+    return Py_BuildValue("{s:s,s:I,s:s,s:d,s:s,s:s,s:O}", "backend",
+                         pie_backend_name(pie_ctx_get_backend(c)), "workers",
+                         pie_ctx_get_workers(c), "isa", pie_isa_name(pie_ctx_get_isa(c)),
+                         "chunk_timeout", pie_ctx_get_chunk_timeout(c), "checkpoint", dir, "pin",
+                         pie_ctx_get_pin(c), "closed", Py_False);
 }
 
 /* --- the runs --------------------------------------------------------------- */

@@ -12,25 +12,27 @@ static double per_second(uint64_t n, double seconds)
 PyObject *piepy_mc_dict(const pie_mc_result *r)
 {
     return Py_BuildValue(
-        "{s:d,s:K,s:K,s:d,s:(dd),s:d,s:d,s:d,s:d,s:I,s:s,s:K,s:s,s:K,s:K,s:s}", "estimate",
+        "{s:d,s:K,s:K,s:d,s:(dd),s:d,s:d,s:d,s:d,s:I,s:s,s:K,s:s,s:K,s:K,s:s,s:s,s:s}", "estimate",
         r->estimate, "samples", (unsigned long long)r->samples, "inside",
         (unsigned long long)r->inside, "std_error", r->std_error, "ci95", r->ci95_lo, r->ci95_hi,
         "abs_error", r->abs_error, "z_score", r->z_score, "seconds", r->seconds,
         "samples_per_second", per_second(r->samples, r->seconds), "workers", r->workers, "backend",
         pie_backend_name(r->backend), "seed", (unsigned long long)r->seed, "kernel", r->kernel,
         "chunks", (unsigned long long)r->chunks_total, "chunk_retries",
-        (unsigned long long)r->chunk_retries, "version", pie_version());
+        (unsigned long long)r->chunk_retries, "pin", r->pin, "worker_cpus", r->worker_cpus,
+        "version", pie_version());
 }
 
 PyObject *piepy_hex_dict(const pie_hex_result *r)
 {
-    return Py_BuildValue(
-        "{s:K,s:I,s:s,s:s,s:s,s:d,s:I,s:s,s:s,s:I,s:K,s:K,s:s}", "position",
-        (unsigned long long)r->position, "count", r->count, "hex", r->hex, "formula",
-        pie_hex_formula_name(r->formula), "checked_by", pie_hex_formula_name(r->checked_by),
-        "seconds", r->seconds, "workers", r->workers, "backend", pie_backend_name(r->backend),
-        "kernel", r->kernel, "passes", r->passes, "chunks", (unsigned long long)r->chunks_total,
-        "chunk_retries", (unsigned long long)r->chunk_retries, "version", pie_version());
+    return Py_BuildValue("{s:K,s:I,s:s,s:s,s:s,s:d,s:I,s:s,s:s,s:I,s:K,s:K,s:s,s:s,s:s}",
+                         "position", (unsigned long long)r->position, "count", r->count, "hex",
+                         r->hex, "formula", pie_hex_formula_name(r->formula), "checked_by",
+                         pie_hex_formula_name(r->checked_by), "seconds", r->seconds, "workers",
+                         r->workers, "backend", pie_backend_name(r->backend), "kernel", r->kernel,
+                         "passes", r->passes, "chunks", (unsigned long long)r->chunks_total,
+                         "chunk_retries", (unsigned long long)r->chunk_retries, "pin", r->pin,
+                         "worker_cpus", r->worker_cpus, "version", pie_version());
 }
 
 /* The digits' part after the timings: terms .. the output or the digits. */
@@ -40,14 +42,15 @@ static int digits_tail(PyObject *d, const pie_digits_result *r, const char *path
         path ? Py_NewRef(Py_None)
              : PyUnicode_DecodeASCII(r->text ? r->text : "", (Py_ssize_t)r->text_len, NULL);
     PyObject *out = path ? PyUnicode_DecodeFSDefault(path) : Py_NewRef(Py_None);
-    PyObject *tail = pi && out
-                         ? Py_BuildValue("{s:K,s:K,s:I,s:K,s:K,s:O,s:O,s:s}", "terms",
-                                         (unsigned long long)r->terms, "precision_bits",
-                                         (unsigned long long)r->precision_bits, "attempts",
-                                         r->attempts, "chunks", (unsigned long long)r->chunks_total,
-                                         "chunk_retries", (unsigned long long)r->chunk_retries,
-                                         "output", out, "pi", pi, "version", pie_version())
-                         : NULL;
+    PyObject *tail =
+        pi && out
+            ? Py_BuildValue("{s:K,s:K,s:I,s:K,s:K,s:O,s:O,s:s,s:s,s:s}", "terms",
+                            (unsigned long long)r->terms, "precision_bits",
+                            (unsigned long long)r->precision_bits, "attempts", r->attempts,
+                            "chunks", (unsigned long long)r->chunks_total, "chunk_retries",
+                            (unsigned long long)r->chunk_retries, "output", out, "pi", pi, "pin",
+                            r->pin, "worker_cpus", r->worker_cpus, "version", pie_version())
+            : NULL;
     Py_XDECREF(pi);
     Py_XDECREF(out);
     int rc = tail ? PyDict_Update(d, tail) : -1;

@@ -7,8 +7,9 @@ import pytest
 import pie
 from conftest import cli_json
 
+# Timings, and where unpinned workers happened to run, differ from run to run.
 TIMING = {"seconds", "samples_per_second", "peak_rss_bytes", "seconds_series",
-          "seconds_division", "seconds_radix", "seconds_output", "seconds_verify"}
+          "seconds_division", "seconds_radix", "seconds_output", "seconds_verify", "worker_cpus"}
 
 
 def same(result, js, skip=()):
@@ -95,3 +96,15 @@ def test_version_and_tables():
     info = pie.cpu_info()
     assert info["cpus"] >= 1 and "scalar" in info["kernels"]["mc"]
     assert info["auto"]["digits"] == "scalar"
+
+
+def test_pin_is_recorded():
+    """--pin in Python as in the CLI: the spec and one CPU per worker."""
+    r = pie.mc(10**8, workers=2, pin="0")
+    assert r.pin == "0" and r.worker_cpus == "0,0", r
+    with pytest.raises(ValueError, match="placement 'nope'"):
+        pie.mc(10, pin="nope")
+    with pytest.raises(TypeError, match="pin must be a str"):
+        pie.mc(10, pin=0)
+    with pie.Context(pin="cores") as c:
+        assert c.pin == "cores"

@@ -14,7 +14,8 @@ _DIGITS_MAX = _pie.DIGITS_MAX
 
 class Context(_pie.Context):
     """The environment runs happen in: backend, workers, kernel variant, chunk timeout,
-    checkpoint directory. Reusable, and a context manager (``with pie.Context(...) as c``
+    checkpoint directory, worker placement (``pin``: "none", "cores", "threads",
+    "compact", "scatter" or a CPU list such as "0,2,4-7"; see ``pie mc --help``). Reusable, and a context manager (``with pie.Context(...) as c``
     closes it at the end).
 
     A context runs one job at a time: calling it from a second thread while it runs
@@ -24,13 +25,14 @@ class Context(_pie.Context):
     """
 
     def __init__(self, *, backend="process", workers="auto", isa="auto", chunk_timeout=None,
-                 checkpoint=None):
+                 checkpoint=None, pin="none"):
         super().__init__(
             backend=check.backend(backend),
             workers=check.workers(workers),
             isa=check.isa_name(isa),
             chunk_timeout=check.chunk_timeout(chunk_timeout),
             checkpoint=check.checkpoint(checkpoint),
+            pin=check.pin(pin),
         )
 
     def __enter__(self):
@@ -47,7 +49,7 @@ class Context(_pie.Context):
         workers = s["workers"] or "'auto'"
         return (f"pie.Context(backend={s['backend']!r}, workers={workers}, isa={s['isa']!r}, "
                 f"chunk_timeout={s['chunk_timeout'] or None!r}, "
-                f"checkpoint={s['checkpoint']!r})")
+                f"checkpoint={s['checkpoint']!r}, pin={s['pin']!r})")
 
     # The settings, read back from the C context (its getters).
     backend = property(lambda self: self._settings()["backend"], doc="The backend's name.")
@@ -58,6 +60,7 @@ class Context(_pie.Context):
                              doc="Seconds a process-backend chunk may take, or None.")
     checkpoint = property(lambda self: self._settings()["checkpoint"],
                           doc="The checkpoint directory, or None.")
+    pin = property(lambda self: self._settings()["pin"], doc="The worker placement spec.")
 
     def _isa_for(self, workload):
         return check.isa_for(workload, self._settings()["isa"])
@@ -111,27 +114,27 @@ class Context(_pie.Context):
         return self._digits_estimate(digits, check.base(base))
 
 
-def _context(backend, workers, isa, chunk_timeout, checkpoint):
+def _context(backend, workers, isa, chunk_timeout, checkpoint, pin):
     return Context(backend=backend, workers=workers, isa=isa, chunk_timeout=chunk_timeout,
-                   checkpoint=checkpoint)
+                   checkpoint=checkpoint, pin=pin)
 
 
 def mc(samples, *, seed=0, workers="auto", backend="process", isa="auto", progress=None,
-       chunk_timeout=None, checkpoint=None) -> McResult:
+       chunk_timeout=None, checkpoint=None, pin="none") -> McResult:
     """Estimate pi by Monte Carlo: ``pie mc -n SAMPLES``. See Context.mc."""
-    with _context(backend, workers, isa, chunk_timeout, checkpoint) as c:
+    with _context(backend, workers, isa, chunk_timeout, checkpoint, pin) as c:
         return c.mc(samples, seed=seed, progress=progress)
 
 
 def hex(position, count=14, *, formula="bellard", workers="auto", backend="process",
-        isa="auto", progress=None, chunk_timeout=None, checkpoint=None) -> HexResult:
+        isa="auto", progress=None, chunk_timeout=None, checkpoint=None, pin="none") -> HexResult:
     """Hex digits of pi at a position: ``pie hex -p POSITION -c COUNT``. See Context.hex."""
-    with _context(backend, workers, isa, chunk_timeout, checkpoint) as c:
+    with _context(backend, workers, isa, chunk_timeout, checkpoint, pin) as c:
         return c.hex(position, count, formula=formula, progress=progress)
 
 
 def digits(digits, *, base=10, path=None, verify=False, workers="auto", backend="process",
-           progress=None, chunk_timeout=None, checkpoint=None) -> DigitsResult:
+           progress=None, chunk_timeout=None, checkpoint=None, pin="none") -> DigitsResult:
     """The first digits of pi: ``pie digits -d DIGITS``. See Context.digits."""
-    with _context(backend, workers, "auto", chunk_timeout, checkpoint) as c:
+    with _context(backend, workers, "auto", chunk_timeout, checkpoint, pin) as c:
         return c.digits(digits, base=base, path=path, verify=verify, progress=progress)

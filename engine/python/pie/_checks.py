@@ -90,6 +90,16 @@ def isa_name(value):
     return value.lower()
 
 
+def pin(value):
+    """A placement spec; the library checks its form and the CPUs (ArgumentError)."""
+    if not isinstance(value, str):
+        raise ArgumentTypeError(f"pin must be a str, not {type(value).__name__!r}")
+    if not value:
+        raise ArgumentError("invalid value for pin: '' (expected none, cores, threads, compact, "
+                            "scatter or a CPU list)")
+    return value
+
+
 def isa_for(workload, value):
     """The variant `value` for `workload`: one it has and this CPU runs."""
     variants = _pie.isas()[workload]["variants"]

@@ -31,6 +31,8 @@ class McResult:
     kernel: str
     chunks: int
     chunk_retries: int
+    pin: str
+    worker_cpus: str
     version: str
 
 
@@ -50,6 +52,8 @@ class HexResult:
     passes: int
     chunks: int
     chunk_retries: int
+    pin: str
+    worker_cpus: str
     version: str
 
 
@@ -85,6 +89,8 @@ class DigitsResult:
     attempts: int
     chunks: int
     chunk_retries: int
+    pin: str
+    worker_cpus: str
     output: Optional[str] = None
     pi: Optional[str] = field(default=None, repr=False)
     version: str = ""
