@@ -280,7 +280,7 @@ PIE__BACKEND_FN(pie__backend_process)
         st = PIE_ESYSTEM; /* the last failure's message is on the context */
     else if (alive < workers)
         pie__forget_error(ctx); /* not a failure: the run goes on with fewer workers */
-    stats->workers = alive; /* the count that ran, not the count asked for */
+    stats->workers = alive;     /* the count that ran, not the count asked for */
     if (st == PIE_OK)
         st = run_loop(&s, pfd);
     pie__proc_shutdown(&s, st != PIE_OK);
