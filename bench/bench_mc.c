@@ -88,6 +88,75 @@ static double time_run(pie_backend b, unsigned workers, pie_isa isa, uint64_t n,
     return m;
 }
 
+/* 1. Kernel variants on one core, each run sized to about a second. */
+static void bench_kernels(int quick, int reps)
+{
+    for (int i = PIE_ISA_AUTO + 1; i < PIE_ISA_COUNT; i++) {
+        pie_isa isa = (pie_isa)i;
+        if (pie_isa_check(PIE_WORKLOAD_MC, isa) != PIE_OK) {
+            printf("kernel    %-8s %-7s    (not supported here)\n", "serial", pie_isa_name(isa));
+            continue;
+        }
+        double probe = time_run(PIE_BACKEND_SERIAL, 1, isa, 1 << 24, 1, NULL);
+        uint64_t n = probe > 0 ? (uint64_t)((quick ? 0.5 : 1.5) * (1 << 24) / probe) : 1 << 24;
+        n = (n + PIE_MC_CHUNK_SAMPLES - 1) / PIE_MC_CHUNK_SAMPLES * PIE_MC_CHUNK_SAMPLES;
+        double t = time_run(PIE_BACKEND_SERIAL, 1, isa, n, reps, NULL);
+        row("kernel", "serial", pie_isa_name(isa), 1, n, t, (double)n / t, "samples/s");
+    }
+}
+
+/* 2. Fixed cost of a process-backend run, and per-chunk cost. */
+static void bench_overheads(int quick, int reps)
+{
+    int freps = quick ? 21 : 101;
+    double ts = time_run(PIE_BACKEND_SERIAL, 1, PIE_ISA_AUTO, 1, freps, NULL);
+    double tp = time_run(PIE_BACKEND_PROCESS, 1, PIE_ISA_AUTO, 1, freps, NULL);
+    row("fixed", "process", "auto", 1, 1, tp, (tp - ts) * 1e6, "us/run over serial");
+    uint64_t nchunk = quick ? 64 : 256, n = nchunk * PIE_MC_CHUNK_SAMPLES;
+    double tser = time_run(PIE_BACKEND_SERIAL, 1, PIE_ISA_AUTO, n, reps, NULL);
+    double tpro = time_run(PIE_BACKEND_PROCESS, 1, PIE_ISA_AUTO, n, reps, NULL);
+    row("chunk", "process", "auto", 1, n, tpro, (tpro - tser) / (double)nchunk * 1e6,
+        "us/chunk over serial");
+    double tthr = time_run(PIE_BACKEND_THREAD, 1, PIE_ISA_AUTO, n, reps, NULL);
+    if (tthr > 0)
+        row("chunk", "thread", "auto", 1, n, tthr, (tthr - tser) / (double)nchunk * 1e6,
+            "us/chunk over serial");
+}
+
+/* 3. Backends x workers on a large run: every backend built that runs
+ * without a launcher. 0, or 1 when a run failed or the counts disagreed. */
+static int bench_backends(uint64_t big, int reps)
+{
+    uint64_t ref = 0;
+    int mismatch = 0;
+    int breps = reps > 3 ? 3 : reps;
+    const char *best = pie_isa_name(pie_isa_best(PIE_WORKLOAD_MC));
+    for (int b = 0; b < PIE_BACKEND_COUNT; b++) {
+        pie_backend be = (pie_backend)b;
+        unsigned flags = pie_backend_flags(be);
+        if (pie_backend_available(be) != PIE_OK || (flags & PIE_BACKEND_NEEDS_LAUNCHER))
+            continue;
+        double t1 = 0;
+        for (unsigned w = 1; w <= 2 && !(w > 1 && (flags & PIE_BACKEND_ONE_WORKER)); w++) {
+            uint64_t inside = 0;
+            double t = time_run(be, w, PIE_ISA_AUTO, big, breps, &inside);
+            if (t <= 0)
+                return 1;
+            if (!ref)
+                ref = inside;
+            mismatch |= inside != ref;
+            if (w == 1)
+                t1 = t;
+            row("backends", pie_backend_name(be), best, w, big, t, (double)big / t, "samples/s");
+            if (w == 2)
+                row("speedup", pie_backend_name(be), best, 2, big, t, t1 / t, "x over 1 worker");
+        }
+    }
+    if (mismatch)
+        fprintf(stderr, "bench_mc: backends disagreed on the count!\n");
+    return mismatch;
+}
+
 int main(int argc, char **argv)
 {
     int quick = 0, reps = 5;
@@ -121,74 +190,10 @@ int main(int argc, char **argv)
            pie_cpu_features(), reps);
     printf("%-9s %-8s %-7s %2s %14s %12s %12s\n", "bench", "backend", "kernel", "W", "samples",
            "median", "value");
-
-    /* 1. Kernel variants on one core. */
-    for (int i = PIE_ISA_AUTO + 1; i < PIE_ISA_COUNT; i++) {
-        pie_isa isa = (pie_isa)i;
-        if (pie_isa_check(PIE_WORKLOAD_MC, isa) != PIE_OK) {
-            printf("kernel    %-8s %-7s    (not supported here)\n", "serial", pie_isa_name(isa));
-            continue;
-        }
-        /* Size each variant's run to roughly a second. */
-        double probe = time_run(PIE_BACKEND_SERIAL, 1, isa, 1 << 24, 1, NULL);
-        uint64_t n = probe > 0 ? (uint64_t)((quick ? 0.5 : 1.5) * (1 << 24) / probe) : 1 << 24;
-        n = (n + PIE_MC_CHUNK_SAMPLES - 1) / PIE_MC_CHUNK_SAMPLES * PIE_MC_CHUNK_SAMPLES;
-        double t = time_run(PIE_BACKEND_SERIAL, 1, isa, n, reps, NULL);
-        row("kernel", "serial", pie_isa_name(isa), 1, n, t, (double)n / t, "samples/s");
-    }
-
-    /* 2. Fixed cost of a process-backend run, and per-chunk cost. */
-    int freps = quick ? 21 : 101;
-    double ts = time_run(PIE_BACKEND_SERIAL, 1, PIE_ISA_AUTO, 1, freps, NULL);
-    double tp = time_run(PIE_BACKEND_PROCESS, 1, PIE_ISA_AUTO, 1, freps, NULL);
-    row("fixed", "process", "auto", 1, 1, tp, (tp - ts) * 1e6, "us/run over serial");
-    uint64_t nchunk = quick ? 64 : 256;
-    double tser =
-        time_run(PIE_BACKEND_SERIAL, 1, PIE_ISA_AUTO, nchunk * PIE_MC_CHUNK_SAMPLES, reps, NULL);
-    double tpro =
-        time_run(PIE_BACKEND_PROCESS, 1, PIE_ISA_AUTO, nchunk * PIE_MC_CHUNK_SAMPLES, reps, NULL);
-    row("chunk", "process", "auto", 1, nchunk * PIE_MC_CHUNK_SAMPLES, tpro,
-        (tpro - tser) / (double)nchunk * 1e6, "us/chunk over serial");
-    double tthr =
-        time_run(PIE_BACKEND_THREAD, 1, PIE_ISA_AUTO, nchunk * PIE_MC_CHUNK_SAMPLES, reps, NULL);
-    if (tthr > 0)
-        row("chunk", "thread", "auto", 1, nchunk * PIE_MC_CHUNK_SAMPLES, tthr,
-            (tthr - tser) / (double)nchunk * 1e6, "us/chunk over serial");
-
-    /* 3. Backends x workers on a large run: every backend built that runs
-     * without a launcher. */
-    uint64_t ref = 0;
-    int mismatch = 0;
-    int breps = reps > 3 ? 3 : reps;
-    const char *best = pie_isa_name(pie_isa_best(PIE_WORKLOAD_MC));
-    for (int b = 0; b < PIE_BACKEND_COUNT; b++) {
-        pie_backend be = (pie_backend)b;
-        unsigned flags = pie_backend_flags(be);
-        if (pie_backend_available(be) != PIE_OK || (flags & PIE_BACKEND_NEEDS_LAUNCHER))
-            continue;
-        double t1 = 0;
-        for (unsigned w = 1; w <= 2; w++) {
-            if ((flags & PIE_BACKEND_ONE_WORKER) && w > 1)
-                continue;
-            uint64_t inside = 0;
-            double t = time_run(be, w, PIE_ISA_AUTO, big, breps, &inside);
-            if (t <= 0)
-                return 1;
-            if (!ref)
-                ref = inside;
-            mismatch |= inside != ref;
-            if (w == 1)
-                t1 = t;
-            row("backends", pie_backend_name(be), best, w, big, t, (double)big / t, "samples/s");
-            if (w == 2)
-                row("speedup", pie_backend_name(be), best, 2, big, t, t1 / t, "x over 1 worker");
-        }
-    }
+    bench_kernels(quick, reps);
+    bench_overheads(quick, reps);
+    int rc = bench_backends(big, reps);
     if (csv)
         fclose(csv);
-    if (mismatch) {
-        fprintf(stderr, "bench_mc: backends disagreed on the count!\n");
-        return 1;
-    }
-    return 0;
+    return rc;
 }
