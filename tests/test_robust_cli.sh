@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# @brief Issue 15 at the pie command: an unremovable checkpoint is a warning, a FIFO or a huge file in its place is recomputed, ulimit -v refuses up front, a silent worker ends the run, the thread backend under a process limit fails cleanly.
+# @brief Robustness at the pie command: an unremovable checkpoint is a warning, a FIFO or a huge file in its place is recomputed, ulimit -v refuses up front, a silent worker ends the run, the thread backend under a process limit fails cleanly.
 #
 # usage: test_robust_cli.sh PIE
 # Cases that need an unprivileged user run as nobody when this runs as root
