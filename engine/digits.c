@@ -1,6 +1,7 @@
 /** @brief pie_digits_run: memory check, series on the backend, Ziv loop, digest, verify, output. */
 #include "atomic_file.h"
 #include "bbp_series.h"
+#include "digits_chudnovsky.h"
 #include "digits_verify.h"
 #include "engine.h"
 #include "sha256.h"
@@ -56,7 +57,15 @@ static uint64_t estimate(const pie_ctx *ctx, const pie__bbp_job *job)
     return parent + (uint64_t)w * worker;
 }
 
-static const char *const algorithm_names[] = {[PIE_DIGITS_BBP] = "bbp"};
+static uint64_t algorithm_estimate(const pie_ctx *ctx, const pie_digits_options *o,
+                                   const pie__bbp_job *job)
+{
+    return o->algorithm == PIE_DIGITS_CHUDNOVSKY ? pie__chud_estimate(ctx, job)
+                                                 : estimate(ctx, job);
+}
+
+static const char *const algorithm_names[] = {
+    [PIE_DIGITS_BBP] = "bbp", [PIE_DIGITS_CHUDNOVSKY] = "chudnovsky"};
 #define NALGORITHMS (sizeof algorithm_names / sizeof algorithm_names[0])
 
 const char *pie_digits_algorithm_name(pie_digits_algorithm algorithm)
@@ -79,7 +88,7 @@ void pie_digits_options_init(pie_digits_options *o)
 {
     if (o)
         *o = (pie_digits_options){
-            .size = sizeof *o, .digits = 1000000, .base = 10, .algorithm = PIE_DIGITS_BBP};
+            .size = sizeof *o, .digits = 1000000, .base = 10, .algorithm = PIE_DIGITS_CHUDNOVSKY};
 }
 
 /* Read the caller's options and check their limits, before any work. */
@@ -109,7 +118,7 @@ pie_status pie_digits_estimate(const pie_ctx *ctx, const pie_digits_options *opt
     if (!ctx || !bytes || read_options(ctx, options, &o) != PIE_OK ||
         pie__bbp_job_init(&job, o.digits, o.base, FIRST_GUARD) != PIE_K_OK)
         return PIE_EINVAL;
-    *bytes = estimate(ctx, &job);
+    *bytes = algorithm_estimate(ctx, &o, &job);
     return PIE_OK;
 }
 
@@ -221,7 +230,10 @@ static pie_status ziv_loop(pie_ctx *ctx, const pie_digits_options *o, unsigned f
         res->attempts++;
         res->terms = job->nterms;
         res->precision_bits = job->prec;
-        st = attempt(ctx, job, res, text, &retry, w);
+        if (o->algorithm == PIE_DIGITS_CHUDNOVSKY)
+            st = pie__chud_attempt(ctx, job, res, text, &retry, w);
+        else
+            st = attempt(ctx, job, res, text, &retry, w);
         if (st != PIE_OK)
             return st;
     }
@@ -237,7 +249,7 @@ static pie_status check_memory(pie_ctx *ctx, const pie_digits_options *o, unsign
 {
     pie__bbp_job job;
     pie__bbp_job_init(&job, o->digits, o->base, first);
-    res->memory_estimate_bytes = estimate(ctx, &job);
+    res->memory_estimate_bytes = algorithm_estimate(ctx, o, &job);
     res->memory_available_bytes = mem_available();
     if (res->memory_available_bytes && res->memory_estimate_bytes > res->memory_available_bytes)
         return pie__fail(
@@ -261,7 +273,9 @@ static pie_status finish(pie_ctx *ctx, const pie_digits_options *o, const pie__b
     if (o->verify) {
         pie__phase(ctx, "verify");
         double t0 = pie__now();
-        st = pie__digits_verify(ctx, job, text, w, res);
+        st = o->algorithm == PIE_DIGITS_CHUDNOVSKY
+                 ? pie__digits_verify_binary_first(ctx, job, text, w, res)
+                 : pie__digits_verify(ctx, job, text, w, res);
         res->seconds_verify = pie__now() - t0;
     }
     if (st == PIE_OK && o->path) {

@@ -34,6 +34,7 @@ struct pie_ctx {
     int mpi_local;        /* mpi backend: local backend + 1 inside each rank, 0 = auto */
     char checkpoint_dir[PIE_CKPT_DIR_MAX]; /* "" = no checkpoint (engine/checkpoint.c) */
     char last_error[512];
+    int test_corrupt; /* digits (Chudnovsky): a pie_test_corrupt fault to inject (tests) */
 };
 
 /* One run of a kernel: what to compute and where the merged result goes. */
