@@ -71,11 +71,11 @@ int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, unsigned threa
         pie__par_run(jobs, 2, 2);
     } else {
         if (step)
-            step(user, "square root");
-        sqrt_run(&sj);
-        if (step)
             step(user, "division");
         div_run(&dj);
+        if (step)
+            step(user, "square root");
+        sqrt_run(&sj);
     }
     mpz_set_ui(root->Q, 0);
     mpz_set_ui(root->T, 0);

@@ -9,6 +9,7 @@
 #define TERM_A 13591409UL
 #define TERM_B 545140134UL
 
+
 void pie__chud_node_init(pie__chud_node *x)
 {
     mpz_inits(x->P, x->Q, x->T, NULL);
@@ -115,6 +116,7 @@ int pie__chud_merge(const pie__chud_job *job, pie__chud_node *l, pie__chud_node 
 {
     mpz_t t1, t2, q, p;
     mpz_inits(t1, t2, q, p, NULL);
+
     pie__par_mul m[4] = {
         {t1, l->T, r->Q},
         {t2, l->P, r->T},

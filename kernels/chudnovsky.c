@@ -46,10 +46,12 @@ void pie__chud_chunk_range(const pie__chud_job *job, uint64_t chunk, uint64_t *a
     *b = job->nterms * (chunk + 1) / job->nchunks;
 }
 
-/* Bits of an untruncated node's Q over [a, b): about 3 log2(k) + 48.2 per term. */
+/* Bits of an untruncated node's largest integer over [a, b): T ~ Q S holds
+ * the twos that Q's exponent keeps out, about 3 log2(k) + 53.3 per term
+ * (plus log2(A + Bk) ~ 30 + log2 b once). */
 static uint64_t node_bits(uint64_t a, uint64_t b)
 {
-    return (b - a) * (3 * (ceil_log2(b + 1) + 1) + 50) + 128;
+    return (b - a) * (3 * (ceil_log2(b + 1) + 1) + 56) + ceil_log2(b + 1) + 128;
 }
 
 uint64_t pie__chud_chunk_bits(const pie__chud_job *job, uint64_t chunk)
@@ -185,16 +187,24 @@ static uint64_t chud_max_partial(const void *jobp, uint64_t chunk)
 struct pie__chud_acc {
     pie__chud_node node[STACK_MAX];
     unsigned depth;
+    unsigned threads; /* for the merges' products */
     uint64_t next_chunk;
 };
 
 pie__chud_acc *pie__chud_acc_new(void)
 {
     pie__chud_acc *acc = calloc(1, sizeof *acc);
-    if (acc)
-        for (unsigned i = 0; i < STACK_MAX; i++)
-            pie__chud_node_init(&acc->node[i]);
+    if (!acc)
+        return NULL;
+    for (unsigned i = 0; i < STACK_MAX; i++)
+        pie__chud_node_init(&acc->node[i]);
+    acc->threads = 1;
     return acc;
+}
+
+void pie__chud_acc_set_threads(pie__chud_acc *acc, unsigned threads)
+{
+    acc->threads = threads ? threads : 1;
 }
 
 void pie__chud_acc_free(pie__chud_acc *acc)
@@ -232,7 +242,7 @@ static int chud_merge(void *accp, const void *jobp, uint64_t chunk, const unsign
     if (acc->next_chunk == job->nchunks)
         return PIE_K_OK; /* pie__chud_top merges the rest */
     for (uint64_t c = chunk; (c & 1) && rc == PIE_K_OK; c >>= 1)
-        rc = pop_merge(acc, job, 1);
+        rc = pop_merge(acc, job, acc->threads);
     return rc;
 }
 

@@ -76,6 +76,10 @@ extern const pie_kernel_ops pie__chud_series_ops;
 typedef struct pie__chud_acc pie__chud_acc;
 pie__chud_acc *pie__chud_acc_new(void);
 void pie__chud_acc_free(pie__chud_acc *acc);
+/* Threads for the products of the merges done as chunks arrive (default 1):
+ * these merges hold most of the series' work (binary splitting's cost is in
+ * its top levels), so they must not be left to one thread. */
+void pie__chud_acc_set_threads(pie__chud_acc *acc, unsigned threads);
 
 /* After every chunk was merged: the remaining merges of the stack, products
  * on up to `threads` threads. PIE_K_EINVAL if chunks are missing. */
