@@ -155,7 +155,7 @@ static u128 term_value(const pie_hex_series *s, unsigned j, uint64_t k)
 /* Four consecutive k at once: independent multiply chains keep the
  * multiplier busy. */
 void pie__hex_head_scalar(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
-                         pie_hex_u128 *acc)
+                          pie_hex_u128 *acc)
 {
     enum { L = 4 };
     u128 sum = to_u128(*acc);
@@ -215,7 +215,7 @@ unsigned pie__hex_certain_digits(pie_hex_u128 frac, pie_hex_u128 err_bound, char
 enum { CHUNKS_PER_SERIES = 64, GROUP_K = 32, PARTIAL_BYTES = 24 };
 
 int pie__hex_job_init(pie_hex_job *job, uint64_t d, const int *formulas, unsigned nformulas,
-                     pie_hex_head_fn head)
+                      pie_hex_head_fn head)
 {
     if (nformulas < 1 || nformulas > PIE_HEXK_MAX_SERIES || !head)
         return PIE_K_EINVAL;

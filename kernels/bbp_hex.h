@@ -63,17 +63,17 @@ typedef void (*pie_hex_head_fn)(const pie_hex_series *s, unsigned j, uint64_t k0
                                 pie_hex_u128 *acc);
 
 void pie__hex_head_scalar(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
-                         pie_hex_u128 *acc);
+                          pie_hex_u128 *acc);
 #ifdef PIE_HAVE_HEX_AVX512
 /* AVX-512 IFMA: 52-bit Montgomery arithmetic, 32 terms at a time; moduli < 2^49. */
 void pie__hex_head_avx512(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
-                         pie_hex_u128 *acc);
+                          pie_hex_u128 *acc);
 #endif
 #ifdef PIE_HAVE_HEX_AVX2
 /* AVX2 + FMA: double-precision residues with exact FMA remainders, 16 terms
  * at a time; moduli < 2^50. */
 void pie__hex_head_avx2(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
-                       pie_hex_u128 *acc);
+                        pie_hex_u128 *acc);
 #endif
 
 /* Fill *s for `formula` at digit offset d = position - 1; PIE_K_EINVAL when
@@ -112,7 +112,7 @@ typedef struct pie_hex_acc {
 /* Build the job for digit offset d and the given formulas (1 or 2). The chunk
  * layout depends on (d, formulas) only. */
 int pie__hex_job_init(pie_hex_job *job, uint64_t d, const int *formulas, unsigned nformulas,
-                     pie_hex_head_fn head);
+                      pie_hex_head_fn head);
 uint64_t pie__hex_job_chunks(const pie_hex_job *job);
 extern const pie_kernel_ops pie__hex_kernel_ops;
 

@@ -11,6 +11,7 @@ typedef struct pie__chud_node {
     int64_t eP, eQ, eT;
     uint64_t a, b;
     int hasP;
+    int cut; /* P or Q (here or below) was truncated */
 } pie__chud_node;
 
 void pie__chud_node_init(pie__chud_node *x);

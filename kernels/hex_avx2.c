@@ -72,7 +72,7 @@ static void fold(u128 *sum, __m256i hi, __m256i lo)
 }
 
 void pie__hex_head_avx2(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
-                       pie_hex_u128 *acc)
+                        pie_hex_u128 *acc)
 {
     u128 sum = (u128)acc->hi << 64 | acc->lo;
     __m256i acc_hi = _mm256_setzero_si256(), acc_lo = _mm256_setzero_si256();

@@ -98,7 +98,7 @@ static void fold(u128 *sum, __m512i hi, __m512i lo)
 }
 
 void pie__hex_head_avx512(const pie_hex_series *s, unsigned j, uint64_t k0, uint64_t k1,
-                         pie_hex_u128 *acc)
+                          pie_hex_u128 *acc)
 {
     const __m512i one = _mm512_set1_epi64(1), z = _mm512_setzero_si512();
     const __m512i lanes = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
