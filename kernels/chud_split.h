@@ -29,6 +29,12 @@ int pie__chud_merge(const pie__chud_job *job, pie__chud_node *l, pie__chud_node 
 /* The node of [a, b) by binary splitting on one thread, into x (initialized). */
 void pie__chud_split(const pie__chud_job *job, pie__chud_node *x, uint64_t a, uint64_t b);
 
+/* Hand chunk `chunk`'s node (malloc'd; owned from here on) to the merge
+ * stack; chunks come in order. A failure of an earlier merge is returned
+ * here or by pie__chud_top. */
+int pie__chud_acc_push(pie__chud_acc *acc, const pie__chud_job *job, uint64_t chunk,
+                       pie__chud_node *x);
+
 /* The one node left after pie__chud_top, or NULL. */
 pie__chud_node *pie__chud_acc_root(pie__chud_acc *acc);
 

@@ -176,74 +176,27 @@ static uint64_t chud_max_partial(const void *jobp, uint64_t chunk)
     return HEADER + 3 * (INT_HEADER + 8 * (pie__chud_chunk_bits(job, chunk) / 64 + 4));
 }
 
-/* ------------------------------------------------------------------------ */
-/* The merge stack: chunk c's node is pushed, then merged with its left     */
-/* neighbours as often as c has trailing one bits, which builds the fixed   */
-/* balanced tree over the C chunks. The last chunk's merges, the largest,   */
-/* are left to pie__chud_top.                                               */
-
-#define STACK_MAX 8 /* log2(C) + 2 */
-
-struct pie__chud_acc {
-    pie__chud_node node[STACK_MAX];
-    unsigned depth;
-    unsigned threads; /* for the merges' products */
-    uint64_t next_chunk;
-};
-
-pie__chud_acc *pie__chud_acc_new(void)
-{
-    pie__chud_acc *acc = calloc(1, sizeof *acc);
-    if (!acc)
-        return NULL;
-    for (unsigned i = 0; i < STACK_MAX; i++)
-        pie__chud_node_init(&acc->node[i]);
-    acc->threads = 1;
-    return acc;
-}
-
-void pie__chud_acc_set_threads(pie__chud_acc *acc, unsigned threads)
-{
-    acc->threads = threads ? threads : 1;
-}
-
-void pie__chud_acc_free(pie__chud_acc *acc)
-{
-    if (!acc)
-        return;
-    for (unsigned i = 0; i < STACK_MAX; i++)
-        pie__chud_node_clear(&acc->node[i]);
-    free(acc);
-}
-
-/* Merge the two top nodes. */
-static int pop_merge(pie__chud_acc *acc, const pie__chud_job *job, unsigned threads)
-{
-    pie__chud_node *l = &acc->node[acc->depth - 2], *r = &acc->node[acc->depth - 1];
-    if (l->b != r->a)
-        return PIE_K_EINVAL; /* the stack lost its order: a bug */
-    int rc = pie__chud_merge(job, l, r, threads);
-    acc->depth--;
-    return rc;
-}
-
+/* The merge: the partial is checked and imported here, in the caller's
+ * thread; the stack's merges run on the accumulator's own thread
+ * (chud_stack.c), so that the backend goes on feeding workers meanwhile. */
 static int chud_merge(void *accp, const void *jobp, uint64_t chunk, const unsigned char *p,
                       size_t len)
 {
     pie__chud_acc *acc = accp;
     const pie__chud_job *job = jobp;
-    if (chunk != acc->next_chunk || chunk >= job->nchunks || acc->depth >= STACK_MAX)
+    if (chunk >= job->nchunks)
         return PIE_K_EINVAL;
-    int rc = get_node(job, chunk, p, len, &acc->node[acc->depth]);
-    if (rc != PIE_K_OK)
+    pie__chud_node *x = malloc(sizeof *x);
+    if (!x)
+        return PIE_K_ENOMEM;
+    pie__chud_node_init(x);
+    int rc = get_node(job, chunk, p, len, x);
+    if (rc != PIE_K_OK) {
+        pie__chud_node_clear(x);
+        free(x);
         return rc;
-    acc->depth++;
-    acc->next_chunk++;
-    if (acc->next_chunk == job->nchunks)
-        return PIE_K_OK; /* pie__chud_top merges the rest */
-    for (uint64_t c = chunk; (c & 1) && rc == PIE_K_OK; c >>= 1)
-        rc = pop_merge(acc, job, acc->threads);
-    return rc;
+    }
+    return pie__chud_acc_push(acc, job, chunk, x);
 }
 
 const pie_kernel_ops pie__chud_series_ops = {
@@ -252,20 +205,3 @@ const pie_kernel_ops pie__chud_series_ops = {
     .merge = chud_merge,
     .max_partial = chud_max_partial,
 };
-
-int pie__chud_top(pie__chud_acc *acc, const pie__chud_job *job, unsigned threads)
-{
-    if (acc->next_chunk != job->nchunks || acc->depth == 0)
-        return PIE_K_EINVAL;
-    int rc = PIE_K_OK;
-    while (acc->depth > 1 && rc == PIE_K_OK)
-        rc = pop_merge(acc, job, threads);
-    if (rc == PIE_K_OK && (acc->node[0].a != 0 || acc->node[0].b != job->nterms))
-        rc = PIE_K_EINVAL;
-    return rc;
-}
-
-pie__chud_node *pie__chud_acc_root(pie__chud_acc *acc)
-{
-    return acc->depth == 1 ? &acc->node[0] : NULL;
-}
