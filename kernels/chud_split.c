@@ -19,12 +19,15 @@ void pie__chud_node_init(pie__chud_node *x)
     x->eP = x->eQ = x->eT = 0;
     x->a = x->b = 0;
     x->hasP = 1;
-    x->cut = 0;
+    x->tracked = 0;
+    x->fp = x->fq = (pie__fac){0};
 }
 
 void pie__chud_node_clear(pie__chud_node *x)
 {
     mpz_clears(x->P, x->Q, x->T, NULL);
+    pie__fac_clear(&x->fp);
+    pie__fac_clear(&x->fq);
 }
 
 uint64_t pie__chud_kept_bits(const pie__chud_job *job, uint64_t a)
@@ -66,7 +69,6 @@ static void leaf(const pie__chud_job *job, pie__chud_node *x, uint64_t k)
     x->b = k + 1;
     x->hasP = k + 1 < job->nterms;
     x->eP = x->eQ = x->eT = 0;
-    x->cut = 0;
     if (k == 0) {
         mpz_set_ui(x->P, 1);
         mpz_set_ui(x->Q, 1);
@@ -118,11 +120,46 @@ static void add_scaled(mpz_t dst, int64_t *e, mpz_t u, int64_t eu, mpz_t v, int6
     strip_twos(dst, e);
 }
 
+/* Divide gcd(P1, Q2) out of l's P and r's Q; 0 if the lists still describe
+ * the integers afterwards (they do unless memory ran out). */
+static int remove_common(pie__chud_node *l, pie__chud_node *r, mpz_t g)
+{
+    if (pie__fac_remove_gcd(&l->fp, &r->fq, g) != 0)
+        return -1;
+    if (mpz_cmp_ui(g, 1) != 0) {
+        mpz_divexact(l->P, l->P, g);
+        mpz_divexact(r->Q, r->Q, g);
+    }
+    return 0;
+}
+
+/* l's lists become those of the merged node, or go. */
+static void merge_lists(pie__chud_node *l, pie__chud_node *r, int track)
+{
+    pie__fac fp = {0}, fq = {0};
+    if (track && pie__fac_mul(&fp, &l->fp, &r->fp) == 0 && pie__fac_mul(&fq, &l->fq, &r->fq) == 0) {
+        pie__fac_clear(&l->fp);
+        pie__fac_clear(&l->fq);
+        l->fp = fp;
+        l->fq = fq;
+        l->tracked = 1;
+        return;
+    }
+    pie__fac_clear(&fp);
+    pie__fac_clear(&fq);
+    pie__fac_clear(&l->fp);
+    pie__fac_clear(&l->fq);
+    l->tracked = 0;
+}
+
 int pie__chud_merge(const pie__chud_job *job, pie__chud_node *l, pie__chud_node *r,
                     unsigned threads)
 {
     mpz_t t1, t2, q, p;
     mpz_inits(t1, t2, q, p, NULL);
+    int track = l->tracked && r->tracked;
+    if (track && r->b - l->a >= GCD_MIN_TERMS)
+        track = remove_common(l, r, q) == 0;
 
     pie__par_mul m[4] = {
         {t1, l->T, r->Q},
@@ -147,109 +184,47 @@ int pie__chud_merge(const pie__chud_job *job, pie__chud_node *l, pie__chud_node 
         l->b = r->b;
         uint64_t kept = pie__chud_kept_bits(job, l->a);
         truncate(l->T, &l->eT, kept);
-        l->cut |= r->cut | truncate(l->Q, &l->eQ, kept);
-        l->cut |= truncate(l->P, &l->eP, kept);
+        int cut = truncate(l->Q, &l->eQ, kept);
+        cut |= truncate(l->P, &l->eP, kept);
+        merge_lists(l, r, track && !cut);
     }
     mpz_clears(t1, t2, q, p, NULL);
     mpz_set_ui(r->P, 0);
     mpz_set_ui(r->Q, 0);
     mpz_set_ui(r->T, 0);
+    pie__fac_clear(&r->fp);
+    pie__fac_clear(&r->fq);
+    r->tracked = 0;
     return rc;
 }
 
-/* The recursion inside a chunk, with P's and Q's factorizations beside
- * them while no truncation has touched them. */
-typedef struct fsplit_ctx {
-    const pie__chud_job *job;
-    pie__chud_sieve *sieve; /* NULL: no factor tracking */
-    mpz_t g;
-} fsplit_ctx;
-
-typedef struct fnode {
-    pie__chud_node n;
-    pie__fac fp, fq;
-    int tracked; /* fp, fq are the factorizations of n.P, n.Q */
-} fnode;
-
-static void fnode_init(fnode *x)
+/* A leaf with its factorizations from the sieve (none when it failed). */
+static void fleaf(const pie__chud_job *job, pie__chud_sieve *sieve, pie__chud_node *x, uint64_t k)
 {
-    pie__chud_node_init(&x->n);
-    x->fp = x->fq = (pie__fac){0};
-    x->tracked = 0;
-}
-
-static void fnode_clear(fnode *x)
-{
-    pie__chud_node_clear(&x->n);
-    pie__fac_clear(&x->fp);
-    pie__fac_clear(&x->fq);
-}
-
-static void fleaf(fsplit_ctx *c, fnode *x, uint64_t k)
-{
-    leaf(c->job, &x->n, k);
+    leaf(job, x, k);
     x->fp.n = x->fq.n = 0;
-    x->tracked = k == 0 || (c->sieve && pie__chud_sieve_term(c->sieve, k, &x->fp, &x->fq) == 0);
+    x->tracked = k == 0 || (sieve && pie__chud_sieve_term(sieve, k, &x->fp, &x->fq) == 0);
 }
 
-/* x = x + r, the common factors of x's P and r's Q removed first. */
-static void fmerge(fsplit_ctx *c, fnode *x, fnode *r)
-{
-    int track = x->tracked && r->tracked;
-    if (track && r->n.b - x->n.a < GCD_MIN_TERMS) {
-        /* keep the lists; too small to pay for the removal */
-    } else if (track && pie__fac_remove_gcd(&x->fp, &r->fq, c->g) == 0) {
-        if (mpz_cmp_ui(c->g, 1) != 0) {
-            mpz_divexact(x->n.P, x->n.P, c->g);
-            mpz_divexact(r->n.Q, r->n.Q, c->g);
-        }
-    } else {
-        track = 0;
-    }
-    pie__chud_merge(c->job, &x->n, &r->n, 1);
-    pie__fac fp = {0}, fq = {0};
-    if (track && !x->n.cut && pie__fac_mul(&fp, &x->fp, &r->fp) == 0 &&
-        pie__fac_mul(&fq, &x->fq, &r->fq) == 0) {
-        pie__fac_clear(&x->fp);
-        pie__fac_clear(&x->fq);
-        x->fp = fp;
-        x->fq = fq;
-        x->tracked = 1;
-    } else {
-        pie__fac_clear(&fp);
-        pie__fac_clear(&fq);
-        pie__fac_clear(&x->fp);
-        pie__fac_clear(&x->fq);
-        x->tracked = 0;
-    }
-}
-
-static void fsplit(fsplit_ctx *c, fnode *x, uint64_t a, uint64_t b)
+static void fsplit(const pie__chud_job *job, pie__chud_sieve *sieve, pie__chud_node *x, uint64_t a,
+                   uint64_t b)
 {
     if (b - a == 1) {
-        fleaf(c, x, a);
+        fleaf(job, sieve, x, a);
         return;
     }
     uint64_t m = a + (b - a) / 2;
-    fnode r;
-    fnode_init(&r);
-    fsplit(c, x, a, m);
-    fsplit(c, &r, m, b);
-    fmerge(c, x, &r);
-    fnode_clear(&r);
+    pie__chud_node r;
+    pie__chud_node_init(&r);
+    fsplit(job, sieve, x, a, m);
+    fsplit(job, sieve, &r, m, b);
+    pie__chud_merge(job, x, &r, 1);
+    pie__chud_node_clear(&r);
 }
 
 void pie__chud_split(const pie__chud_job *job, pie__chud_node *x, uint64_t a, uint64_t b)
 {
-    fsplit_ctx c = {.job = job, .sieve = pie__chud_sieve_new(a, b)};
-    mpz_init(c.g);
-    fnode root;
-    fnode_init(&root);
-    fsplit(&c, &root, a, b);
-    pie__chud_node_clear(x);
-    *x = root.n; /* the integers move; root's lists go */
-    pie__fac_clear(&root.fp);
-    pie__fac_clear(&root.fq);
-    mpz_clear(c.g);
-    pie__chud_sieve_free(c.sieve);
+    pie__chud_sieve *sieve = pie__chud_sieve_new(a, b);
+    fsplit(job, sieve, x, a, b);
+    pie__chud_sieve_free(sieve);
 }

@@ -42,7 +42,7 @@
 
 /* Names the partials' format and the splitting rules that fix their bits;
  * changes whenever either does (checkpoints compare it). */
-#define PIE_CHUD_PARTIAL_FORMAT "chud-pqt-trunc1-fac32"
+#define PIE_CHUD_PARTIAL_FORMAT "chud-pqt-trunc1-fac32-lists"
 
 /* Returned by pie__chud_floor when the last digit is not certain. */
 #define PIE_CHUD_RETRY 100
