@@ -99,6 +99,8 @@ static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digit
      * is, in its top levels). */
     *threads = finish_threads(ctx, pie__resolve_workers(ctx));
     pie__chud_acc_set_threads(acc, *threads);
+    /* With more than one thread the square root runs beside the series. */
+    pie__chud_sqrt *sq = *threads > 1 ? pie__chud_sqrt_start(job) : NULL;
     pie_status st = run_series(ctx, job, acc, res);
     int krc = PIE_K_OK;
     if (st == PIE_OK)
@@ -108,9 +110,10 @@ static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digit
         st = pie__fail(ctx, PIE_ECANCELED, "cancelled after the series");
     if (st == PIE_OK && krc == PIE_K_OK) {
         t0 = pie__now();
-        krc = pie__chud_fixed(acc, job, *threads, on_step, ctx, x);
+        krc = pie__chud_fixed(acc, job, *threads, sq, on_step, ctx, x);
         res->seconds_division += pie__now() - t0;
     }
+    pie__chud_sqrt_free(sq);
     pie__chud_acc_free(acc);
     if (st == PIE_OK && krc != PIE_K_OK)
         st = pie__fail(ctx, pie__from_kernel(krc), "the Chudnovsky series could not be finished");

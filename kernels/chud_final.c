@@ -3,6 +3,7 @@
 #include "chud_split.h"
 #include "par_gmp.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 /* pi = 426880 sqrt(10005) Q / T. */
@@ -14,42 +15,78 @@
 /* Bits beyond W of the quotient Q/T ~ 2^-23.7: r has about W + 8 bits. */
 #define DIV_EXTRA 32
 
-typedef struct sqrt_job {
+struct pie__chud_sqrt {
     mpz_t s;
     uint64_t bits; /* s = floor(sqrt(10005) 2^bits) */
-} sqrt_job;
+    pthread_t th;
+    int started;
+};
 
 static void sqrt_run(void *p)
 {
-    sqrt_job *j = p;
+    pie__chud_sqrt *j = p;
     mpz_set_ui(j->s, SQRT_ARG);
     mpz_mul_2exp(j->s, j->s, 2 * j->bits);
     mpz_sqrt(j->s, j->s);
 }
 
-typedef struct div_job {
-    mpz_t r;
-    mpz_srcptr q, t;
-    int64_t sh; /* r = floor(q 2^sh / t), sh of either sign */
-} div_job;
-
-static void div_run(void *p)
+static void *sqrt_thread(void *p)
 {
-    div_job *j = p;
-    if (j->sh >= 0) {
-        mpz_mul_2exp(j->r, j->q, (mp_bitcnt_t)j->sh);
-        mpz_tdiv_q(j->r, j->r, j->t);
-    } else {
-        mpz_t den;
-        mpz_init(den);
-        mpz_mul_2exp(den, j->t, (mp_bitcnt_t)-j->sh);
-        mpz_tdiv_q(j->r, j->q, den);
-        mpz_clear(den);
+    sqrt_run(p);
+    return NULL;
+}
+
+pie__chud_sqrt *pie__chud_sqrt_start(const pie__chud_job *job)
+{
+    pie__chud_sqrt *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    mpz_init(r->s);
+    r->bits = job->prec + SQRT_EXTRA;
+    r->started = pthread_create(&r->th, NULL, sqrt_thread, r) == 0;
+    if (!r->started) {
+        mpz_clear(r->s);
+        free(r);
+        return NULL;
     }
+    return r;
+}
+
+/* Wait for the square root. */
+static void sqrt_join(pie__chud_sqrt *r)
+{
+    if (r->started)
+        pthread_join(r->th, NULL);
+    r->started = 0;
+}
+
+void pie__chud_sqrt_free(pie__chud_sqrt *r)
+{
+    if (!r)
+        return;
+    sqrt_join(r);
+    mpz_clear(r->s);
+    free(r);
+}
+
+/* The quotient r = Q / T 2^(W + DIV_EXTRA): root's Q and T are consumed
+ * (the shift happens in place, and both go as soon as the division ends). */
+static void quotient(pie__chud_node *root, const pie__chud_job *job, mpz_t r)
+{
+    int64_t sh = (int64_t)(job->prec + DIV_EXTRA) + root->eQ - root->eT;
+    if (sh >= 0)
+        mpz_mul_2exp(root->Q, root->Q, (mp_bitcnt_t)sh);
+    else
+        mpz_mul_2exp(root->T, root->T, (mp_bitcnt_t)-sh);
+    mpz_tdiv_q(r, root->Q, root->T);
+    mpz_set_ui(root->Q, 0);
+    mpz_set_ui(root->T, 0);
+    mpz_realloc2(root->Q, 64);
+    mpz_realloc2(root->T, 64);
 }
 
 int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, unsigned threads,
-                    pie__chud_step_fn step, void *user, mpz_t x)
+                    pie__chud_sqrt *sq, pie__chud_step_fn step, void *user, mpz_t x)
 {
     pie__chud_node *root = pie__chud_acc_root(acc);
     if (!root || root->a != 0 || root->b != job->nterms)
@@ -57,33 +94,30 @@ int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, unsigned threa
     if (mpz_sgn(root->T) <= 0 || mpz_sgn(root->Q) <= 0)
         return PIE_K_ECORRUPT; /* S > 0 */
     mpz_set_ui(root->P, 0);
-    sqrt_job sj = {.bits = job->prec + SQRT_EXTRA};
-    div_job dj = {.q = root->Q, .t = root->T};
-    mpz_inits(sj.s, dj.r, NULL);
-    /* Q 2^eQ / (T 2^eT) 2^(W + DIV_EXTRA) */
-    dj.sh = (int64_t)(job->prec + DIV_EXTRA) + root->eQ - root->eT;
-    if (threads > 1) {
-        /* Independent, and about equally costly (1.5 and 1.7 products of W
-         * bits): one thread each. */
-        if (step)
-            step(user, "division");
-        pie__par_job jobs[2] = {{div_run, &dj}, {sqrt_run, &sj}};
-        pie__par_run(jobs, 2, 2);
-    } else {
-        if (step)
-            step(user, "division");
-        div_run(&dj);
+    mpz_realloc2(root->P, 64);
+    pie__chud_sqrt local = {.bits = job->prec + SQRT_EXTRA};
+    if (!sq) {
+        /* No square root ran beside the series: now, alone (its peak
+         * memory and the division's do not add up). */
+        sq = &local;
+        mpz_init(sq->s);
         if (step)
             step(user, "square root");
-        sqrt_run(&sj);
+        sqrt_run(sq);
     }
-    mpz_set_ui(root->Q, 0);
-    mpz_set_ui(root->T, 0);
+    if (step)
+        step(user, "division");
+    mpz_t r;
+    mpz_init(r);
+    quotient(root, job, r);
+    sqrt_join(sq);
     /* X = floor(426880 s r / 2^(W + SQRT_EXTRA + DIV_EXTRA)). The floors of
      * s and r cost below 2^-(W+6) relative, the series' truncations less. */
-    pie__par_mul m = {x, sj.s, dj.r};
+    pie__par_mul m = {x, sq->s, r};
     int rc = pie__par_mul_n(&m, 1, threads);
-    mpz_clears(sj.s, dj.r, NULL);
+    mpz_clear(r);
+    if (sq == &local)
+        mpz_clear(local.s);
     if (rc != PIE_K_OK)
         return rc;
     mpz_mul_ui(x, x, PI_NUM);

@@ -30,8 +30,8 @@
  * (job, node) only, so every backend gives the same bytes.
  *
  * Finally X = floor(426880 sqrt(10005) Q / T 2^W) with |X - pi 2^W| < 2
- * (square root and division by GMP's subquadratic mpz_sqrt and mpz_tdiv_q,
- * run side by side), and the digits floor(pi base^D) follow after a Ziv test
+ * (square root and division by GMP's subquadratic mpz_sqrt and mpz_tdiv_q;
+ * the square root runs beside the series), and the digits floor(pi base^D) follow after a Ziv test
  * on [X-3, X+3], as for the BBP series (bbp_series.h).
  */
 
@@ -88,11 +88,19 @@ int pie__chud_top(pie__chud_acc *acc, const pie__chud_job *job, unsigned threads
 /* Told the name of each step as it starts ("square root", "division"). */
 typedef void (*pie__chud_step_fn)(void *user, const char *step);
 
-/* After pie__chud_top: X with |X - pi 2^W| < 2 into x (initialized); the
- * square root and the division run side by side on up to `threads` threads.
- * Frees the stack's integers. */
+/* The square root of 10005 at the job's precision, computed on a thread of
+ * its own from the start (it depends on W only): beside the series it
+ * fills the cores' gaps, and its peak memory does not add to the
+ * division's. NULL when no thread could be started. */
+typedef struct pie__chud_sqrt pie__chud_sqrt;
+pie__chud_sqrt *pie__chud_sqrt_start(const pie__chud_job *job);
+void pie__chud_sqrt_free(pie__chud_sqrt *sq); /* waits for it; accepts NULL */
+
+/* After pie__chud_top: X with |X - pi 2^W| < 2 into x (initialized): the
+ * division Q/T, then the product by the square root (sq, or computed here
+ * when NULL), on up to `threads` threads. Frees the stack's integers. */
 int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, unsigned threads,
-                    pie__chud_step_fn step, void *user, mpz_t x);
+                    pie__chud_sqrt *sq, pie__chud_step_fn step, void *user, mpz_t x);
 
 /* Y = floor(pi base^D) after checking that every value in [X-3, X+3] gives
  * the same Y: PIE_K_OK, or PIE_CHUD_RETRY when the last digit is not

@@ -62,8 +62,10 @@ static int run_job(const pie__chud_job *job, unsigned threads, char **text)
         rc = pie__chud_top(acc, job, threads);
     mpz_t x, y;
     mpz_inits(x, y, NULL);
+    pie__chud_sqrt *sq = threads > 1 ? pie__chud_sqrt_start(job) : NULL;
     if (rc == PIE_K_OK)
-        rc = pie__chud_fixed(acc, job, threads, NULL, NULL, x);
+        rc = pie__chud_fixed(acc, job, threads, sq, NULL, NULL, x);
+    pie__chud_sqrt_free(sq);
     if (rc == PIE_K_OK)
         rc = pie__chud_floor(job, x, threads, y);
     if (rc == PIE_K_OK) {

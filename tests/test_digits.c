@@ -295,9 +295,9 @@ static void check_phases(void)
             for (int i = 0; same && i < p.n; i++) {
                 if (k > 0 && strcmp(want[k - 1], "verify") == 0 && strcmp(p.seen[i], "hex") == 0)
                     continue;
-                /* Chudnovsky on one thread: the square root after the
-                 * division (on more, beside it). */
-                if (k > 0 && strcmp(want[k - 1], "division") == 0 &&
+                /* Chudnovsky on one thread: the square root before the
+                 * division (on more, beside the series). */
+                if (k > 0 && strcmp(want[k - 1], "series") == 0 &&
                     strcmp(p.seen[i], "square root") == 0)
                     continue;
                 same = k < nwant && strcmp(p.seen[i], want[k++]) == 0;
