@@ -20,7 +20,16 @@ struct pie__chud_sqrt {
     uint64_t bits; /* s = floor(sqrt(10005) 2^bits) */
     pthread_t th;
     int started;
+    pthread_mutex_t mu;
+    int done, orphan; /* the thread has finished; nobody waits for it (it frees) */
 };
+
+static void sqrt_destroy(pie__chud_sqrt *r)
+{
+    mpz_clear(r->s);
+    pthread_mutex_destroy(&r->mu);
+    free(r);
+}
 
 static void sqrt_run(void *p)
 {
@@ -32,7 +41,14 @@ static void sqrt_run(void *p)
 
 static void *sqrt_thread(void *p)
 {
-    sqrt_run(p);
+    pie__chud_sqrt *r = p;
+    sqrt_run(r);
+    pthread_mutex_lock(&r->mu);
+    r->done = 1;
+    int orphan = r->orphan;
+    pthread_mutex_unlock(&r->mu);
+    if (orphan)
+        sqrt_destroy(r); /* the run ended without it */
     return NULL;
 }
 
@@ -42,11 +58,11 @@ pie__chud_sqrt *pie__chud_sqrt_start(const pie__chud_job *job)
     if (!r)
         return NULL;
     mpz_init(r->s);
+    pthread_mutex_init(&r->mu, NULL);
     r->bits = job->prec + SQRT_EXTRA;
     r->started = pthread_create(&r->th, NULL, sqrt_thread, r) == 0;
     if (!r->started) {
-        mpz_clear(r->s);
-        free(r);
+        sqrt_destroy(r);
         return NULL;
     }
     return r;
@@ -64,9 +80,20 @@ void pie__chud_sqrt_free(pie__chud_sqrt *r)
 {
     if (!r)
         return;
-    sqrt_join(r);
-    mpz_clear(r->s);
-    free(r);
+    if (r->started) {
+        /* Still running after a failure or a cancel: it is not waited for
+         * (mpz_sqrt cannot be interrupted); it frees itself when done. */
+        pthread_mutex_lock(&r->mu);
+        int done = r->done;
+        r->orphan = !done;
+        pthread_mutex_unlock(&r->mu);
+        if (!done) {
+            pthread_detach(r->th);
+            return;
+        }
+        pthread_join(r->th, NULL);
+    }
+    sqrt_destroy(r);
 }
 
 /* The quotient r = Q / T 2^(W + DIV_EXTRA): root's Q and T are consumed

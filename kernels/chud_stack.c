@@ -80,6 +80,12 @@ void pie__chud_acc_free(pie__chud_acc *acc)
 {
     if (!acc)
         return;
+    /* A run that stops early (a failure, a cancel) drops the queued nodes
+     * instead of merging them: only a merge under way is waited for. */
+    pthread_mutex_lock(&acc->mu);
+    if (acc->rc == PIE_K_OK)
+        acc->rc = PIE_K_EINVAL;
+    pthread_mutex_unlock(&acc->mu);
     finish(acc);
     while (acc->head) {
         qitem *q = acc->head;
