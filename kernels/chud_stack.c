@@ -11,11 +11,11 @@
  * chunks whatever the order of arrival. The last chunk's merges, the largest,
  * are left to pie__chud_top, which gives their products every thread.
  *
- * The merges run on a thread of the accumulator: the merge callback only
- * queues the imported node. The merges near the top of the tree hold a
- * large share of the series' work (binary splitting's cost is in its top
- * levels); done in the callback they would stall the backend's loop, and
- * with it every worker waiting to hand over its partial.
+ * With more than one thread for the run, the merges run on a thread of the
+ * accumulator: the merge callback only queues the imported node. The merges near the top of the
+ * tree hold a large share of the series' work (binary splitting's cost is in its top levels); done
+ * in the callback they would stall the backend's loop, and with it every worker waiting to hand
+ * over its partial.
  */
 
 #define STACK_MAX 8 /* log2(C) + 2 */
@@ -168,6 +168,21 @@ int pie__chud_acc_push(pie__chud_acc *acc, const pie__chud_job *job, uint64_t ch
         return PIE_K_ENOMEM;
     }
     *q = (qitem){.node = x, .chunk = chunk};
+    if (acc->threads <= 1) {
+        /* One thread: the merges run here, in the caller's thread. */
+        acc->job = job;
+        int rc = acc->rc;
+        if (rc == PIE_K_OK && chunk != acc->next_chunk)
+            rc = PIE_K_EINVAL;
+        if (rc != PIE_K_OK) {
+            item_free(q);
+            return rc;
+        }
+        free(q);
+        acc->next_chunk++;
+        acc->rc = absorb(acc, x, chunk);
+        return acc->rc;
+    }
     pthread_mutex_lock(&acc->mu);
     int rc = acc->rc;
     if (rc == PIE_K_OK && (chunk != acc->next_chunk || acc->closed))

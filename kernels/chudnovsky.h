@@ -76,9 +76,11 @@ extern const pie_kernel_ops pie__chud_series_ops;
 typedef struct pie__chud_acc pie__chud_acc;
 pie__chud_acc *pie__chud_acc_new(void);
 void pie__chud_acc_free(pie__chud_acc *acc);
-/* Threads for the products of the merges done as chunks arrive (default 1):
- * these merges hold most of the series' work (binary splitting's cost is in
- * its top levels), so they must not be left to one thread. */
+/* Threads for the merges done as chunks arrive (default 1: in the merge
+ * callback). More than one: the merges run on a thread of their own and
+ * their products on this many: these merges hold much of the series' work
+ * (binary splitting's cost is in its top levels), and the backend must go
+ * on feeding its workers meanwhile. */
 void pie__chud_acc_set_threads(pie__chud_acc *acc, unsigned threads);
 
 /* After every chunk was merged: the remaining merges of the stack, products
