@@ -17,19 +17,20 @@ static unsigned finish_threads(const pie_ctx *ctx, unsigned series_workers)
     return t ? (t > 64 ? 64 : t) : 1;
 }
 
-/* A model of the peak, calibrated against measured RSS (bench/): the parent
- * holds the top merge's operands and products and then the root, the
- * quotient and the division's scratch, about 28 W/8 bytes, plus the digit
- * string twice; each worker one chunk's splitting with GMP's scratch
- * (measured, 2 workers: 22 MB at 1e6 digits, 149 MB at 1e7). */
+/* A model of the peak, calibrated against measured RSS (bench/; JSON
+ * peak_rss_bytes, 2 workers: 24 MB at 1e6 digits, 143 MB at 1e7, 1.07 GB at
+ * 1e8): the parent peaks in the division (GMP's 2W/W division and its
+ * scratch, with the square root, X's factors and the heap the series left),
+ * about 30 W/8 bytes; each worker holds one chunk's splitting with GMP's
+ * scratch, about 16 times the chunk's largest integer. */
 uint64_t pie__chud_estimate(const pie_ctx *ctx, const pie__bbp_job *view)
 {
     pie__chud_job job;
     pie__chud_job_init(&job, view->digits, view->base, view->guard);
     const uint64_t base_rss = UINT64_C(4) << 20;
     uint64_t wbytes = job.prec / 8 + 1;
-    uint64_t parent = base_rss + 28 * wbytes + 2 * (job.digits + 2);
-    uint64_t worker = base_rss + 8 * (pie__chud_chunk_bits(&job, 0) / 8);
+    uint64_t parent = base_rss + 30 * wbytes;
+    uint64_t worker = base_rss + 16 * (pie__chud_chunk_bits(&job, 0) / 8);
     unsigned w = pie__resolve_workers(ctx);
     if (w > job.nchunks)
         w = (unsigned)job.nchunks;

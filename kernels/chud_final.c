@@ -1,4 +1,4 @@
-/** @brief Chudnovsky's last steps: square root and division side by side, the product, the digits.
+/** @brief Chudnovsky's last steps: the square root (beside the series), the division, the digits.
  */
 #include "chud_split.h"
 #include "par_gmp.h"
