@@ -82,7 +82,7 @@ static void corrupt_value(const pie__bbp_job *view, mpz_t y)
 {
     mpz_t d;
     mpz_init(d);
-    mpz_ui_pow_ui(d, view->base, view->digits / 2);
+    mpz_ui_pow_ui(d, view->base, view->digits / 3); /* inside the low half */
     mpz_add(y, y, d);
     mpz_clear(d);
 }
@@ -124,13 +124,14 @@ static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digit
 }
 
 /* y (consumed) to text, checked: y and the digits agree mod a 61-bit prime. */
-static pie_status convert(pie_ctx *ctx, const pie__bbp_job *view, mpz_t y, unsigned threads,
-                          pie_digits_result *res, char **text)
+static pie_status convert(pie_ctx *ctx, const pie__chud_job *job, const pie__bbp_job *view,
+                          const mpz_t x, mpz_t y, unsigned threads, pie_digits_result *res,
+                          char **text)
 {
     if (ctx->test_corrupt == PIE_TEST_CORRUPT_VALUE)
         corrupt_value(view, y);
     uint64_t want = pie__radix_mod_value(y);
-    int krc = pie__bbp_format(view, y, threads, text);
+    int krc = pie__chud_format(job, x, y, threads, text);
     if (krc != PIE_K_OK)
         return pie__fail(ctx, pie__from_kernel(krc), "the digits could not be formed");
     char *t = *text;
@@ -172,11 +173,11 @@ pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_
         corrupt_binary(view, x);
     int krc = pie__chud_floor(&job, x, threads, y);
     pie__digits_window(view, x, w);
-    mpz_clear(x);
     if (krc == PIE_K_OK)
-        st = convert(ctx, view, y, threads, res, text); /* consumes y */
+        st = convert(ctx, &job, view, x, y, threads, res, text); /* consumes y */
     else
         mpz_clear(y);
+    mpz_clear(x);
     res->seconds_radix += pie__now() - t0;
     if (krc == PIE_CHUD_RETRY)
         *retry = 1;

@@ -109,4 +109,11 @@ int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, unsigned threa
  * certain. The product by 5^D (base 10) on up to `threads` threads. */
 int pie__chud_floor(const pie__chud_job *job, const mpz_t x, unsigned threads, mpz_t y);
 
+/* "3." followed by the D digits of y = floor(pi base^D) (consumed), as a
+ * malloc'd NUL-terminated string; x is the value pie__chud_floor checked. In
+ * base 10 on several threads the conversion's top split is computed from x
+ * by products (chud_digits.c). PIE_K_ECORRUPT if y does not start with 3. */
+int pie__chud_format(const pie__chud_job *job, const mpz_t x, mpz_t y, unsigned threads,
+                     char **text);
+
 #endif

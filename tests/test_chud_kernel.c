@@ -1,6 +1,5 @@
 /** @brief The Chudnovsky kernel alone: MPFR digits, corrupt partials, the Ziv retry, threads. */
 #include "chudnovsky.h"
-#include "radix.h"
 #include "test_util.h"
 
 #include <mpfr.h>
@@ -68,18 +67,10 @@ static int run_job(const pie__chud_job *job, unsigned threads, char **text)
     pie__chud_sqrt_free(sq);
     if (rc == PIE_K_OK)
         rc = pie__chud_floor(job, x, threads, y);
-    if (rc == PIE_K_OK) {
-        char *buf = malloc(job->digits + 3);
-        rc = pie__radix_text(y, job->base, job->digits + 1, threads, buf + 1);
-        buf[0] = '3';
-        buf[1] = '.';
-        buf[job->digits + 2] = 0;
-        *text = buf;
-        if (rc != PIE_K_OK)
-            free(buf);
-    } else {
+    if (rc == PIE_K_OK)
+        rc = pie__chud_format(job, x, y, threads, text); /* consumes y */
+    else
         mpz_clear(y);
-    }
     mpz_clear(x);
     pie__chud_acc_free(acc);
     return rc;

@@ -81,6 +81,23 @@ static void check_backends(void)
     }
 }
 
+/* Past the size where the conversion's top split is done by products. */
+static void check_split(void)
+{
+    pie_ctx *ctx = make(PIE_BACKEND_SERIAL, 1);
+    pie_digits_result *ref, *r;
+    CHECK_STATUS(run(ctx, 250001, 10, PIE_DIGITS_CHUDNOVSKY, 0, NULL, &ref), PIE_OK);
+    pie_ctx_free(ctx);
+    for (unsigned w = 2; w <= 3; w++) {
+        ctx = make(PIE_BACKEND_PROCESS, w);
+        CHECK_STATUS(run(ctx, 250001, 10, PIE_DIGITS_CHUDNOVSKY, 0, NULL, &r), PIE_OK);
+        CHECKF(r->text && ref->text && strcmp(r->text, ref->text) == 0, "250001 digits x%u", w);
+        pie_result_free(r);
+        pie_ctx_free(ctx);
+    }
+    pie_result_free(ref);
+}
+
 /* One guard bit: the last-digit check fails for some sizes and the run
  * retries; every run gives the default run's digits. */
 static void check_retry(void)
@@ -150,6 +167,7 @@ int main(void)
 {
     test_begin("test_digits_chud");
     check_backends();
+    check_split();
     check_retry();
     check_faults();
     return test_finish();
