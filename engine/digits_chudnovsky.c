@@ -101,8 +101,10 @@ static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digit
     *threads = finish_threads(ctx, pie__resolve_workers(ctx));
     pie__chud_acc_set_threads(acc, *threads);
     /* With more than one thread the square root runs beside the series. */
-    pie__chud_sqrt *sq = *threads > 1 ? pie__chud_sqrt_start(job) : NULL;
+    if (*threads > 1)
+        pie__chud_acc_want_sqrt(acc);
     pie_status st = run_series(ctx, job, acc, res);
+    pie__chud_sqrt *sq = pie__chud_acc_take_sqrt(acc);
     int krc = PIE_K_OK;
     if (st == PIE_OK)
         krc = pie__chud_top(acc, job, *threads);

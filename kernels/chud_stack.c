@@ -37,6 +37,8 @@ struct pie__chud_acc {
     qitem *head, *tail;
     int closed, started, rc;
     pthread_t th;
+    int want_sqrt;      /* start the square root with the first chunk */
+    pie__chud_sqrt *sq; /* that square root, until taken */
 };
 
 pie__chud_acc *pie__chud_acc_new(void)
@@ -55,6 +57,18 @@ pie__chud_acc *pie__chud_acc_new(void)
 void pie__chud_acc_set_threads(pie__chud_acc *acc, unsigned threads)
 {
     acc->threads = threads ? threads : 1;
+}
+
+void pie__chud_acc_want_sqrt(pie__chud_acc *acc)
+{
+    acc->want_sqrt = 1;
+}
+
+pie__chud_sqrt *pie__chud_acc_take_sqrt(pie__chud_acc *acc)
+{
+    pie__chud_sqrt *sq = acc->sq;
+    acc->sq = NULL;
+    return sq;
 }
 
 static void item_free(qitem *q)
@@ -87,6 +101,7 @@ void pie__chud_acc_free(pie__chud_acc *acc)
         acc->rc = PIE_K_EINVAL;
     pthread_mutex_unlock(&acc->mu);
     finish(acc);
+    pie__chud_sqrt_free(acc->sq);
     while (acc->head) {
         qitem *q = acc->head;
         acc->head = q->next;
@@ -168,6 +183,11 @@ int pie__chud_acc_push(pie__chud_acc *acc, const pie__chud_job *job, uint64_t ch
         return PIE_K_ENOMEM;
     }
     *q = (qitem){.node = x, .chunk = chunk};
+    /* Started here, not before the series: the process backend forks its
+     * workers first, and a fork while another thread allocates is unsafe
+     * with some allocators (AddressSanitizer's deadlocks in the child). */
+    if (acc->want_sqrt && !acc->sq && chunk == 0)
+        acc->sq = pie__chud_sqrt_start(job);
     if (acc->threads <= 1) {
         /* One thread: the merges run here, in the caller's thread. */
         acc->job = job;

@@ -97,6 +97,11 @@ typedef void (*pie__chud_step_fn)(void *user, const char *step);
 typedef struct pie__chud_sqrt pie__chud_sqrt;
 pie__chud_sqrt *pie__chud_sqrt_start(const pie__chud_job *job);
 void pie__chud_sqrt_free(pie__chud_sqrt *sq); /* waits for it; accepts NULL */
+/* Start the square root on its own thread when the first chunk is merged
+ * (the workers of a forking backend exist by then), and take it after the
+ * series (NULL if it did not start). */
+void pie__chud_acc_want_sqrt(pie__chud_acc *acc);
+pie__chud_sqrt *pie__chud_acc_take_sqrt(pie__chud_acc *acc);
 
 /* After pie__chud_top: X with |X - pi 2^W| < 2 into x (initialized): the
  * division Q/T, then the product by the square root (sq, or computed here
