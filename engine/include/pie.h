@@ -360,7 +360,7 @@ typedef struct pie_digits_options {
     size_t size;     /* sizeof(pie_digits_options), set by pie_digits_options_init */
     uint64_t digits; /* D, 1 .. PIE_DIGITS_MAX; default 1e6 */
     unsigned base;   /* 10 (default) or 16 */
-    pie_digits_algorithm algorithm; /* default PIE_DIGITS_CHUDNOVSKY */
+    pie_digits_algorithm algorithm;
     const char *path; /* NULL (default): the digits go to result->text; otherwise
                          "3.<D digits>\n" is written to this file atomically
                          (temporary file in the same directory, then rename) and
