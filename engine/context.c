@@ -242,6 +242,21 @@ unsigned pie_ctx_get_test_guard_bits(const pie_ctx *ctx)
     return ctx ? ctx->guard_bits : 0;
 }
 
+pie_status pie_ctx_set_test_corrupt(pie_ctx *ctx, pie_test_corrupt where)
+{
+    if (!ctx)
+        return PIE_EINVAL;
+    if ((unsigned)where > PIE_TEST_CORRUPT_TEXT)
+        return pie__fail(ctx, PIE_EINVAL, "unknown fault %d", (int)where);
+    ctx->test_corrupt = (int)where;
+    return PIE_OK;
+}
+
+pie_test_corrupt pie_ctx_get_test_corrupt(const pie_ctx *ctx)
+{
+    return ctx ? (pie_test_corrupt)ctx->test_corrupt : PIE_TEST_CORRUPT_NONE;
+}
+
 double pie__now(void)
 {
     struct timespec ts;

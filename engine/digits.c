@@ -1,6 +1,7 @@
 /** @brief pie_digits_run: memory check, series on the backend, Ziv loop, digest, verify, output. */
 #include "atomic_file.h"
 #include "bbp_series.h"
+#include "digits_chudnovsky.h"
 #include "digits_verify.h"
 #include "engine.h"
 #include "memlimit.h"
@@ -68,7 +69,15 @@ static uint64_t per_process_growth(const pie_ctx *ctx, const pie__bbp_job *job)
     return (m.parent > m.worker ? m.parent : m.worker) - BASE_RSS;
 }
 
-static const char *const algorithm_names[] = {[PIE_DIGITS_BBP] = "bbp"};
+static uint64_t algorithm_estimate(const pie_ctx *ctx, const pie_digits_options *o,
+                                   const pie__bbp_job *job)
+{
+    return o->algorithm == PIE_DIGITS_CHUDNOVSKY ? pie__chud_estimate(ctx, job)
+                                                 : estimate(ctx, job);
+}
+
+static const char *const algorithm_names[] = {
+    [PIE_DIGITS_BBP] = "bbp", [PIE_DIGITS_CHUDNOVSKY] = "chudnovsky"};
 #define NALGORITHMS (sizeof algorithm_names / sizeof algorithm_names[0])
 
 const char *pie_digits_algorithm_name(pie_digits_algorithm algorithm)
@@ -91,7 +100,7 @@ void pie_digits_options_init(pie_digits_options *o)
 {
     if (o)
         *o = (pie_digits_options){
-            .size = sizeof *o, .digits = 1000000, .base = 10, .algorithm = PIE_DIGITS_BBP};
+            .size = sizeof *o, .digits = 1000000, .base = 10, .algorithm = PIE_DIGITS_CHUDNOVSKY};
 }
 
 /* Read the caller's options and check their limits, before any work. */
@@ -121,7 +130,7 @@ pie_status pie_digits_estimate(const pie_ctx *ctx, const pie_digits_options *opt
     if (!ctx || !bytes || read_options(ctx, options, &o) != PIE_OK ||
         pie__bbp_job_init(&job, o.digits, o.base, FIRST_GUARD) != PIE_K_OK)
         return PIE_EINVAL;
-    *bytes = estimate(ctx, &job);
+    *bytes = algorithm_estimate(ctx, &o, &job);
     return PIE_OK;
 }
 
@@ -237,7 +246,10 @@ static pie_status ziv_loop(pie_ctx *ctx, const pie_digits_options *o, unsigned f
         res->attempts++;
         res->terms = job->nterms;
         res->precision_bits = job->prec;
-        st = attempt(ctx, job, res, text, &retry, w);
+        if (o->algorithm == PIE_DIGITS_CHUDNOVSKY)
+            st = pie__chud_attempt(ctx, job, res, text, &retry, w);
+        else
+            st = attempt(ctx, job, res, text, &retry, w);
         if (st != PIE_OK)
             return st;
     }
@@ -271,7 +283,7 @@ static pie_status check_memory(pie_ctx *ctx, const pie_digits_options *o, unsign
     pie__bbp_job_init(&job, o->digits, o->base, first);
     pie__mem_limits lim;
     pie__mem_limits_read(&lim);
-    res->memory_estimate_bytes = estimate(ctx, &job);
+    res->memory_estimate_bytes = algorithm_estimate(ctx, o, &job);
     res->memory_available_bytes = pie__mem_available(&lim);
     char need[32], have[32];
     if (res->memory_available_bytes && res->memory_estimate_bytes > res->memory_available_bytes) {
@@ -283,7 +295,11 @@ static pie_status check_memory(pie_ctx *ctx, const pie_digits_options *o, unsign
                              ? " under the memory cgroup's limit"
                              : "");
     }
-    uint64_t grow = per_process_growth(ctx, &job);
+    /* Chudnovsky: the parent's final products, division and conversion
+     * dominate, so the whole estimate bounds any one process. */
+    uint64_t grow = o->algorithm == PIE_DIGITS_CHUDNOVSKY
+                        ? res->memory_estimate_bytes - BASE_RSS
+                        : per_process_growth(ctx, &job);
     if (grow > lim.as_room) {
         size_text(need, sizeof need, grow);
         size_text(have, sizeof have, lim.as_room);
@@ -330,7 +346,9 @@ static pie_status finish(pie_ctx *ctx, const pie_digits_options *o, const pie__b
     if (o->verify) {
         pie__phase(ctx, "verify");
         double t0 = pie__now();
-        st = pie__digits_verify(ctx, job, text, w, res);
+        st = o->algorithm == PIE_DIGITS_CHUDNOVSKY
+                 ? pie__digits_verify_binary_first(ctx, job, text, w, res)
+                 : pie__digits_verify(ctx, job, text, w, res);
         res->seconds_verify = pie__now() - t0;
     }
     if (st == PIE_OK && pie__cancelled(ctx))

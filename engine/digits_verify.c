@@ -175,3 +175,29 @@ pie_status pie__digits_verify(pie_ctx *ctx, const pie__bbp_job *job, const char 
         st = verify_window(ctx, w, res);
     return st;
 }
+
+pie_status pie__digits_verify_binary_first(pie_ctx *ctx, const pie__bbp_job *job, const char *text,
+                                           const pie__series_window *w, pie_digits_result *res)
+{
+    /* The note so far (the radix conversion's check) goes last. */
+    char before[sizeof res->verify_note], window[sizeof res->verify_note];
+    snprintf(before, sizeof before, "%s", res->verify_note);
+    res->verify_note[0] = 0;
+    pie_status st = verify_window(ctx, w, res);
+    if (st != PIE_OK)
+        return st;
+    snprintf(window, sizeof window, "%s", res->verify_note);
+    int window_ok = res->verified;
+    if (job->digits <= PIE_DIGITS_VERIFY_MPFR_MAX)
+        st = verify_mpfr(ctx, job, text, res);
+    else
+        snprintf(res->verify_note, sizeof res->verify_note, "no MPFR comparison beyond %llu digits",
+                 (unsigned long long)PIE_DIGITS_VERIFY_MPFR_MAX);
+    if (st != PIE_OK)
+        return st;
+    res->verified = res->verified || window_ok;
+    size_t n = strlen(res->verify_note);
+    snprintf(res->verify_note + n, sizeof res->verify_note - n, "%s%s%s%s", window[0] ? "; " : "",
+             window, before[0] ? "; " : "", before);
+    return PIE_OK;
+}

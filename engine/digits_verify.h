@@ -25,4 +25,9 @@ void pie__digits_window(const pie__bbp_job *job, const mpz_t x, pie__series_wind
 pie_status pie__digits_verify(pie_ctx *ctx, const pie__bbp_job *job, const char *text,
                               const pie__series_window *w, pie_digits_result *res);
 
+/* The same checks, the binary value's window first (both bases), then MPFR;
+ * the note res already holds is kept at the end. */
+pie_status pie__digits_verify_binary_first(pie_ctx *ctx, const pie__bbp_job *job, const char *text,
+                                           const pie__series_window *w, pie_digits_result *res);
+
 #endif

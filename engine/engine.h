@@ -56,6 +56,7 @@ struct pie_ctx {
     unsigned fault_fired[PIE__MAX_FAULTS];
     uint64_t fault_forks; /* forks so far in the run, for "forkfail" */
     int fault_checked;
+    int test_corrupt; /* digits (Chudnovsky): a pie_test_corrupt fault to inject (tests) */
 };
 
 /* One run of a kernel: what to compute and where the merged result goes. */

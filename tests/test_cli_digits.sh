@@ -47,6 +47,16 @@ for b in process thread; do
     done
 done
 
+# Both algorithms, both bases: the same digits; the JSON names what ran.
+for base in 10 16; do
+    c=$("$PIE" digits -d 23456 --base "$base" -q --algorithm chudnovsky) || bad "chudnovsky base $base"
+    b=$("$PIE" digits -d 23456 --base "$base" -q --algorithm BBP) || bad "bbp base $base"
+    [ "$c" = "$b" ] || bad "chudnovsky and bbp differ in base $base"
+done
+"$PIE" digits -d 100 --json | grep -q '"algorithm":"chudnovsky"' || bad "default is not chudnovsky"
+"$PIE" digits -d 100 --json --algorithm bbp | grep -q '"algorithm":"bbp"' || bad "JSON algorithm bbp"
+"$PIE" digits --help | grep -q -- "--algorithm" || bad "--help lacks --algorithm"
+
 # Bad input: exit 2, exactly one line on stderr, no output file, nothing on stdout.
 check_bad() {
     local target="$T/bad.txt"
@@ -72,6 +82,10 @@ check_bad -d 10 -o "$T/missing/dir/bad.txt"
 check_bad -d 10 -o "$T"
 check_bad -d 10 -d 20
 check_bad -d 10 extra
+check_bad -d 10 --algorithm nope -o "$T/bad.txt"
+check_bad -d 10 --algorithm -o "$T/bad.txt"
+check_bad -d 10 --algorithm bbp --algorithm bbp
+check_bad -d 1e15 --algorithm bbp -o "$T/bad.txt"
 if [ "$(id -u)" != 0 ]; then
     mkdir "$T/ro" && chmod 555 "$T/ro"
     check_bad -d 10 -o "$T/ro/bad.txt"

@@ -188,7 +188,7 @@ static void check_args(void)
     CHECKF(run(PIE_BACKEND_SERIAL, 1, 1, 10, NULL, 1, &r, NULL) == PIE_OK && r->text &&
                strcmp(r->text, "3.1") == 0 && r->verified,
            "1 digit");
-    CHECK(r->algorithm == PIE_DIGITS_BBP && strcmp(r->algorithm_name, "bbp") == 0);
+    CHECK(r->algorithm == PIE_DIGITS_CHUDNOVSKY && strcmp(r->algorithm_name, "chudnovsky") == 0);
     CHECK(r->text_len == 3 && r->digits == 1 && r->base == 10 && r->attempts == 1);
     CHECK(r->backend == PIE_BACKEND_SERIAL && r->chunks_done == r->chunks_total);
     pie_result_free(r);
@@ -294,6 +294,11 @@ static void check_phases(void)
             int nwant = with_file ? 5 : 3, k = 0, same = p.n <= 16;
             for (int i = 0; same && i < p.n; i++) {
                 if (k > 0 && strcmp(want[k - 1], "verify") == 0 && strcmp(p.seen[i], "hex") == 0)
+                    continue;
+                /* Chudnovsky on one thread: the square root before the
+                 * division (on more, beside the series). */
+                if (k > 0 && strcmp(want[k - 1], "series") == 0 &&
+                    strcmp(p.seen[i], "square root") == 0)
                     continue;
                 same = k < nwant && strcmp(p.seen[i], want[k++]) == 0;
             }

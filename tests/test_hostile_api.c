@@ -67,7 +67,7 @@ static void setters(pie_ctx *ctx)
     CHECK_STATUS(pie_hex_formula_from_name("pi", &f), PIE_EINVAL);
     CHECK_STATUS(pie_workload_from_name(NULL, &w), PIE_EINVAL);
     CHECK_STATUS(pie_workload_from_name("digit", &w), PIE_EINVAL);
-    CHECK_STATUS(pie_digits_algorithm_from_name("chudnovsky", &a), PIE_EINVAL);
+    CHECK_STATUS(pie_digits_algorithm_from_name("chudnovski", &a), PIE_EINVAL);
     /* Out-of-range enum values: a NULL name, EINVAL, no flags. */
     CHECK(pie_strerror((pie_status)999) != NULL);
     CHECK(pie_status_name((pie_status)-5) != NULL);
@@ -76,7 +76,7 @@ static void setters(pie_ctx *ctx)
     CHECK(pie_isa_name(PIE_ISA_COUNT) == NULL);
     CHECK(pie_workload_name(PIE_WORKLOAD_COUNT) == NULL);
     CHECK(pie_hex_formula_name((pie_hex_formula)2) == NULL);
-    CHECK(pie_digits_algorithm_name((pie_digits_algorithm)1) == NULL);
+    CHECK(pie_digits_algorithm_name((pie_digits_algorithm)2) == NULL);
     CHECK_STATUS(pie_backend_available(PIE_BACKEND_COUNT), PIE_EINVAL);
     CHECK_STATUS(pie_backend_available((pie_backend)-1), PIE_EINVAL);
     CHECK(pie_backend_flags(PIE_BACKEND_COUNT) == 0);
@@ -186,7 +186,7 @@ static void options_size(pie_ctx *ctx)
     pie_result_free(hr);
     pie_digits_options_init(&dopt);
     CHECK(dopt.size == sizeof dopt && dopt.digits == 1000000 && dopt.base == 10 &&
-          dopt.algorithm == PIE_DIGITS_BBP && dopt.path == NULL && dopt.verify == 0);
+          dopt.algorithm == PIE_DIGITS_CHUDNOVSKY && dopt.path == NULL && dopt.verify == 0);
     CHECK_STATUS(pie_digits_estimate(ctx, &dopt, &bytes), PIE_OK);
     dopt.digits = 20;
     CHECK_STATUS(pie_digits_run(ctx, &dopt, &dr), PIE_OK);

@@ -63,7 +63,9 @@ for np in 1 2 3 4; do
     same "mc 5e7" "$np" mc -n 5e7 --seed 11 -q -j 1
     same "hex" "$np" hex -p 1000000 -c 24 -q -j 1
     same "digits 30000" "$np" digits -d 30000 -q -j 1
+    same "digits 60000, 32 chunks" "$np" digits -d 60000 -q -j 1
 done
+same "digits bbp" 3 digits -d 20000 --algorithm bbp -q -j 1
 # Workers inside each rank: threads (the default) and forked processes.
 same "mc 2 threads/rank" 2 mc -n 123456789 --seed 3 -q -j 2
 PIE_MPI_LOCAL=process same "mc 2 processes/rank" 2 mc -n 123456789 --seed 3 -q -j 2

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Hex digits asked for at each position: one pass of the formulas. */
@@ -50,12 +51,24 @@ static pie_status run_hex(pie_ctx *ctx, uint64_t size, bench_run *out)
     return r ? st : PIE_ENOMEM;
 }
 
+/* The digits algorithm: PIE_BENCH_DIGITS_ALGORITHM (chudnovsky, the
+ * default, or bbp); the result's kernel column names it. */
+static pie_digits_algorithm digits_algorithm(void)
+{
+    pie_digits_algorithm a = PIE_DIGITS_CHUDNOVSKY;
+    const char *e = getenv("PIE_BENCH_DIGITS_ALGORITHM");
+    if (e && pie_digits_algorithm_from_name(e, &a) != PIE_OK)
+        a = PIE_DIGITS_CHUDNOVSKY;
+    return a;
+}
+
 static pie_status run_digits(pie_ctx *ctx, uint64_t size, bench_run *out)
 {
     pie_digits_options o;
     pie_digits_options_init(&o);
     o.digits = size;
     o.base = 10;
+    o.algorithm = digits_algorithm();
     pie_digits_result *r = NULL;
     pie_status st = pie_digits_run(ctx, &o, &r);
     if (r) {
@@ -94,7 +107,9 @@ static int args_digits(const char *size, const char *file, const char **argv)
     argv[1] = size;
     argv[2] = "-o"; /* the digits to a file, not into the JSON */
     argv[3] = file;
-    return 4;
+    argv[4] = "--algorithm";
+    argv[5] = pie_digits_algorithm_name(digits_algorithm());
+    return 6;
 }
 
 /* Adding a workload: its row here (indexed by its pie_workload) with a run

@@ -1,4 +1,4 @@
-/** @brief `pie digits`: D digits of pi by the BBP series, to stdout or a file (atomic). */
+/** @brief `pie digits`: D digits of pi (Chudnovsky or the BBP series), to stdout or a file. */
 #include "cli_main.h"
 #include "cli_verb.h"
 
@@ -9,18 +9,21 @@
 static const char digits_help[] =
     "Usage: pie digits [options]\n"
     "Print '3.' and exactly D digits of pi after the point, truncated (never\n"
-    "rounded), computed with Bellard's BBP-type series by binary splitting on\n"
-    "GMP integers, the terms split across workers.\n"
+    "rounded), computed by binary splitting on GMP integers, the terms split\n"
+    "across workers.\n"
     "\n"
     "  -d, --digits D         digits after the point (default 1000); accepts\n"
     "                         1000000, 1e6, 1_000_000\n"
     "      --base B           10 (default) or 16 (upper case: 3.243F6A88...)\n"
+    "      --algorithm A      chudnovsky (default: 14 digits a term, then a square\n"
+    "                         root and a division) or bbp (Bellard's BBP-type series)\n"
     "  -o, --output FILE      write the digits to FILE (atomically: a temporary\n"
     "                         file, then rename) instead of stdout\n"
     "      --verify           check the digits against MPFR's mpfr_const_pi (up to\n"
     "                         1e7 digits) and against BBP digit extraction (pie hex):\n"
-    "                         the last hex digits (base 16), or the series' value\n"
-    "                         read in hex near its last bit (base 10)\n"
+    "                         the binary value read in hex near its last bit (bbp,\n"
+    "                         base 16: the last hex digits). Chudnovsky runs always\n"
+    "                         check the radix conversion (mod a 61-bit prime)\n"
     "      --json             one JSON object on stdout (with the digits under \"pi\"\n"
     "                         unless -o is given)\n"
     "  -q, --quiet            the digits alone, no summary\n"
@@ -32,7 +35,7 @@ static const char digits_help_tail[] =
     "Exit status: 0 success, 1 runtime failure, 2 bad usage or input (including\n"
     "a size beyond memory or an unwritable output path), 130/143 interrupted.\n";
 
-enum { OPT_BASE = PIE_OPT_OWN, OPT_VERIFY };
+enum { OPT_BASE = PIE_OPT_OWN, OPT_VERIFY, OPT_ALGORITHM };
 
 static void print_summary(const pie_digits_result *r, const char *path)
 {
@@ -124,6 +127,13 @@ static int digits_option(void *job, int opt, const char *arg, uint64_t *seen)
             return pie_cli_usage("digits", "invalid value for --output: empty path");
         o->path = arg;
         return PIE_EXIT_OK;
+    case OPT_ALGORITHM:
+        if ((rc = pie_cli_once("digits", seen, 6, "--algorithm")) != 0)
+            return rc;
+        if (pie_digits_algorithm_from_name(arg, &o->algorithm) != PIE_OK)
+            return pie_cli_usage("digits",
+                                 "invalid value for --algorithm: '%s' (chudnovsky or bbp)", arg);
+        return PIE_EXIT_OK;
     case OPT_VERIFY:
         if ((rc = pie_cli_once("digits", seen, 5, "--verify")) != 0)
             return rc;
@@ -182,6 +192,7 @@ int pie_cli_digits(int argc, char **argv)
         {"base", required_argument, NULL, OPT_BASE},
         {"output", required_argument, NULL, 'o'},
         {"verify", no_argument, NULL, OPT_VERIFY},
+        {"algorithm", required_argument, NULL, OPT_ALGORITHM},
         {NULL, 0, NULL, 0},
     };
     static const pie_cli_verb verb = {.name = "digits",

@@ -419,10 +419,14 @@ PIE_API pie_status pie_hex_run(pie_ctx *ctx, const pie_hex_options *options,
 typedef enum pie_digits_algorithm {
     /* Bellard's BBP-type series summed with truncated binary splitting on
      * GMP integers, the term range cut into chunks merged in order. */
-    PIE_DIGITS_BBP = 0
+    PIE_DIGITS_BBP = 0,
+    /* The Chudnovsky series (14 digits a term) by truncated binary
+     * splitting, its subtrees as chunks merged in a fixed tree, then a
+     * square root and a division (the default; docs/digits.md). */
+    PIE_DIGITS_CHUDNOVSKY = 1
 } pie_digits_algorithm;
 
-/* "bbp"; NULL for any other value. */
+/* "bbp", "chudnovsky"; NULL for any other value. */
 PIE_API const char *pie_digits_algorithm_name(pie_digits_algorithm algorithm);
 PIE_API pie_status pie_digits_algorithm_from_name(const char *name, pie_digits_algorithm *out);
 
@@ -526,6 +530,21 @@ PIE_API pie_backend pie_ctx_get_mpi_local_backend(const pie_ctx *ctx);
  * 65536. */
 PIE_API pie_status pie_ctx_set_test_guard_bits(pie_ctx *ctx, unsigned bits);
 PIE_API unsigned pie_ctx_get_test_guard_bits(const pie_ctx *ctx);
+
+/* A deliberate fault in the next Chudnovsky digits runs on this context, so
+ * that tests see each check catch it: the binary value (a bit at the hex
+ * digits --verify compares with digit extraction), the digits' value before
+ * the radix conversion (only the MPFR comparison can see it), or one printed
+ * digit after the conversion (the radix conversion's modular check, on every
+ * run, catches it). PIE_EINVAL for another value. */
+typedef enum pie_test_corrupt {
+    PIE_TEST_CORRUPT_NONE = 0,
+    PIE_TEST_CORRUPT_BINARY = 1,
+    PIE_TEST_CORRUPT_VALUE = 2,
+    PIE_TEST_CORRUPT_TEXT = 3
+} pie_test_corrupt;
+PIE_API pie_status pie_ctx_set_test_corrupt(pie_ctx *ctx, pie_test_corrupt where);
+PIE_API pie_test_corrupt pie_ctx_get_test_corrupt(const pie_ctx *ctx);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,189 @@
+/** @brief The Chudnovsky digits driver: series on the backend, top merges, root, quotient, text. */
+#include "digits_chudnovsky.h"
+
+#include "chudnovsky.h"
+#include "radix_check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Threads for the work after the series: the run's workers (per rank on a
+ * backend that nests another in each rank). */
+static unsigned finish_threads(const pie_ctx *ctx, unsigned series_workers)
+{
+    unsigned t = series_workers;
+    if (pie_backend_flags(ctx->backend) & PIE_BACKEND_NESTS)
+        t = pie__resolve_workers(ctx);
+    return t ? (t > 64 ? 64 : t) : 1;
+}
+
+/* A model of the peak, calibrated against measured RSS (bench/; JSON
+ * peak_rss_bytes, 2 workers: 24 MB at 1e6 digits, 143 MB at 1e7, 1.07 GB at
+ * 1e8): the parent peaks in the division (GMP's 2W/W division and its
+ * scratch, with the square root, X's factors and the heap the series left),
+ * about 30 W/8 bytes; each worker holds one chunk's splitting with GMP's
+ * scratch, about 16 times the chunk's largest integer. */
+uint64_t pie__chud_estimate(const pie_ctx *ctx, const pie__bbp_job *view)
+{
+    pie__chud_job job;
+    pie__chud_job_init(&job, view->digits, view->base, view->guard);
+    const uint64_t base_rss = UINT64_C(4) << 20;
+    uint64_t wbytes = job.prec / 8 + 1;
+    uint64_t parent = base_rss + 30 * wbytes;
+    uint64_t worker = base_rss + 16 * (pie__chud_chunk_bits(&job, 0) / 8);
+    unsigned w = pie__resolve_workers(ctx);
+    if (w > job.nchunks)
+        w = (unsigned)job.nchunks;
+    if (pie_backend_flags(ctx->backend) & PIE_BACKEND_IN_PROCESS)
+        return parent + (uint64_t)w * (worker - base_rss);
+    return parent + (uint64_t)w * worker;
+}
+
+/* The series on the backend, every chunk merged into acc. */
+static pie_status run_series(pie_ctx *ctx, const pie__chud_job *job, pie__chud_acc *acc,
+                             pie_digits_result *res)
+{
+    pie__task task = {
+        .ops = &pie__chud_series_ops, .job = job, .acc = acc, .nchunks = job->nchunks};
+    char fingerprint[160]; /* the job's identity for checkpoints */
+    snprintf(fingerprint, sizeof fingerprint,
+             "digits %s %llu base %u guard %u prec %llu terms %llu chunks %llu margin %llu",
+             PIE_CHUD_PARTIAL_FORMAT, (unsigned long long)job->digits, (unsigned)job->base,
+             (unsigned)job->guard, (unsigned long long)job->prec, (unsigned long long)job->nterms,
+             (unsigned long long)job->nchunks, (unsigned long long)job->margin);
+    task.fingerprint = fingerprint;
+    pie__run_stats stats;
+    pie__phase(ctx, "series");
+    pie_status st = pie__run_task(ctx, &task, &stats);
+    res->workers = stats.workers;
+    res->chunks_total += task.nchunks;
+    res->chunks_done += stats.chunks_done;
+    res->chunk_retries += stats.retries;
+    if (stats.worker_peak_rss_bytes > res->peak_rss_bytes)
+        res->peak_rss_bytes = stats.worker_peak_rss_bytes;
+    return st;
+}
+
+static void on_step(void *user, const char *step)
+{
+    pie__phase(user, step);
+}
+
+/* Test faults (pie_ctx_set_test_corrupt). */
+static void corrupt_binary(const pie__bbp_job *view, mpz_t x)
+{
+    /* A bit of the last hex digit of the window pie__digits_window reads. */
+    uint64_t top = view->prec > 12 ? (view->prec - 12) / 4 : 0;
+    if (top > 0)
+        mpz_combit(x, view->prec - 4 * top + 1);
+}
+
+static void corrupt_value(const pie__bbp_job *view, mpz_t y)
+{
+    mpz_t d;
+    mpz_init(d);
+    mpz_ui_pow_ui(d, view->base, view->digits / 3); /* inside the low half */
+    mpz_add(y, y, d);
+    mpz_clear(d);
+}
+
+/* The series, the top merges and the final steps: X ~ pi 2^W into x. */
+static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digits_result *res,
+                               unsigned *threads, mpz_t x)
+{
+    pie__chud_acc *acc = pie__chud_acc_new();
+    if (!acc)
+        return pie__fail(ctx, PIE_ENOMEM, "out of memory");
+    double t0 = pie__now();
+    /* The parent's merges run beside the workers' chunks: their products
+     * get the threads of the run (this is where most of the series' work
+     * is, in its top levels). */
+    *threads = finish_threads(ctx, pie__resolve_workers(ctx));
+    pie__chud_acc_set_threads(acc, *threads);
+    /* With more than one thread the square root runs beside the series. */
+    if (*threads > 1)
+        pie__chud_acc_want_sqrt(acc);
+    pie_status st = run_series(ctx, job, acc, res);
+    pie__chud_sqrt *sq = pie__chud_acc_take_sqrt(acc);
+    int krc = PIE_K_OK;
+    if (st == PIE_OK)
+        krc = pie__chud_top(acc, job, *threads);
+    res->seconds_series += pie__now() - t0;
+    if (st == PIE_OK && krc == PIE_K_OK && pie__cancelled(ctx))
+        st = pie__fail(ctx, PIE_ECANCELED, "cancelled after the series");
+    if (st == PIE_OK && krc == PIE_K_OK) {
+        t0 = pie__now();
+        krc = pie__chud_fixed(acc, job, *threads, sq, on_step, ctx, x);
+        res->seconds_division += pie__now() - t0;
+    }
+    pie__chud_sqrt_free(sq);
+    pie__chud_acc_free(acc);
+    if (st == PIE_OK && krc != PIE_K_OK)
+        st = pie__fail(ctx, pie__from_kernel(krc), "the Chudnovsky series could not be finished");
+    if (st == PIE_OK && pie__cancelled(ctx))
+        st = pie__fail(ctx, PIE_ECANCELED, "cancelled after the division");
+    return st;
+}
+
+/* y (consumed) to text, checked: y and the digits agree mod a 61-bit prime. */
+static pie_status convert(pie_ctx *ctx, const pie__chud_job *job, const pie__bbp_job *view,
+                          const mpz_t x, mpz_t y, unsigned threads, pie_digits_result *res,
+                          char **text)
+{
+    if (ctx->test_corrupt == PIE_TEST_CORRUPT_VALUE)
+        corrupt_value(view, y);
+    uint64_t want = pie__radix_mod_value(y);
+    int krc = pie__chud_format(job, x, y, threads, text);
+    if (krc != PIE_K_OK)
+        return pie__fail(ctx, pie__from_kernel(krc), "the digits could not be formed");
+    char *t = *text;
+    const uint64_t D = view->digits;
+    if (ctx->test_corrupt == PIE_TEST_CORRUPT_TEXT)
+        t[2 + D / 2] = t[2 + D / 2] == '0' ? '1' : '0';
+    uint64_t got = pie__radix_mod_text(t + 2, D, view->base, threads);
+    got = pie__radix_mod_join(3, got, D, view->base);
+    if (got != want) {
+        snprintf(res->verify_note, sizeof res->verify_note,
+                 "MISMATCH: the printed digits are not the computed value (mod 2^61-1)");
+        free(t);
+        *text = NULL;
+        return pie__fail(ctx, PIE_EVERIFY, "%s", res->verify_note);
+    }
+    snprintf(res->verify_note, sizeof res->verify_note, "radix conversion checked mod 2^61-1");
+    return PIE_OK;
+}
+
+pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_result *res,
+                             char **text, int *retry, pie__series_window *w)
+{
+    *retry = 0;
+    pie__chud_job job;
+    if (pie__chud_job_init(&job, view->digits, view->base, view->guard) != PIE_K_OK)
+        return pie__fail(ctx, PIE_EINVAL, "bad digits job");
+    res->terms = job.nterms;
+    mpz_t x, y;
+    mpz_inits(x, y, NULL);
+    unsigned threads = 1;
+    pie_status st = binary_value(ctx, &job, res, &threads, x);
+    if (st != PIE_OK) {
+        mpz_clears(x, y, NULL);
+        return st;
+    }
+    pie__phase(ctx, "radix conversion");
+    double t0 = pie__now();
+    if (ctx->test_corrupt == PIE_TEST_CORRUPT_BINARY)
+        corrupt_binary(view, x);
+    int krc = pie__chud_floor(&job, x, threads, y);
+    pie__digits_window(view, x, w);
+    if (krc == PIE_K_OK)
+        st = convert(ctx, &job, view, x, y, threads, res, text); /* consumes y */
+    else
+        mpz_clear(y);
+    mpz_clear(x);
+    res->seconds_radix += pie__now() - t0;
+    if (krc == PIE_CHUD_RETRY)
+        *retry = 1;
+    else if (krc != PIE_K_OK)
+        st = pie__fail(ctx, pie__from_kernel(krc), "the digits could not be formed");
+    return st;
+}

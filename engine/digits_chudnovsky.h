@@ -1,0 +1,22 @@
+/** @brief The Chudnovsky digits driver: series on the backend, top merges, root, quotient, text. */
+#ifndef PIE_DIGITS_CHUDNOVSKY_H
+#define PIE_DIGITS_CHUDNOVSKY_H
+
+#include "bbp_series.h"
+#include "digits_verify.h"
+#include "engine.h"
+
+/* `view` is the BBP job of the same digits, base and guard: the Chudnovsky
+ * job uses the same working precision W, so the checks written for the BBP
+ * series (its floor, its hex window, the verification) read it unchanged. */
+
+/* Estimated peak memory, all processes. */
+uint64_t pie__chud_estimate(const pie_ctx *ctx, const pie__bbp_job *view);
+
+/* One attempt at the view's guard: PIE_OK with *text set, or a failure;
+ * *retry set when the last digit was not certain. Fills the series window
+ * w from the binary value and res's timings, terms and counts. */
+pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_result *res,
+                             char **text, int *retry, pie__series_window *w);
+
+#endif

@@ -1,0 +1,287 @@
+/** @brief Factored P and Q of the Chudnovsky splitting: a segmented sieve and gcd removal by lists.
+ */
+#include "chud_factor.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * p(k) and q(k) share many primes across terms: P(0,n)/Q(0,n) is, up to
+ * C^n, the integer (6n)!/((3n)!(n!)^3), so the reduced fraction is far
+ * smaller than P and Q. Keeping the factorizations of P and Q of a node as
+ * sorted lists makes gcd(P1, Q2) a merge of two lists instead of a big gcd
+ * (gmp-chudnovsky's factor tracking); dividing it out shrinks every product
+ * above. The three factors of p(k) are pairwise coprime (they are odd and
+ * differ by 2 or 4, or are 2k-1 against 6k-1 = 3(2k-1) + 2).
+ */
+
+#define BLOCK 512u
+#define MAXP 28u /* distinct primes of p(k): 3 numbers below 2^32, <= 9 each */
+#define MAXQ 10u
+
+void pie__fac_clear(pie__fac *f)
+{
+    free(f->v);
+    f->v = NULL;
+    f->n = f->cap = 0;
+}
+
+static int reserve(pie__fac *f, size_t n)
+{
+    if (n <= f->cap)
+        return 0;
+    size_t cap = f->cap ? f->cap : 16;
+    while (cap < n)
+        cap *= 2;
+    pie__pe *v = realloc(f->v, cap * sizeof *v);
+    if (!v)
+        return -1;
+    f->v = v;
+    f->cap = cap;
+    return 0;
+}
+
+int pie__fac_mul(pie__fac *dst, const pie__fac *x, const pie__fac *y)
+{
+    if (reserve(dst, x->n + y->n))
+        return -1;
+    size_t i = 0, j = 0, k = 0;
+    while (i < x->n && j < y->n) {
+        if (x->v[i].p < y->v[j].p)
+            dst->v[k++] = x->v[i++];
+        else if (x->v[i].p > y->v[j].p)
+            dst->v[k++] = y->v[j++];
+        else {
+            dst->v[k] = x->v[i++];
+            dst->v[k++].e += y->v[j++].e;
+        }
+    }
+    while (i < x->n)
+        dst->v[k++] = x->v[i++];
+    while (j < y->n)
+        dst->v[k++] = y->v[j++];
+    dst->n = k;
+    return 0;
+}
+
+/* out = prod v[lo..hi) p^e, by halves so that the products stay balanced. */
+static void product(mpz_t out, const pie__pe *v, size_t n)
+{
+    if (n <= 8) {
+        mpz_set_ui(out, 1);
+        for (size_t i = 0; i < n; i++) {
+            mpz_t t;
+            mpz_init(t);
+            mpz_ui_pow_ui(t, v[i].p, v[i].e);
+            mpz_mul(out, out, t);
+            mpz_clear(t);
+        }
+        return;
+    }
+    mpz_t r;
+    mpz_init(r);
+    product(out, v, n / 2);
+    product(r, v + n / 2, n - n / 2);
+    mpz_mul(out, out, r);
+    mpz_clear(r);
+}
+
+int pie__fac_remove_gcd(pie__fac *x, pie__fac *y, mpz_t out)
+{
+    pie__fac g = {0};
+    if (reserve(&g, x->n < y->n ? x->n : y->n))
+        return -1;
+    size_t i = 0, j = 0, xi = 0, yj = 0;
+    while (i < x->n && j < y->n) {
+        if (x->v[i].p < y->v[j].p) {
+            x->v[xi++] = x->v[i++];
+        } else if (x->v[i].p > y->v[j].p) {
+            y->v[yj++] = y->v[j++];
+        } else {
+            uint32_t e = x->v[i].e < y->v[j].e ? x->v[i].e : y->v[j].e;
+            g.v[g.n++] = (pie__pe){x->v[i].p, e};
+            if (x->v[i].e > e)
+                x->v[xi++] = (pie__pe){x->v[i].p, x->v[i].e - e};
+            if (y->v[j].e > e)
+                y->v[yj++] = (pie__pe){y->v[j].p, y->v[j].e - e};
+            i++;
+            j++;
+        }
+    }
+    while (i < x->n)
+        x->v[xi++] = x->v[i++];
+    while (j < y->n)
+        y->v[yj++] = y->v[j++];
+    x->n = xi;
+    y->n = yj;
+    product(out, g.v, g.n);
+    pie__fac_clear(&g);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The sieve                                                                */
+
+/* The four progressions c k + d: k (Q's), then p(k)'s three factors. */
+static const int64_t PROG[4][2] = {{1, 0}, {6, -5}, {2, -1}, {6, -1}};
+
+struct pie__chud_sieve {
+    uint32_t *prime;
+    size_t np;
+    uint64_t *next; /* np x 4: next k whose progression j the prime divides */
+    uint64_t k0, k1, b;
+    uint64_t rem[BLOCK][4];
+    pie__pe fp[BLOCK][MAXP], fq[BLOCK][MAXQ];
+    uint8_t nfp[BLOCK], nfq[BLOCK];
+};
+
+static uint64_t isqrt(uint64_t v)
+{
+    uint64_t r = 1;
+    while ((r + 1) * (r + 1) <= v)
+        r++;
+    return r;
+}
+
+/* Odd primes up to lim. */
+static int small_primes(pie__chud_sieve *s, uint64_t lim)
+{
+    unsigned char *comp = calloc(lim + 1, 1);
+    s->prime = malloc((lim / 2 + 2) * sizeof *s->prime);
+    if (!comp || !s->prime) {
+        free(comp);
+        return -1;
+    }
+    for (uint64_t p = 3; p <= lim; p += 2) {
+        if (comp[p])
+            continue;
+        s->prime[s->np++] = (uint32_t)p;
+        for (uint64_t q = p * p; q <= lim; q += 2 * p)
+            comp[q] = 1;
+    }
+    free(comp);
+    return 0;
+}
+
+/* The first k >= a with c k + d = 0 mod p; UINT64_MAX if none. */
+static uint64_t first_hit(uint64_t a, int64_t c, int64_t d, uint64_t p)
+{
+    uint64_t cm = (uint64_t)c % p, inv = 0;
+    for (uint64_t t = 1; t < p && cm; t++)
+        if (cm * t % p == 1) {
+            inv = t;
+            break;
+        }
+    if (!inv)
+        return UINT64_MAX;
+    uint64_t dm = (uint64_t)((d % (int64_t)p + (int64_t)p) % (int64_t)p);
+    uint64_t k = (p - dm) % p * inv % p; /* c k = -d */
+    return a + (k + p - a % p) % p;
+}
+
+pie__chud_sieve *pie__chud_sieve_new(uint64_t a, uint64_t b)
+{
+    pie__chud_sieve *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    if (a == 0)
+        a = 1;
+    if (small_primes(s, isqrt(6 * b) + 1) || !(s->next = malloc(s->np * 4 * sizeof *s->next))) {
+        pie__chud_sieve_free(s);
+        return NULL;
+    }
+    for (size_t i = 0; i < s->np; i++)
+        for (int j = 0; j < 4; j++)
+            s->next[4 * i + j] = first_hit(a, PROG[j][0], PROG[j][1], s->prime[i]);
+    s->k0 = s->k1 = a;
+    s->b = b;
+    return s;
+}
+
+void pie__chud_sieve_free(pie__chud_sieve *s)
+{
+    if (!s)
+        return;
+    free(s->prime);
+    free(s->next);
+    free(s);
+}
+
+static void append(pie__chud_sieve *s, uint64_t i, int j, uint32_t p, uint32_t e)
+{
+    if (j == 0)
+        s->fq[i][s->nfq[i]++] = (pie__pe){p, 3 * e};
+    else
+        s->fp[i][s->nfp[i]++] = (pie__pe){p, e};
+}
+
+/* Sieve the block of terms starting at k0. */
+static void fill(pie__chud_sieve *s, uint64_t k0)
+{
+    uint64_t k1 = k0 + BLOCK < s->b ? k0 + BLOCK : s->b;
+    for (uint64_t k = k0; k < k1; k++) {
+        uint64_t i = k - k0, odd = k;
+        while (!(odd & 1))
+            odd >>= 1; /* q's twos live in its exponent */
+        s->rem[i][0] = odd;
+        for (int j = 1; j < 4; j++)
+            s->rem[i][j] = (uint64_t)(PROG[j][0] * (int64_t)k + PROG[j][1]);
+        s->nfp[i] = s->nfq[i] = 0;
+    }
+    for (size_t pi = 0; pi < s->np; pi++) {
+        uint32_t p = s->prime[pi];
+        for (int j = 0; j < 4; j++) {
+            uint64_t k = s->next[4 * pi + j];
+            for (; k < k1; k += p) {
+                uint64_t i = k - k0;
+                uint32_t e = 0;
+                do {
+                    s->rem[i][j] /= p;
+                    e++;
+                } while (s->rem[i][j] % p == 0);
+                append(s, i, j, p, e);
+            }
+            s->next[4 * pi + j] = k;
+        }
+    }
+    s->k0 = k0;
+    s->k1 = k1;
+}
+
+static int cmp_pe(const void *x, const void *y)
+{
+    uint32_t a = ((const pie__pe *)x)->p, b = ((const pie__pe *)y)->p;
+    return a < b ? -1 : a > b;
+}
+
+/* The constant's odd part: 640320^3 / 24 / 2^15 = 3^2 5^3 23^3 29^3. */
+static const pie__pe CONST_FAC[4] = {{3, 2}, {5, 3}, {23, 3}, {29, 3}};
+
+int pie__chud_sieve_term(pie__chud_sieve *s, uint64_t k, pie__fac *fp, pie__fac *fq)
+{
+    if (k < s->k0 || k >= s->b)
+        return -1;
+    if (k >= s->k1)
+        fill(s, k);
+    uint64_t i = k - s->k0;
+    /* The cofactors left are primes above the sieve's limit. */
+    pie__pe tail[3];
+    unsigned nt = 0;
+    for (int j = 1; j < 4; j++)
+        if (s->rem[i][j] > 1)
+            tail[nt++] = (pie__pe){(uint32_t)s->rem[i][j], 1};
+    qsort(tail, nt, sizeof tail[0], cmp_pe);
+    if (reserve(fp, s->nfp[i] + nt) || reserve(fq, s->nfq[i] + 5))
+        return -1;
+    /* p(k)'s list: small primes in order (each appears for one factor
+     * only), then the tail. */
+    memcpy(fp->v, s->fp[i], s->nfp[i] * sizeof fp->v[0]);
+    qsort(fp->v, s->nfp[i], sizeof fp->v[0], cmp_pe);
+    memcpy(fp->v + s->nfp[i], tail, nt * sizeof tail[0]);
+    fp->n = s->nfp[i] + nt;
+    pie__fac qk = {.v = s->fq[i], .n = s->nfq[i], .cap = MAXQ};
+    if (s->rem[i][0] > 1)
+        qk.v[qk.n++] = (pie__pe){(uint32_t)s->rem[i][0], 3};
+    pie__fac cf = {.v = (pie__pe *)CONST_FAC, .n = 4, .cap = 4};
+    return pie__fac_mul(fq, &qk, &cf);
+}

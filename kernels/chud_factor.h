@@ -1,0 +1,39 @@
+/** @brief Factored P and Q of the Chudnovsky splitting: a segmented sieve and gcd removal by lists.
+ */
+#ifndef PIE_CHUD_FACTOR_H
+#define PIE_CHUD_FACTOR_H
+
+#include <gmp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A factorization: primes in increasing order with their exponents. */
+typedef struct pie__pe {
+    uint32_t p, e;
+} pie__pe;
+
+typedef struct pie__fac {
+    pie__pe *v;
+    size_t n, cap;
+} pie__fac;
+
+void pie__fac_clear(pie__fac *f); /* frees; a zeroed pie__fac is empty */
+
+/* dst = x * y (exponents add). dst must differ from x and y. 0 or -1 (memory). */
+int pie__fac_mul(pie__fac *dst, const pie__fac *x, const pie__fac *y);
+
+/* g = gcd(x, y); x /= g; y /= g (entries that reach 0 disappear); out = the
+ * product of g as an integer (1 when coprime). 0 or -1 (memory). */
+int pie__fac_remove_gcd(pie__fac *x, pie__fac *y, mpz_t out);
+
+/* The factorizations of p(k) = (6k-5)(2k-1)(6k-1) and of the odd part of
+ * q(k) = k^3 640320^3/24 for the terms of [a, b), visited in increasing k:
+ * a sieve over blocks of terms, with the primes up to sqrt(6b). */
+typedef struct pie__chud_sieve pie__chud_sieve;
+pie__chud_sieve *pie__chud_sieve_new(uint64_t a, uint64_t b);
+void pie__chud_sieve_free(pie__chud_sieve *s);
+/* fp, fq (emptied first) for term k >= every k asked before, k >= 1.
+ * 0, or -1 (memory or k out of order). */
+int pie__chud_sieve_term(pie__chud_sieve *s, uint64_t k, pie__fac *fp, pie__fac *fq);
+
+#endif

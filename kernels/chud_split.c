@@ -1,0 +1,230 @@
+/** @brief Chudnovsky binary splitting: leaves, merges, truncation of the top levels. */
+#include "chud_split.h"
+
+#include "chud_factor.h"
+#include "par_gmp.h"
+
+/* 640320^3 / 24 = 2^15 * 333833583375. */
+#define Q_ODD 333833583375UL
+#define Q_TWOS 15
+#define TERM_A 13591409UL
+#define TERM_B 545140134UL
+#ifndef GCD_MIN_TERMS
+#define GCD_MIN_TERMS 32 /* below, the removal costs more than it saves (measured) */
+#endif
+
+void pie__chud_node_init(pie__chud_node *x)
+{
+    mpz_inits(x->P, x->Q, x->T, NULL);
+    x->eP = x->eQ = x->eT = 0;
+    x->a = x->b = 0;
+    x->hasP = 1;
+    x->tracked = 0;
+    x->fp = x->fq = (pie__fac){0};
+}
+
+void pie__chud_node_clear(pie__chud_node *x)
+{
+    mpz_clears(x->P, x->Q, x->T, NULL);
+    pie__fac_clear(&x->fp);
+    pie__fac_clear(&x->fq);
+}
+
+uint64_t pie__chud_kept_bits(const pie__chud_job *job, uint64_t a)
+{
+    /* 47.11 bits per term, rounded down (keeps more bits than needed):
+     * P(0,a)/Q(0,a) <= (72 / (640320^3/24))^a < 2^(-47.11 a). */
+    uint64_t need = job->prec + job->margin, drop = a * 4711 / 100;
+    return need > drop + 64 ? need - drop : 64;
+}
+
+/* Move the trailing zero bits of v into its exponent. */
+static void strip_twos(mpz_t v, int64_t *e)
+{
+    if (mpz_sgn(v) == 0)
+        return;
+    mp_bitcnt_t z = mpz_scan1(v, 0);
+    if (z) {
+        mpz_tdiv_q_2exp(v, v, z);
+        *e += (int64_t)z;
+    }
+}
+
+/* Keep the top `kept` bits of v once it outgrows that by a margin: the
+ * margin spares the levels just above the threshold a cut each. 1 if cut. */
+static int truncate(mpz_t v, int64_t *e, uint64_t kept)
+{
+    size_t bits = mpz_sizeinbase(v, 2);
+    if (mpz_sgn(v) != 0 && bits > kept + kept / 16 + 32) {
+        mpz_tdiv_q_2exp(v, v, bits - kept);
+        *e += (int64_t)(bits - kept);
+        return 1;
+    }
+    return 0;
+}
+
+static void leaf(const pie__chud_job *job, pie__chud_node *x, uint64_t k)
+{
+    x->a = k;
+    x->b = k + 1;
+    x->hasP = k + 1 < job->nterms;
+    x->eP = x->eQ = x->eT = 0;
+    if (k == 0) {
+        mpz_set_ui(x->P, 1);
+        mpz_set_ui(x->Q, 1);
+        mpz_set_ui(x->T, TERM_A);
+        return;
+    }
+    /* p(k) = (6k-5)(2k-1)(6k-1), odd; fits in 64 bits for k < 2^20. */
+    if (k < (UINT64_C(1) << 20)) {
+        mpz_set_ui(x->P, (6 * k - 5) * (2 * k - 1));
+        mpz_mul_ui(x->P, x->P, 6 * k - 1);
+    } else {
+        mpz_set_ui(x->P, 6 * k - 5);
+        mpz_mul_ui(x->P, x->P, 2 * k - 1);
+        mpz_mul_ui(x->P, x->P, 6 * k - 1);
+    }
+    /* q(k) = k^3 2^15 333833583375: the twos go to the exponent. */
+    uint64_t odd = k;
+    int tz = 0;
+    while (!(odd & 1)) {
+        odd >>= 1;
+        tz++;
+    }
+    mpz_set_ui(x->Q, odd);
+    mpz_mul_ui(x->Q, x->Q, odd);
+    mpz_mul_ui(x->Q, x->Q, odd);
+    mpz_mul_ui(x->Q, x->Q, Q_ODD);
+    x->eQ = Q_TWOS + 3 * tz;
+    /* T = (-1)^k (A + B k) p(k) */
+    mpz_set_ui(x->T, TERM_B);
+    mpz_mul_ui(x->T, x->T, k);
+    mpz_add_ui(x->T, x->T, TERM_A);
+    mpz_mul(x->T, x->T, x->P);
+    if (k & 1)
+        mpz_neg(x->T, x->T);
+    strip_twos(x->T, &x->eT);
+}
+
+/* dst = u 2^eu + v 2^ev, as an integer and an exponent; u, v consumed. */
+static void add_scaled(mpz_t dst, int64_t *e, mpz_t u, int64_t eu, mpz_t v, int64_t ev)
+{
+    if (eu >= ev) {
+        mpz_mul_2exp(u, u, (mp_bitcnt_t)(eu - ev));
+        *e = ev;
+    } else {
+        mpz_mul_2exp(v, v, (mp_bitcnt_t)(ev - eu));
+        *e = eu;
+    }
+    mpz_add(dst, u, v);
+    strip_twos(dst, e);
+}
+
+/* Divide gcd(P1, Q2) out of l's P and r's Q; 0 if the lists still describe
+ * the integers afterwards (they do unless memory ran out). */
+static int remove_common(pie__chud_node *l, pie__chud_node *r, mpz_t g)
+{
+    if (pie__fac_remove_gcd(&l->fp, &r->fq, g) != 0)
+        return -1;
+    if (mpz_cmp_ui(g, 1) != 0) {
+        mpz_divexact(l->P, l->P, g);
+        mpz_divexact(r->Q, r->Q, g);
+    }
+    return 0;
+}
+
+/* l's lists become those of the merged node, or go. */
+static void merge_lists(pie__chud_node *l, pie__chud_node *r, int track)
+{
+    pie__fac fp = {0}, fq = {0};
+    if (track && pie__fac_mul(&fp, &l->fp, &r->fp) == 0 && pie__fac_mul(&fq, &l->fq, &r->fq) == 0) {
+        pie__fac_clear(&l->fp);
+        pie__fac_clear(&l->fq);
+        l->fp = fp;
+        l->fq = fq;
+        l->tracked = 1;
+        return;
+    }
+    pie__fac_clear(&fp);
+    pie__fac_clear(&fq);
+    pie__fac_clear(&l->fp);
+    pie__fac_clear(&l->fq);
+    l->tracked = 0;
+}
+
+int pie__chud_merge(const pie__chud_job *job, pie__chud_node *l, pie__chud_node *r,
+                    unsigned threads)
+{
+    mpz_t t1, t2, q, p;
+    mpz_inits(t1, t2, q, p, NULL);
+    int track = l->tracked && r->tracked;
+    if (track && r->b - l->a >= GCD_MIN_TERMS)
+        track = remove_common(l, r, q) == 0;
+
+    pie__par_mul m[4] = {
+        {t1, l->T, r->Q},
+        {t2, l->P, r->T},
+        {q, l->Q, r->Q},
+        {p, l->P, r->P},
+    };
+    int rc = pie__par_mul_n(m, r->hasP ? 4 : 3, threads);
+    if (rc == PIE_K_OK) {
+        int64_t eT;
+        add_scaled(l->T, &eT, t1, l->eT + r->eQ, t2, l->eP + r->eT);
+        l->eT = eT;
+        mpz_swap(l->Q, q);
+        l->eQ += r->eQ;
+        if (r->hasP) {
+            mpz_swap(l->P, p);
+            l->eP += r->eP;
+        } else {
+            mpz_set_ui(l->P, 0);
+        }
+        l->hasP = r->hasP;
+        l->b = r->b;
+        uint64_t kept = pie__chud_kept_bits(job, l->a);
+        truncate(l->T, &l->eT, kept);
+        int cut = truncate(l->Q, &l->eQ, kept);
+        cut |= truncate(l->P, &l->eP, kept);
+        merge_lists(l, r, track && !cut);
+    }
+    mpz_clears(t1, t2, q, p, NULL);
+    mpz_set_ui(r->P, 0);
+    mpz_set_ui(r->Q, 0);
+    mpz_set_ui(r->T, 0);
+    pie__fac_clear(&r->fp);
+    pie__fac_clear(&r->fq);
+    r->tracked = 0;
+    return rc;
+}
+
+/* A leaf with its factorizations from the sieve (none when it failed). */
+static void fleaf(const pie__chud_job *job, pie__chud_sieve *sieve, pie__chud_node *x, uint64_t k)
+{
+    leaf(job, x, k);
+    x->fp.n = x->fq.n = 0;
+    x->tracked = k == 0 || (sieve && pie__chud_sieve_term(sieve, k, &x->fp, &x->fq) == 0);
+}
+
+static void fsplit(const pie__chud_job *job, pie__chud_sieve *sieve, pie__chud_node *x, uint64_t a,
+                   uint64_t b)
+{
+    if (b - a == 1) {
+        fleaf(job, sieve, x, a);
+        return;
+    }
+    uint64_t m = a + (b - a) / 2;
+    pie__chud_node r;
+    pie__chud_node_init(&r);
+    fsplit(job, sieve, x, a, m);
+    fsplit(job, sieve, &r, m, b);
+    pie__chud_merge(job, x, &r, 1);
+    pie__chud_node_clear(&r);
+}
+
+void pie__chud_split(const pie__chud_job *job, pie__chud_node *x, uint64_t a, uint64_t b)
+{
+    pie__chud_sieve *sieve = pie__chud_sieve_new(a, b);
+    fsplit(job, sieve, x, a, b);
+    pie__chud_sieve_free(sieve);
+}

@@ -1,0 +1,249 @@
+/** @brief The Chudnovsky merge stack: chunk nodes merged in a fixed tree, on a thread of its own.
+ */
+#include "chud_split.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+/*
+ * Chunk c's node is pushed, then merged with its left neighbours as often as
+ * c has trailing one bits, which builds the fixed balanced tree over the C
+ * chunks whatever the order of arrival. The last chunk's merges, the largest,
+ * are left to pie__chud_top, which gives their products every thread.
+ *
+ * With more than one thread for the run, the merges run on a thread of the
+ * accumulator: the merge callback only queues the imported node. The merges near the top of the
+ * tree hold a large share of the series' work (binary splitting's cost is in its top levels); done
+ * in the callback they would stall the backend's loop, and with it every worker waiting to hand
+ * over its partial.
+ */
+
+#define STACK_MAX 8 /* log2(C) + 2 */
+
+typedef struct qitem {
+    pie__chud_node *node;
+    uint64_t chunk;
+    struct qitem *next;
+} qitem;
+
+struct pie__chud_acc {
+    pie__chud_node node[STACK_MAX];
+    unsigned depth;
+    unsigned threads; /* for the merges' products */
+    uint64_t next_chunk;
+    const pie__chud_job *job;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    qitem *head, *tail;
+    int closed, started, rc;
+    pthread_t th;
+    int want_sqrt;      /* start the square root with the first chunk */
+    pie__chud_sqrt *sq; /* that square root, until taken */
+};
+
+pie__chud_acc *pie__chud_acc_new(void)
+{
+    pie__chud_acc *acc = calloc(1, sizeof *acc);
+    if (!acc)
+        return NULL;
+    for (unsigned i = 0; i < STACK_MAX; i++)
+        pie__chud_node_init(&acc->node[i]);
+    acc->threads = 1;
+    pthread_mutex_init(&acc->mu, NULL);
+    pthread_cond_init(&acc->cv, NULL);
+    return acc;
+}
+
+void pie__chud_acc_set_threads(pie__chud_acc *acc, unsigned threads)
+{
+    acc->threads = threads ? threads : 1;
+}
+
+void pie__chud_acc_want_sqrt(pie__chud_acc *acc)
+{
+    acc->want_sqrt = 1;
+}
+
+pie__chud_sqrt *pie__chud_acc_take_sqrt(pie__chud_acc *acc)
+{
+    pie__chud_sqrt *sq = acc->sq;
+    acc->sq = NULL;
+    return sq;
+}
+
+static void item_free(qitem *q)
+{
+    pie__chud_node_clear(q->node);
+    free(q->node);
+    free(q);
+}
+
+/* Stop the merge thread once the queue is drained. */
+static void finish(pie__chud_acc *acc)
+{
+    pthread_mutex_lock(&acc->mu);
+    acc->closed = 1;
+    pthread_cond_signal(&acc->cv);
+    pthread_mutex_unlock(&acc->mu);
+    if (acc->started)
+        pthread_join(acc->th, NULL);
+    acc->started = 0;
+}
+
+void pie__chud_acc_free(pie__chud_acc *acc)
+{
+    if (!acc)
+        return;
+    /* A run that stops early (a failure, a cancel) drops the queued nodes
+     * instead of merging them: only a merge under way is waited for. */
+    pthread_mutex_lock(&acc->mu);
+    if (acc->rc == PIE_K_OK)
+        acc->rc = PIE_K_EINVAL;
+    pthread_mutex_unlock(&acc->mu);
+    finish(acc);
+    pie__chud_sqrt_free(acc->sq);
+    while (acc->head) {
+        qitem *q = acc->head;
+        acc->head = q->next;
+        item_free(q);
+    }
+    for (unsigned i = 0; i < STACK_MAX; i++)
+        pie__chud_node_clear(&acc->node[i]);
+    pthread_mutex_destroy(&acc->mu);
+    pthread_cond_destroy(&acc->cv);
+    free(acc);
+}
+
+/* Merge the two top nodes. */
+static int pop_merge(pie__chud_acc *acc, unsigned threads)
+{
+    pie__chud_node *l = &acc->node[acc->depth - 2], *r = &acc->node[acc->depth - 1];
+    if (l->b != r->a)
+        return PIE_K_EINVAL; /* the stack lost its order: a bug */
+    int rc = pie__chud_merge(acc->job, l, r, threads);
+    acc->depth--;
+    return rc;
+}
+
+/* Push chunk c's node and do the merges it completes: as many as c has
+ * trailing one bits, none for the last chunk (pie__chud_top's). */
+static int absorb(pie__chud_acc *acc, pie__chud_node *x, uint64_t c)
+{
+    if (acc->depth >= STACK_MAX)
+        return PIE_K_EINVAL;
+    pie__chud_node *slot = &acc->node[acc->depth++];
+    pie__chud_node_clear(slot);
+    *slot = *x; /* the integers move */
+    free(x);
+    int rc = PIE_K_OK;
+    if (c + 1 == acc->job->nchunks)
+        return rc;
+    for (; rc == PIE_K_OK && (c & 1); c >>= 1)
+        rc = pop_merge(acc, acc->threads);
+    return rc;
+}
+
+static void *merger(void *p)
+{
+    pie__chud_acc *acc = p;
+    pthread_mutex_lock(&acc->mu);
+    for (;;) {
+        while (!acc->head && !acc->closed)
+            pthread_cond_wait(&acc->cv, &acc->mu);
+        qitem *q = acc->head;
+        if (!q)
+            break;
+        acc->head = q->next;
+        if (!acc->head)
+            acc->tail = NULL;
+        int failed = acc->rc != PIE_K_OK;
+        pthread_mutex_unlock(&acc->mu);
+        int rc = PIE_K_OK;
+        if (failed) {
+            item_free(q);
+        } else {
+            rc = absorb(acc, q->node, q->chunk);
+            free(q);
+        }
+        pthread_mutex_lock(&acc->mu);
+        if (rc != PIE_K_OK && acc->rc == PIE_K_OK)
+            acc->rc = rc;
+    }
+    pthread_mutex_unlock(&acc->mu);
+    return NULL;
+}
+
+int pie__chud_acc_push(pie__chud_acc *acc, const pie__chud_job *job, uint64_t chunk,
+                       pie__chud_node *x)
+{
+    qitem *q = malloc(sizeof *q);
+    if (!q) {
+        pie__chud_node_clear(x);
+        free(x);
+        return PIE_K_ENOMEM;
+    }
+    *q = (qitem){.node = x, .chunk = chunk};
+    /* Started here, not before the series: the process backend forks its
+     * workers first, and a fork while another thread allocates is unsafe
+     * with some allocators (AddressSanitizer's deadlocks in the child). */
+    if (acc->want_sqrt && !acc->sq && chunk == 0)
+        acc->sq = pie__chud_sqrt_start(job);
+    if (acc->threads <= 1) {
+        /* One thread: the merges run here, in the caller's thread. */
+        acc->job = job;
+        int rc = acc->rc;
+        if (rc == PIE_K_OK && chunk != acc->next_chunk)
+            rc = PIE_K_EINVAL;
+        if (rc != PIE_K_OK) {
+            item_free(q);
+            return rc;
+        }
+        free(q);
+        acc->next_chunk++;
+        acc->rc = absorb(acc, x, chunk);
+        return acc->rc;
+    }
+    pthread_mutex_lock(&acc->mu);
+    int rc = acc->rc;
+    if (rc == PIE_K_OK && (chunk != acc->next_chunk || acc->closed))
+        rc = PIE_K_EINVAL;
+    if (rc == PIE_K_OK && !acc->started) {
+        acc->job = job;
+        acc->started = pthread_create(&acc->th, NULL, merger, acc) == 0;
+        if (!acc->started)
+            rc = PIE_K_ENOMEM;
+    }
+    if (rc == PIE_K_OK) {
+        if (acc->tail)
+            acc->tail->next = q;
+        else
+            acc->head = q;
+        acc->tail = q;
+        acc->next_chunk++;
+        pthread_cond_signal(&acc->cv);
+    }
+    pthread_mutex_unlock(&acc->mu);
+    if (rc != PIE_K_OK)
+        item_free(q);
+    return rc;
+}
+
+int pie__chud_top(pie__chud_acc *acc, const pie__chud_job *job, unsigned threads)
+{
+    if (acc->next_chunk != job->nchunks)
+        return PIE_K_EINVAL;
+    finish(acc);
+    int rc = acc->rc;
+    if (rc == PIE_K_OK && acc->depth == 0)
+        rc = PIE_K_EINVAL;
+    while (acc->depth > 1 && rc == PIE_K_OK)
+        rc = pop_merge(acc, threads);
+    if (rc == PIE_K_OK && (acc->node[0].a != 0 || acc->node[0].b != job->nterms))
+        rc = PIE_K_EINVAL;
+    return rc;
+}
+
+pie__chud_node *pie__chud_acc_root(pie__chud_acc *acc)
+{
+    return acc->depth == 1 ? &acc->node[0] : NULL;
+}

@@ -1,0 +1,187 @@
+/** @brief The Chudnovsky kernel alone: MPFR digits, corrupt partials, the Ziv retry, threads. */
+#include "chudnovsky.h"
+#include "test_util.h"
+
+#include <mpfr.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* "3." + D digits of pi truncated, from MPFR (see test_digits_kernel.c). */
+static char *mpfr_digits(unsigned long D, int base)
+{
+    mpfr_prec_t prec = (mpfr_prec_t)(D * (base == 16 ? 4.0 : 3.33) + 64);
+    for (;;) {
+        mpfr_t lo, hi;
+        mpfr_inits2(prec, lo, hi, (mpfr_ptr)0);
+        mpfr_const_pi(lo, MPFR_RNDD);
+        mpfr_set(hi, lo, MPFR_RNDN);
+        mpfr_nextabove(hi);
+        mpfr_exp_t e1, e2;
+        char *s1 = mpfr_get_str(NULL, &e1, base, D + 1, lo, MPFR_RNDZ);
+        char *s2 = mpfr_get_str(NULL, &e2, base, D + 1, hi, MPFR_RNDZ);
+        int same = e1 == 1 && e2 == 1 && strcmp(s1, s2) == 0;
+        char *out = NULL;
+        if (same) {
+            out = malloc(D + 3);
+            out[0] = '3';
+            out[1] = '.';
+            for (unsigned long i = 0; i < D; i++) {
+                char c = s1[i + 1];
+                out[i + 2] = (char)(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
+            }
+            out[D + 2] = 0;
+        }
+        mpfr_free_str(s1);
+        mpfr_free_str(s2);
+        mpfr_clears(lo, hi, (mpfr_ptr)0);
+        if (out)
+            return out;
+        prec += 64;
+    }
+}
+
+/* The whole job through the ops table, chunks in order (or, with `order`,
+ * computed in that order and merged in chunk order), finished on `threads`
+ * threads; returns the kernel status of the last step. */
+static int run_job(const pie__chud_job *job, unsigned threads, char **text)
+{
+    pie__chud_acc *acc = pie__chud_acc_new();
+    int rc = PIE_K_OK;
+    for (uint64_t c = 0; c < job->nchunks && rc == PIE_K_OK; c++) {
+        pie_kbuf buf = {0};
+        rc = pie__chud_series_ops.run_chunk(job, c, &buf);
+        if (rc == PIE_K_OK && buf.len > pie__chud_series_ops.max_partial(job, c))
+            rc = PIE_K_ECORRUPT;
+        if (rc == PIE_K_OK)
+            rc = pie__chud_series_ops.merge(acc, job, c, buf.data, buf.len);
+        pie_kbuf_free(&buf);
+    }
+    if (rc == PIE_K_OK)
+        rc = pie__chud_top(acc, job, threads);
+    mpz_t x, y;
+    mpz_inits(x, y, NULL);
+    pie__chud_sqrt *sq = threads > 1 ? pie__chud_sqrt_start(job) : NULL;
+    if (rc == PIE_K_OK)
+        rc = pie__chud_fixed(acc, job, threads, sq, NULL, NULL, x);
+    pie__chud_sqrt_free(sq);
+    if (rc == PIE_K_OK)
+        rc = pie__chud_floor(job, x, threads, y);
+    if (rc == PIE_K_OK)
+        rc = pie__chud_format(job, x, y, threads, text); /* consumes y */
+    else
+        mpz_clear(y);
+    mpz_clear(x);
+    pie__chud_acc_free(acc);
+    return rc;
+}
+
+static void check_size(uint64_t D, unsigned base, unsigned threads)
+{
+    pie__chud_job job;
+    CHECKF(pie__chud_job_init(&job, D, base, 32) == PIE_K_OK, "init %llu", (unsigned long long)D);
+    char *text = NULL;
+    int rc = run_job(&job, threads, &text);
+    for (unsigned g = 128; rc == PIE_CHUD_RETRY && g < 4096; g *= 4) {
+        pie__chud_job_init(&job, D, base, g);
+        rc = run_job(&job, threads, &text);
+    }
+    CHECKF(rc == PIE_K_OK, "D=%llu base %u: rc %d", (unsigned long long)D, base, rc);
+    if (rc != PIE_K_OK)
+        return;
+    char *ref = mpfr_digits((unsigned long)D, (int)base);
+    CHECKF(strcmp(text, ref) == 0, "D=%llu base %u (N=%llu C=%llu threads %u) differs",
+           (unsigned long long)D, base, (unsigned long long)job.nterms,
+           (unsigned long long)job.nchunks, threads);
+    free(ref);
+    free(text);
+}
+
+/* With 1 guard bit the Ziv test must refuse some sizes, and whatever it
+ * accepts must still be right. */
+static void check_retry(void)
+{
+    int retries = 0;
+    for (uint64_t D = 1; D <= 300; D++) {
+        pie__chud_job job;
+        pie__chud_job_init(&job, D, D & 1 ? 16 : 10, 1);
+        char *text = NULL;
+        int rc = run_job(&job, 1, &text);
+        if (rc == PIE_CHUD_RETRY) {
+            retries++;
+            continue;
+        }
+        CHECKF(rc == PIE_K_OK, "retry test D=%llu rc %d", (unsigned long long)D, rc);
+        char *ref = mpfr_digits((unsigned long)D, (int)job.base);
+        CHECKF(rc != PIE_K_OK || strcmp(text, ref) == 0, "guard 1 D=%llu accepted wrong digits",
+               (unsigned long long)D);
+        free(ref);
+        free(text);
+    }
+    CHECKF(retries > 0, "the Ziv test never asked for a retry with 1 guard bit");
+}
+
+static void check_corrupt(void)
+{
+    pie__chud_job job;
+    pie__chud_job_init(&job, 20000, 10, 32);
+    CHECKF(job.nchunks > 1, "20000 digits should span several chunks");
+    pie_kbuf buf = {0};
+    CHECKF(pie__chud_series_ops.run_chunk(&job, 0, &buf) == PIE_K_OK, "run chunk 0");
+    pie__chud_acc *acc = pie__chud_acc_new();
+    CHECKF(pie__chud_series_ops.merge(acc, &job, 1, buf.data, buf.len) != PIE_K_OK, "order");
+    CHECKF(pie__chud_series_ops.merge(acc, &job, 0, buf.data, buf.len - 1) == PIE_K_ECORRUPT,
+           "short");
+    buf.data[0] ^= 1;
+    CHECKF(pie__chud_series_ops.merge(acc, &job, 0, buf.data, buf.len) == PIE_K_ECORRUPT, "magic");
+    buf.data[0] ^= 1;
+    buf.data[32 + 16] ^= 0x40; /* P's word count */
+    CHECKF(pie__chud_series_ops.merge(acc, &job, 0, buf.data, buf.len) == PIE_K_ECORRUPT, "count");
+    buf.data[32 + 16] ^= 0x40;
+    CHECKF(pie__chud_series_ops.merge(acc, &job, 0, buf.data, 10) == PIE_K_ECORRUPT, "tiny");
+    CHECKF(pie__chud_series_ops.merge(acc, &job, 0, buf.data, buf.len) == PIE_K_OK, "good");
+    CHECKF(pie__chud_series_ops.merge(acc, &job, 1, buf.data, buf.len) == PIE_K_ECORRUPT,
+           "chunk 0's partial as chunk 1");
+    CHECKF(pie__chud_top(acc, &job, 1) == PIE_K_EINVAL, "top with chunks missing");
+    CHECKF(pie__chud_series_ops.run_chunk(&job, job.nchunks, &buf) == PIE_K_EINVAL, "range");
+    pie__chud_acc_free(acc);
+    pie_kbuf_free(&buf);
+    CHECKF(pie__chud_job_init(&job, 0, 10, 32) == PIE_K_EINVAL, "0 digits");
+    CHECKF(pie__chud_job_init(&job, 10, 8, 32) == PIE_K_EINVAL, "base 8");
+}
+
+int main(int argc, char **argv)
+{
+    test_begin("test_chud_kernel");
+    /* test_chud_kernel [MAX [MIN]]: sizes MIN..MAX (default 1..30000). */
+    uint64_t max = argc > 1 ? strtoull(argv[1], NULL, 10) : 30000;
+    uint64_t min = argc > 2 ? strtoull(argv[2], NULL, 10) : 1;
+    for (uint64_t D = min; D <= 200 && D <= max; D++) {
+        check_size(D, 10, 1);
+        check_size(D, 16, 1);
+    }
+    for (unsigned base = 10; base <= 16; base += 6) {
+        /* Either side of every change of the chunk count (2 .. 32). */
+        uint64_t D = 1;
+        for (uint64_t c = 2; c <= 32; c *= 2) {
+            pie__chud_job j;
+            for (;; D++) {
+                pie__chud_job_init(&j, D, base, 32);
+                if (j.nchunks >= c)
+                    break;
+            }
+            if (D - 1 >= min && D <= max) {
+                check_size(D - 1, base, 1);
+                check_size(D, base, 2);
+            }
+        }
+        for (D = min > 200 ? min : 200; D <= max; D += D / 7 + 1)
+            check_size(D, base, D & 1 ? 3 : 1);
+        check_size(max, base, 2);
+    }
+    if (min == 1) {
+        check_retry();
+        check_corrupt();
+    }
+    return test_finish();
+}

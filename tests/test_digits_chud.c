@@ -1,0 +1,174 @@
+/** @brief Chudnovsky through pie_digits_run: every backend and worker count, retries, each check
+ * catching an injected fault. */
+#include "chudnovsky.h"
+#include "test_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static pie_ctx *make(pie_backend b, unsigned workers)
+{
+    pie_ctx *ctx = pie_ctx_create();
+    pie_ctx_set_backend(ctx, b);
+    pie_ctx_set_workers(ctx, workers);
+    return ctx;
+}
+
+static pie_status run(pie_ctx *ctx, uint64_t D, unsigned base, pie_digits_algorithm a, int verify,
+                      const char *path, pie_digits_result **r)
+{
+    pie_digits_options o;
+    pie_digits_options_init(&o);
+    o.digits = D;
+    o.base = base;
+    o.algorithm = a;
+    o.verify = verify;
+    o.path = path;
+    return pie_digits_run(ctx, &o, r);
+}
+
+/* Either side of every change of the chunk count (2 .. 32): the same bytes
+ * as the BBP series, on every backend and worker count. */
+static void check_backends(void)
+{
+    uint64_t sizes[20][2], D;
+    unsigned n = 0;
+    for (unsigned base = 10; base <= 16; base += 6) {
+        D = 1;
+        for (uint64_t c = 2; c <= 32; c *= 2) {
+            pie__chud_job j;
+            while (pie__chud_job_init(&j, D, base, 32) == PIE_K_OK && j.nchunks < c)
+                D++;
+            sizes[n][0] = D - 1;
+            sizes[n++][1] = base;
+            sizes[n][0] = D;
+            sizes[n++][1] = base;
+        }
+    }
+    static const struct {
+        pie_backend b;
+        unsigned w;
+    } runs[] = {{PIE_BACKEND_PROCESS, 1}, {PIE_BACKEND_PROCESS, 2}, {PIE_BACKEND_PROCESS, 3},
+                {PIE_BACKEND_PROCESS, 5}, {PIE_BACKEND_THREAD, 1},  {PIE_BACKEND_THREAD, 2},
+                {PIE_BACKEND_THREAD, 3}};
+    for (size_t s = 0; s < n; s++) {
+        D = sizes[s][0];
+        unsigned base = (unsigned)sizes[s][1];
+        pie_ctx *ctx = make(PIE_BACKEND_SERIAL, 1);
+        pie_digits_result *ref, *bbp;
+        CHECK_STATUS(run(ctx, D, base, PIE_DIGITS_CHUDNOVSKY, 0, NULL, &ref), PIE_OK);
+        CHECK_STATUS(run(ctx, D, base, PIE_DIGITS_BBP, 0, NULL, &bbp), PIE_OK);
+        CHECKF(ref->text && bbp->text && strcmp(ref->text, bbp->text) == 0,
+               "D=%llu base %u: chudnovsky and bbp differ", (unsigned long long)D, base);
+        pie_result_free(bbp);
+        pie_ctx_free(ctx);
+        for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
+            if (pie_backend_available(runs[k].b) != PIE_OK)
+                continue;
+            ctx = make(runs[k].b, runs[k].w);
+            pie_digits_result *r;
+            pie_status st = run(ctx, D, base, PIE_DIGITS_CHUDNOVSKY, 0, NULL, &r);
+            CHECKF(st == PIE_OK && r->text && ref->text && strcmp(r->text, ref->text) == 0,
+                   "D=%llu %s x%u differs from serial (%s)", (unsigned long long)D,
+                   pie_backend_name(runs[k].b), runs[k].w, pie_ctx_last_error(ctx));
+            pie_result_free(r);
+            pie_ctx_free(ctx);
+        }
+        pie_result_free(ref);
+    }
+}
+
+/* Past the size where the conversion's top split is done by products. */
+static void check_split(void)
+{
+    pie_ctx *ctx = make(PIE_BACKEND_SERIAL, 1);
+    pie_digits_result *ref, *r;
+    CHECK_STATUS(run(ctx, 250001, 10, PIE_DIGITS_CHUDNOVSKY, 0, NULL, &ref), PIE_OK);
+    pie_ctx_free(ctx);
+    for (unsigned w = 2; w <= 3; w++) {
+        ctx = make(PIE_BACKEND_PROCESS, w);
+        CHECK_STATUS(run(ctx, 250001, 10, PIE_DIGITS_CHUDNOVSKY, 0, NULL, &r), PIE_OK);
+        CHECKF(r->text && ref->text && strcmp(r->text, ref->text) == 0, "250001 digits x%u", w);
+        pie_result_free(r);
+        pie_ctx_free(ctx);
+    }
+    pie_result_free(ref);
+}
+
+/* One guard bit: the last-digit check fails for some sizes and the run
+ * retries; every run gives the default run's digits. */
+static void check_retry(void)
+{
+    int retried = 0;
+    for (uint64_t D = 990; D < 1030; D++) {
+        pie_ctx *ctx = make(PIE_BACKEND_PROCESS, 2);
+        pie_digits_result *want, *got;
+        CHECK_STATUS(run(ctx, D, D & 1 ? 16 : 10, PIE_DIGITS_CHUDNOVSKY, 0, NULL, &want), PIE_OK);
+        pie_ctx_set_test_guard_bits(ctx, 1);
+        CHECK_STATUS(run(ctx, D, D & 1 ? 16 : 10, PIE_DIGITS_CHUDNOVSKY, 0, NULL, &got), PIE_OK);
+        CHECKF(got->text && want->text && strcmp(got->text, want->text) == 0,
+               "D=%llu guard 1 differs", (unsigned long long)D);
+        retried += got->attempts > 1;
+        pie_result_free(want);
+        pie_result_free(got);
+        pie_ctx_free(ctx);
+    }
+    CHECKF(retried > 0, "one guard bit never made a run retry");
+}
+
+/* Each check catches the fault meant for it; a failed run writes nothing. */
+static void check_faults(void)
+{
+    char dir[] = "/tmp/pie_test_chud_XXXXXX", path[600];
+    CHECKF(mkdtemp(dir) != NULL, "mkdtemp");
+    snprintf(path, sizeof path, "%s/pi.txt", dir);
+    static const struct {
+        pie_test_corrupt where;
+        int verify;
+        unsigned base;
+        pie_status want;
+        const char *note;
+    } cases[] = {
+        {PIE_TEST_CORRUPT_BINARY, 1, 10, PIE_EVERIFY, "the series gives hex digits"},
+        {PIE_TEST_CORRUPT_BINARY, 1, 16, PIE_EVERIFY, "the series gives hex digits"},
+        {PIE_TEST_CORRUPT_VALUE, 1, 10, PIE_EVERIFY, "MISMATCH with mpfr_const_pi"},
+        {PIE_TEST_CORRUPT_VALUE, 1, 16, PIE_EVERIFY, "MISMATCH with mpfr_const_pi"},
+        {PIE_TEST_CORRUPT_TEXT, 0, 10, PIE_EVERIFY, "not the computed value"},
+        {PIE_TEST_CORRUPT_TEXT, 0, 16, PIE_EVERIFY, "not the computed value"},
+        {PIE_TEST_CORRUPT_NONE, 1, 10, PIE_OK, "radix conversion checked"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pie_ctx *ctx = make(PIE_BACKEND_PROCESS, 2);
+        CHECK_STATUS(pie_ctx_set_test_corrupt(ctx, cases[i].where), PIE_OK);
+        CHECK(pie_ctx_get_test_corrupt(ctx) == cases[i].where);
+        pie_digits_result *r;
+        pie_status st =
+            run(ctx, 5000, cases[i].base, PIE_DIGITS_CHUDNOVSKY, cases[i].verify, path, &r);
+        CHECKF(st == cases[i].want && strstr(r->verify_note, cases[i].note),
+               "fault %d base %u: %s, note \"%s\"", (int)cases[i].where, cases[i].base,
+               pie_status_name(st), r->verify_note);
+        struct stat sb;
+        CHECKF((st == PIE_OK) == (stat(path, &sb) == 0), "fault %d: file state", cases[i].where);
+        unlink(path);
+        pie_result_free(r);
+        pie_ctx_free(ctx);
+    }
+    pie_ctx *ctx = pie_ctx_create();
+    CHECK_STATUS(pie_ctx_set_test_corrupt(ctx, (pie_test_corrupt)4), PIE_EINVAL);
+    CHECK_STATUS(pie_ctx_set_test_corrupt(NULL, PIE_TEST_CORRUPT_NONE), PIE_EINVAL);
+    pie_ctx_free(ctx);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    test_begin("test_digits_chud");
+    check_backends();
+    check_split();
+    check_retry();
+    check_faults();
+    return test_finish();
+}
