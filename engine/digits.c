@@ -297,9 +297,8 @@ static pie_status check_memory(pie_ctx *ctx, const pie_digits_options *o, unsign
     }
     /* Chudnovsky: the parent's final products, division and conversion
      * dominate, so the whole estimate bounds any one process. */
-    uint64_t grow = o->algorithm == PIE_DIGITS_CHUDNOVSKY
-                        ? res->memory_estimate_bytes - BASE_RSS
-                        : per_process_growth(ctx, &job);
+    uint64_t grow = o->algorithm == PIE_DIGITS_CHUDNOVSKY ? res->memory_estimate_bytes - BASE_RSS
+                                                          : per_process_growth(ctx, &job);
     if (grow > lim.as_room) {
         size_text(need, sizeof need, grow);
         size_text(have, sizeof have, lim.as_room);

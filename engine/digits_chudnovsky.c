@@ -2,6 +2,7 @@
 #include "digits_chudnovsky.h"
 
 #include "chudnovsky.h"
+#include "radix.h"
 #include "radix_check.h"
 
 #include <stdio.h>
@@ -56,6 +57,7 @@ static pie_status run_series(pie_ctx *ctx, const pie__chud_job *job, pie__chud_a
     pie__phase(ctx, "series");
     pie_status st = pie__run_task(ctx, &task, &stats);
     res->workers = stats.workers;
+    PIE__RESULT_PLACEMENT(res, ctx);
     res->chunks_total += task.nchunks;
     res->chunks_done += stats.chunks_done;
     res->chunk_retries += stats.retries;
@@ -133,7 +135,9 @@ static pie_status convert(pie_ctx *ctx, const pie__chud_job *job, const pie__bbp
     if (ctx->test_corrupt == PIE_TEST_CORRUPT_VALUE)
         corrupt_value(view, y);
     uint64_t want = pie__radix_mod_value(y);
-    int krc = pie__chud_format(job, x, y, threads, text);
+    int krc = pie__chud_format(job, x, y, threads, text, ctx->cancel);
+    if (krc == PIE_RADIX_STOPPED)
+        return pie__fail(ctx, PIE_ECANCELED, "cancelled during the radix conversion");
     if (krc != PIE_K_OK)
         return pie__fail(ctx, pie__from_kernel(krc), "the digits could not be formed");
     char *t = *text;

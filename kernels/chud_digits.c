@@ -24,13 +24,14 @@ typedef struct half {
     uint64_t ndigits;
     unsigned threads;
     char *out;
+    const volatile sig_atomic_t *stop;
     int rc;
 } half;
 
 static void half_run(void *p)
 {
     half *h = p;
-    h->rc = pie__radix_text(h->v, 10, h->ndigits, h->threads, h->out); /* clears v */
+    h->rc = pie__radix_text(h->v, 10, h->ndigits, h->threads, h->out, h->stop); /* clears v */
 }
 
 /* hi and lo of Y (consumed) as above, into the halves. */
@@ -61,7 +62,7 @@ static int split(const pie__chud_job *job, const mpz_t x, mpz_t y, unsigned thre
 }
 
 int pie__chud_format(const pie__chud_job *job, const mpz_t x, mpz_t y, unsigned threads,
-                     char **text)
+                     char **text, const volatile sig_atomic_t *stop)
 {
     const uint64_t D = job->digits;
     char *buf = malloc(D + 3);
@@ -71,11 +72,12 @@ int pie__chud_format(const pie__chud_job *job, const mpz_t x, mpz_t y, unsigned 
     }
     int rc;
     if (job->base != 10 || threads < 2 || D < SPLIT_MIN) {
-        rc = pie__radix_text(y, job->base, D + 1, threads, buf + 1); /* clears y */
+        rc = pie__radix_text(y, job->base, D + 1, threads, buf + 1, stop); /* clears y */
     } else {
         /* "3" and D digits: hi takes the first D + 1 - L. */
-        half hi = {.ndigits = D + 1 - (D + 1) / 2, .threads = threads / 2, .out = buf + 1};
-        half lo = {.ndigits = (D + 1) / 2, .threads = threads - threads / 2};
+        half hi = {
+            .ndigits = D + 1 - (D + 1) / 2, .threads = threads / 2, .out = buf + 1, .stop = stop};
+        half lo = {.ndigits = (D + 1) / 2, .threads = threads - threads / 2, .stop = stop};
         lo.out = buf + 1 + hi.ndigits;
         mpz_inits(hi.v, lo.v, NULL);
         rc = split(job, x, y, threads, &hi, &lo);

@@ -52,7 +52,7 @@ static void strip_twos(mpz_t v, int64_t *e)
 
 /* Keep the top `kept` bits of v once it outgrows that by a margin: the
  * margin spares the levels just above the threshold a cut each. 1 if cut. */
-static int truncate(mpz_t v, int64_t *e, uint64_t kept)
+static int trunc_bits(mpz_t v, int64_t *e, uint64_t kept)
 {
     size_t bits = mpz_sizeinbase(v, 2);
     if (mpz_sgn(v) != 0 && bits > kept + kept / 16 + 32) {
@@ -183,9 +183,9 @@ int pie__chud_merge(const pie__chud_job *job, pie__chud_node *l, pie__chud_node 
         l->hasP = r->hasP;
         l->b = r->b;
         uint64_t kept = pie__chud_kept_bits(job, l->a);
-        truncate(l->T, &l->eT, kept);
-        int cut = truncate(l->Q, &l->eQ, kept);
-        cut |= truncate(l->P, &l->eP, kept);
+        trunc_bits(l->T, &l->eT, kept);
+        int cut = trunc_bits(l->Q, &l->eQ, kept);
+        cut |= trunc_bits(l->P, &l->eP, kept);
         merge_lists(l, r, track && !cut);
     }
     mpz_clears(t1, t2, q, p, NULL);

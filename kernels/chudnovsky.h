@@ -38,6 +38,7 @@
 #include "pie_kernel.h"
 
 #include <gmp.h>
+#include <signal.h>
 #include <stdint.h>
 
 /* Names the partials' format and the splitting rules that fix their bits;
@@ -117,8 +118,10 @@ int pie__chud_floor(const pie__chud_job *job, const mpz_t x, unsigned threads, m
 /* "3." followed by the D digits of y = floor(pi base^D) (consumed), as a
  * malloc'd NUL-terminated string; x is the value pie__chud_floor checked. In
  * base 10 on several threads the conversion's top split is computed from x
- * by products (chud_digits.c). PIE_K_ECORRUPT if y does not start with 3. */
+ * by products (chud_digits.c). PIE_K_ECORRUPT if y does not start with 3;
+ * PIE_RADIX_STOPPED (radix.h) when *stop was raised during the conversion
+ * (stop may be NULL). */
 int pie__chud_format(const pie__chud_job *job, const mpz_t x, mpz_t y, unsigned threads,
-                     char **text);
+                     char **text, const volatile sig_atomic_t *stop);
 
 #endif

@@ -68,7 +68,7 @@ static int run_job(const pie__chud_job *job, unsigned threads, char **text)
     if (rc == PIE_K_OK)
         rc = pie__chud_floor(job, x, threads, y);
     if (rc == PIE_K_OK)
-        rc = pie__chud_format(job, x, y, threads, text); /* consumes y */
+        rc = pie__chud_format(job, x, y, threads, text, NULL); /* consumes y */
     else
         mpz_clear(y);
     mpz_clear(x);
