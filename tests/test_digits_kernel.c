@@ -1,47 +1,12 @@
 /** @brief The BBP series kernel alone: MPFR digits, corrupt partials, the Ziv retry. */
 #include "bbp_series.h"
+#include "test_mpfr_ref.h"
 #include "test_util.h"
 
 #include <mpfr.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* "3." + D digits of pi truncated, from MPFR: pi is bracketed by its
- * round-down value and the next number up; when both truncate to the same
- * digits those are the digits of pi. */
-static char *mpfr_digits(unsigned long D, int base)
-{
-    mpfr_prec_t prec = (mpfr_prec_t)(D * (base == 16 ? 4.0 : 3.33) + 64);
-    for (;;) {
-        mpfr_t lo, hi;
-        mpfr_inits2(prec, lo, hi, (mpfr_ptr)0);
-        mpfr_const_pi(lo, MPFR_RNDD);
-        mpfr_set(hi, lo, MPFR_RNDN);
-        mpfr_nextabove(hi);
-        mpfr_exp_t e1, e2;
-        char *s1 = mpfr_get_str(NULL, &e1, base, D + 1, lo, MPFR_RNDZ);
-        char *s2 = mpfr_get_str(NULL, &e2, base, D + 1, hi, MPFR_RNDZ);
-        int same = e1 == 1 && e2 == 1 && strcmp(s1, s2) == 0;
-        char *out = NULL;
-        if (same) {
-            out = malloc(D + 3);
-            out[0] = '3';
-            out[1] = '.';
-            for (unsigned long i = 0; i < D; i++) {
-                char c = s1[i + 1];
-                out[i + 2] = (char)(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
-            }
-            out[D + 2] = 0;
-        }
-        mpfr_free_str(s1);
-        mpfr_free_str(s2);
-        mpfr_clears(lo, hi, (mpfr_ptr)0);
-        if (out)
-            return out;
-        prec += 64;
-    }
-}
 
 /* Run the whole job through the ops table, chunks in order; returns the
  * kernel status of the last step. */
