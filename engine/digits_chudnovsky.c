@@ -89,6 +89,30 @@ static void corrupt_value(const pie__bbp_job *view, mpz_t y)
     mpz_clear(d);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define PIE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PIE_ASAN 1
+#endif
+#endif
+
+/* Threads for the parent's work during the series (its merges, the square
+ * root). AddressSanitizer's allocator is not fork-safe: a worker forked, or
+ * re-forked after a fault, while such a thread allocates can deadlock in the
+ * child. glibc's malloc is (fork takes its locks), so only sanitized builds
+ * keep those threads off on a backend that forks. */
+static unsigned series_side_threads(const pie_ctx *ctx, unsigned threads)
+{
+#ifdef PIE_ASAN
+    if (pie_backend_flags(ctx->backend) & PIE_BACKEND_FORKS)
+        return 1;
+#else
+    (void)ctx;
+#endif
+    return threads;
+}
+
 /* The series, the top merges and the final steps: X ~ pi 2^W into x. */
 static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digits_result *res,
                                unsigned *threads, mpz_t x)
@@ -101,9 +125,10 @@ static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digit
      * get the threads of the run (this is where most of the series' work
      * is, in its top levels). */
     *threads = finish_threads(ctx, pie__resolve_workers(ctx));
-    pie__chud_acc_set_threads(acc, *threads);
+    unsigned side = series_side_threads(ctx, *threads);
+    pie__chud_acc_set_threads(acc, side);
     /* With more than one thread the square root runs beside the series. */
-    if (*threads > 1)
+    if (side > 1)
         pie__chud_acc_want_sqrt(acc);
     pie_status st = run_series(ctx, job, acc, res);
     pie__chud_sqrt *sq = pie__chud_acc_take_sqrt(acc);
