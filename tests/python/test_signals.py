@@ -22,7 +22,10 @@ CHILD = textwrap.dedent("""
     def children():
         found = []
         for task in Path("/proc/self/task").glob("*"):
-            found += [int(p) for p in (task / "children").read_text().split()]
+            try:  # a thread may end between the listing and the read
+                found += [int(p) for p in (task / "children").read_text().split()]
+            except OSError:
+                pass
         return found
 
     if sys.argv[1] == "default":
