@@ -66,6 +66,58 @@ static pie_status run_series(pie_ctx *ctx, const pie__chud_job *job, pie__chud_a
     return st;
 }
 
+/* The big operations after the series (the top merges' products, the
+ * division, the products around the conversion and its two halves) run as
+ * tasks on the run's workers on a backend that forks them: the workers
+ * inherit the operands, so only the results travel, as partials over the
+ * pipes (CRC-checked, a lost one run again). The thread backend runs them on
+ * threads of this process, with no copies; so does a backend whose workers
+ * are elsewhere (MPI), each rank with its own threads. */
+typedef struct big_ops {
+    pie_ctx *ctx;
+    pie_digits_result *res;
+    pie_status failed; /* the task's failure, when run returned PIE_PAR_FAILED */
+} big_ops;
+
+/* Products below this many bits stay on threads: a task's forks and pipes
+ * cost more than the product (measured: bench/results/digits_chudnovsky_*). */
+#define TASK_MIN_BITS (UINT64_C(1) << 21)
+
+static int run_big_op(void *user, const pie_kernel_ops *ops, const void *job, void *acc,
+                      uint64_t nchunks)
+{
+    big_ops *b = user;
+    pie__task task = {.ops = ops, .job = job, .acc = acc, .nchunks = nchunks};
+    pie__run_stats stats;
+    pie_status st = pie__run_task(b->ctx, &task, &stats);
+    b->res->chunk_retries += stats.retries;
+    if (stats.worker_peak_rss_bytes > b->res->peak_rss_bytes)
+        b->res->peak_rss_bytes = stats.worker_peak_rss_bytes;
+    if (st == PIE_OK)
+        return PIE_K_OK;
+    b->failed = st;
+    return PIE_PAR_FAILED;
+}
+
+static pie__par big_ops_par(big_ops *b, unsigned threads)
+{
+    pie__par par = pie__par_threads(threads);
+    if (threads > 1 && (pie_backend_flags(b->ctx->backend) & PIE_BACKEND_FORKS)) {
+        par.run = run_big_op;
+        par.user = b;
+        par.task_min_bits = TASK_MIN_BITS;
+    }
+    return par;
+}
+
+/* A kernel status after big operations: the task's own failure, or krc's. */
+static pie_status big_ops_fail(big_ops *b, int krc, const char *what)
+{
+    if (krc == PIE_PAR_FAILED)
+        return b->failed;
+    return pie__fail(b->ctx, pie__from_kernel(krc), "%s", what);
+}
+
 static void on_step(void *user, const char *step)
 {
     pie__phase(user, step);
@@ -115,7 +167,7 @@ static unsigned series_side_threads(const pie_ctx *ctx, unsigned threads)
 
 /* The series, the top merges and the final steps: X ~ pi 2^W into x. */
 static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digits_result *res,
-                               unsigned *threads, mpz_t x)
+                               big_ops *big, pie__par *par, mpz_t x)
 {
     pie__chud_acc *acc = pie__chud_acc_new();
     if (!acc)
@@ -124,8 +176,9 @@ static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digit
     /* The parent's merges run beside the workers' chunks: their products
      * get the threads of the run (this is where most of the series' work
      * is, in its top levels). */
-    *threads = finish_threads(ctx, pie__resolve_workers(ctx));
-    unsigned side = series_side_threads(ctx, *threads);
+    unsigned threads = finish_threads(ctx, pie__resolve_workers(ctx));
+    *par = big_ops_par(big, threads);
+    unsigned side = series_side_threads(ctx, threads);
     pie__chud_acc_set_threads(acc, side);
     /* With more than one thread the square root runs beside the series. */
     if (side > 1)
@@ -134,19 +187,19 @@ static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digit
     pie__chud_sqrt *sq = pie__chud_acc_take_sqrt(acc);
     int krc = PIE_K_OK;
     if (st == PIE_OK)
-        krc = pie__chud_top(acc, job, *threads);
+        krc = pie__chud_top(acc, job, par);
     res->seconds_series += pie__now() - t0;
     if (st == PIE_OK && krc == PIE_K_OK && pie__cancelled(ctx))
         st = pie__fail(ctx, PIE_ECANCELED, "cancelled after the series");
     if (st == PIE_OK && krc == PIE_K_OK) {
         t0 = pie__now();
-        krc = pie__chud_fixed(acc, job, *threads, sq, on_step, ctx, x);
+        krc = pie__chud_fixed(acc, job, par, sq, on_step, ctx, x);
         res->seconds_division += pie__now() - t0;
     }
     pie__chud_sqrt_free(sq);
     pie__chud_acc_free(acc);
     if (st == PIE_OK && krc != PIE_K_OK)
-        st = pie__fail(ctx, pie__from_kernel(krc), "the Chudnovsky series could not be finished");
+        st = big_ops_fail(big, krc, "the Chudnovsky series could not be finished");
     if (st == PIE_OK && pie__cancelled(ctx))
         st = pie__fail(ctx, PIE_ECANCELED, "cancelled after the division");
     return st;
@@ -154,22 +207,22 @@ static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digit
 
 /* y (consumed) to text, checked: y and the digits agree mod a 61-bit prime. */
 static pie_status convert(pie_ctx *ctx, const pie__chud_job *job, const pie__bbp_job *view,
-                          const mpz_t x, mpz_t y, unsigned threads, pie_digits_result *res,
-                          char **text)
+                          const mpz_t x, mpz_t y, big_ops *big, const pie__par *par,
+                          pie_digits_result *res, char **text)
 {
     if (ctx->test_corrupt == PIE_TEST_CORRUPT_VALUE)
         corrupt_value(view, y);
     uint64_t want = pie__radix_mod_value(y);
-    int krc = pie__chud_format(job, x, y, threads, text, ctx->cancel);
+    int krc = pie__chud_format(job, x, y, par, text, ctx->cancel);
     if (krc == PIE_RADIX_STOPPED)
         return pie__fail(ctx, PIE_ECANCELED, "cancelled during the radix conversion");
     if (krc != PIE_K_OK)
-        return pie__fail(ctx, pie__from_kernel(krc), "the digits could not be formed");
+        return big_ops_fail(big, krc, "the digits could not be formed");
     char *t = *text;
     const uint64_t D = view->digits;
     if (ctx->test_corrupt == PIE_TEST_CORRUPT_TEXT)
         t[2 + D / 2] = t[2 + D / 2] == '0' ? '1' : '0';
-    uint64_t got = pie__radix_mod_text(t + 2, D, view->base, threads);
+    uint64_t got = pie__radix_mod_text(t + 2, D, view->base, par->threads);
     got = pie__radix_mod_join(3, got, D, view->base);
     if (got != want) {
         snprintf(res->verify_note, sizeof res->verify_note,
@@ -192,8 +245,9 @@ pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_
     res->terms = job.nterms;
     mpz_t x, y;
     mpz_inits(x, y, NULL);
-    unsigned threads = 1;
-    pie_status st = binary_value(ctx, &job, res, &threads, x);
+    big_ops big = {.ctx = ctx, .res = res};
+    pie__par par = pie__par_threads(1);
+    pie_status st = binary_value(ctx, &job, res, &big, &par, x);
     if (st != PIE_OK) {
         mpz_clears(x, y, NULL);
         return st;
@@ -202,10 +256,10 @@ pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_
     double t0 = pie__now();
     if (ctx->test_corrupt == PIE_TEST_CORRUPT_BINARY)
         corrupt_binary(view, x);
-    int krc = pie__chud_floor(&job, x, threads, y);
+    int krc = pie__chud_floor(&job, x, &par, y);
     pie__digits_window(view, x, w);
     if (krc == PIE_K_OK)
-        st = convert(ctx, &job, view, x, y, threads, res, text); /* consumes y */
+        st = convert(ctx, &job, view, x, y, &big, &par, res, text); /* consumes y */
     else
         mpz_clear(y);
     mpz_clear(x);
@@ -213,6 +267,6 @@ pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_
     if (krc == PIE_CHUD_RETRY)
         *retry = 1;
     else if (krc != PIE_K_OK)
-        st = pie__fail(ctx, pie__from_kernel(krc), "the digits could not be formed");
+        st = big_ops_fail(&big, krc, "the digits could not be formed");
     return st;
 }

@@ -19,9 +19,10 @@
  * release build has no trace of it.
  *
  * PIE_FAULT="ACTION:WHERE[:all]" (docs/faults.md) makes a worker misbehave
- * at one chunk. WHERE is a chunk id, or wK#N: worker slot K at its N-th
- * chunk (1-based). Without ":all" a fault fires once per run (a counter
- * shared by the workers, and carried from task to task of a run of several:
+ * at one chunk. WHERE is a chunk id, NAME@ID: chunk ID of a task whose
+ * kernel is NAME (pie_kernel_ops.name: "products", "text" for the digits'
+ * big operations), or wK#N: worker slot K at its N-th chunk (1-based). Without ":all" a fault fires
+ * once per run (a counter shared by the workers, and carried from task to task of a run of several:
  * hex passes, digits attempts), so the chunk's next attempt succeeds; with
  * ":all" it fires at every attempt. The spec is parsed in the parent, before
  * any fork, and the first task of a run refuses a target that cannot exist.
@@ -55,6 +56,7 @@ typedef struct fault {
     unsigned slot;
     uint64_t nth;
     int all;
+    char kernel[16]; /* NAME@ID: only in tasks of that kernel; "" any */
 } fault;
 
 static const struct {
@@ -91,7 +93,7 @@ static int parse_uint(const char **p, uint64_t max, uint64_t *out)
 /* 0: no fault asked for; 1: *f filled; -1: the variable is malformed. */
 static int parse_fault(const char *s, fault *f)
 {
-    *f = (fault){FAULT_NONE, 0, 0, 0, 0, 0, 0};
+    *f = (fault){FAULT_NONE, 0, 0, 0, 0, 0, 0, ""};
     if (!s || !*s)
         return 0;
     size_t n = strcspn(s, "=:");
@@ -123,8 +125,17 @@ static int parse_fault(const char *s, fault *f)
         f->slot = (unsigned)v;
         if (parse_uint(&p, UINT64_MAX, &f->nth) != 0 || f->nth == 0)
             return -1;
-    } else if (parse_uint(&p, UINT64_MAX, &f->chunk) != 0) {
-        return -1;
+    } else {
+        size_t k = strcspn(p, "@:");
+        if (p[k] == '@') {
+            if (k == 0 || k >= sizeof f->kernel)
+                return -1;
+            memcpy(f->kernel, p, k);
+            f->kernel[k] = '\0';
+            p += k + 1;
+        }
+        if (parse_uint(&p, UINT64_MAX, &f->chunk) != 0)
+            return -1;
     }
     if (*p == '\0')
         return 1;
@@ -157,9 +168,12 @@ static int parse_faults(const char *env, fault *f, unsigned *n)
 /* Does the fault fire for worker `slot` at chunk c, its nth chunk? Without
  * ":all" only the first worker to get there misbehaves (a counter shared by
  * every worker of the run), so the chunk's next attempt succeeds. */
-static int fault_fires(const fault *f, atomic_uint *fired, unsigned slot, uint64_t c, uint64_t nth)
+static int fault_fires(const fault *f, atomic_uint *fired, const char *kernel, unsigned slot,
+                       uint64_t c, uint64_t nth)
 {
     if (f->action == FAULT_NONE || f->action == FAULT_FORKFAIL)
+        return 0;
+    if (f->kernel[0] && strcmp(f->kernel, kernel) != 0)
         return 0;
     if (!(f->by_worker ? (slot == f->slot && nth == f->nth) : c == f->chunk))
         return 0;
@@ -256,6 +270,8 @@ static const char *unreachable(const fault *f, const pie__task *task, unsigned w
                                size_t len)
 {
     uint64_t n = task->nchunks;
+    if (f->kernel[0]) /* a later task's: not known yet */
+        return NULL;
     if (f->action == FAULT_FORKFAIL) {
         if (f->chunk > 0)
             return NULL;
@@ -358,6 +374,6 @@ void pie__fault_in_worker(pie__faults *f, const pie__task *task, unsigned slot, 
         return;
     uint64_t id = pie__chunk_id(task, c);
     for (unsigned i = 0; i < f->n; i++)
-        if (fault_fires(&f->fault[i], &f->fired[i], slot, id, nth))
+        if (fault_fires(&f->fault[i], &f->fired[i], task->ops->name, slot, id, nth))
             inject_fault(&f->fault[i], in, out, c);
 }

@@ -4,6 +4,7 @@
 #include "radix.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /*
  * The radix conversion (kernels/radix.c) splits Y = hi 10^L + lo with one
@@ -15,6 +16,10 @@
  * threads. Y itself stays the reference: hi 10^L + lo = Y by construction,
  * lo must come out in [0, 10^L) (radix.c refuses it otherwise), and the run's
  * modular check compares the printed digits with Y.
+ *
+ * With an engine runner (pie__par's run) the two halves convert as a task of
+ * two chunks on the run's workers, which read hi and lo where they are (a
+ * fork inherits them) and send back their text.
  */
 
 #define SPLIT_MIN 200000u /* digits below which one conversion is as fast */
@@ -34,8 +39,77 @@ static void half_run(void *p)
     h->rc = pie__radix_text(h->v, 10, h->ndigits, h->threads, h->out, h->stop); /* clears v */
 }
 
+/* The halves as a task: chunk c converts half c. Partial: two little-endian
+ * u64 (magic, chunk) and the half's digits. */
+#define TEXT_MAGIC UINT64_C(0x5458455443454950) /* "PIECETXT" little-endian */
+
+static int text_run(const void *jobp, uint64_t chunk, pie_kbuf *out)
+{
+    half *const *h = jobp;
+    if (chunk > 1)
+        return PIE_K_EINVAL;
+    const half *hc = h[chunk];
+    int rc = pie_kbuf_reserve(out, 16 + hc->ndigits);
+    if (rc != PIE_K_OK)
+        return rc;
+    mpz_t v;
+    mpz_init_set(v, hc->v); /* the conversion consumes it; a chunk may run twice */
+    unsigned char *p = out->data + out->len;
+    rc = pie__radix_text(v, 10, hc->ndigits, hc->threads, (char *)p + 16, NULL);
+    if (rc != PIE_K_OK)
+        return rc;
+    pie_kput_u64(p, TEXT_MAGIC);
+    pie_kput_u64(p + 8, chunk);
+    out->len += 16 + hc->ndigits;
+    return PIE_K_OK;
+}
+
+static int text_merge(void *acc, const void *jobp, uint64_t chunk, const unsigned char *p,
+                      size_t len)
+{
+    half *const *h = jobp;
+    (void)acc;
+    if (chunk > 1)
+        return PIE_K_EINVAL;
+    if (len != 16 + h[chunk]->ndigits || pie_kget_u64(p) != TEXT_MAGIC ||
+        pie_kget_u64(p + 8) != chunk)
+        return PIE_K_ECORRUPT;
+    for (size_t i = 16; i < len; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return PIE_K_ECORRUPT;
+    memcpy(h[chunk]->out, p + 16, len - 16);
+    return PIE_K_OK;
+}
+
+static uint64_t text_max(const void *jobp, uint64_t chunk)
+{
+    half *const *h = jobp;
+    return chunk <= 1 ? 16 + h[chunk]->ndigits : 0;
+}
+
+static const pie_kernel_ops text_ops = {
+    .name = "text",
+    .run_chunk = text_run,
+    .merge = text_merge,
+    .max_partial = text_max,
+};
+
+/* Both halves, on threads or as a task (par); hi.v and lo.v are cleared. */
+static int convert_halves(half *hi, half *lo, const pie__par *par)
+{
+    if (!par->run || hi->ndigits * 10 / 3 < par->task_min_bits) {
+        pie__par_job jobs[2] = {{half_run, hi}, {half_run, lo}};
+        pie__par_run(jobs, 2, 2);
+        return hi->rc != PIE_K_OK ? hi->rc : lo->rc;
+    }
+    half *h[2] = {hi, lo};
+    int rc = par->run(par->user, &text_ops, h, NULL, 2);
+    mpz_clears(hi->v, lo->v, NULL);
+    return rc;
+}
+
 /* hi and lo of Y (consumed) as above, into the halves. */
-static int split(const pie__chud_job *job, const mpz_t x, mpz_t y, unsigned threads, half *hi,
+static int split(const pie__chud_job *job, const mpz_t x, mpz_t y, const pie__par *par, half *hi,
                  half *lo)
 {
     const uint64_t D = job->digits, L = lo->ndigits;
@@ -44,13 +118,13 @@ static int split(const pie__chud_job *job, const mpz_t x, mpz_t y, unsigned thre
     mpz_sub_ui(v, x, 3);
     mpz_ui_pow_ui(pw, 5, D - L);
     pie__par_mul m = {hi->v, v, pw};
-    int rc = pie__par_mul_n(&m, 1, threads);
+    int rc = pie__par_mul_n(&m, 1, par);
     mpz_clear(v);
     if (rc == PIE_K_OK) {
         mpz_fdiv_q_2exp(hi->v, hi->v, job->prec - D + L);
         mpz_ui_pow_ui(pw, 5, L);
         pie__par_mul m2 = {lo->v, hi->v, pw};
-        rc = pie__par_mul_n(&m2, 1, threads);
+        rc = pie__par_mul_n(&m2, 1, par);
     }
     mpz_clear(pw);
     if (rc == PIE_K_OK) {
@@ -61,9 +135,10 @@ static int split(const pie__chud_job *job, const mpz_t x, mpz_t y, unsigned thre
     return rc;
 }
 
-int pie__chud_format(const pie__chud_job *job, const mpz_t x, mpz_t y, unsigned threads,
+int pie__chud_format(const pie__chud_job *job, const mpz_t x, mpz_t y, const pie__par *par,
                      char **text, const volatile sig_atomic_t *stop)
 {
+    const unsigned threads = par->threads;
     const uint64_t D = job->digits;
     char *buf = malloc(D + 3);
     if (!buf) {
@@ -80,11 +155,9 @@ int pie__chud_format(const pie__chud_job *job, const mpz_t x, mpz_t y, unsigned 
         half lo = {.ndigits = (D + 1) / 2, .threads = threads - threads / 2, .stop = stop};
         lo.out = buf + 1 + hi.ndigits;
         mpz_inits(hi.v, lo.v, NULL);
-        rc = split(job, x, y, threads, &hi, &lo);
+        rc = split(job, x, y, par, &hi, &lo);
         if (rc == PIE_K_OK) {
-            pie__par_job jobs[2] = {{half_run, &hi}, {half_run, &lo}};
-            pie__par_run(jobs, 2, 2);
-            rc = hi.rc != PIE_K_OK ? hi.rc : lo.rc;
+            rc = convert_halves(&hi, &lo, par);
         } else {
             mpz_clears(hi.v, lo.v, NULL);
         }

@@ -112,7 +112,7 @@ static void quotient(pie__chud_node *root, const pie__chud_job *job, mpz_t r)
     mpz_realloc2(root->T, 64);
 }
 
-int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, unsigned threads,
+int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, const pie__par *par,
                     pie__chud_sqrt *sq, pie__chud_step_fn step, void *user, mpz_t x)
 {
     pie__chud_node *root = pie__chud_acc_root(acc);
@@ -141,7 +141,7 @@ int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, unsigned threa
     /* X = floor(426880 s r / 2^(W + SQRT_EXTRA + DIV_EXTRA)). The floors of
      * s and r cost below 2^-(W+6) relative, the series' truncations less. */
     pie__par_mul m = {x, sq->s, r};
-    int rc = pie__par_mul_n(&m, 1, threads);
+    int rc = pie__par_mul_n(&m, 1, par);
     mpz_clear(r);
     if (sq == &local)
         mpz_clear(local.s);
@@ -152,7 +152,7 @@ int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, unsigned threa
     return PIE_K_OK;
 }
 
-int pie__chud_floor(const pie__chud_job *job, const mpz_t x, unsigned threads, mpz_t y)
+int pie__chud_floor(const pie__chud_job *job, const mpz_t x, const pie__par *par, mpz_t y)
 {
     const uint64_t D = job->digits;
     mpz_t lo, hi, scale;
@@ -169,7 +169,7 @@ int pie__chud_floor(const pie__chud_job *job, const mpz_t x, unsigned threads, m
         sh = job->prec - D;
         mpz_ui_pow_ui(scale, 5, D);
         pie__par_mul m = {y, lo, scale};
-        rc = pie__par_mul_n(&m, 1, threads);
+        rc = pie__par_mul_n(&m, 1, par);
     }
     mpz_clear(lo);
     if (rc == PIE_K_OK) {

@@ -153,7 +153,7 @@ static void merge_lists(pie__chud_node *l, pie__chud_node *r, int track)
 }
 
 int pie__chud_merge(const pie__chud_job *job, pie__chud_node *l, pie__chud_node *r,
-                    unsigned threads)
+                    const pie__par *par)
 {
     mpz_t t1, t2, q, p;
     mpz_inits(t1, t2, q, p, NULL);
@@ -167,7 +167,7 @@ int pie__chud_merge(const pie__chud_job *job, pie__chud_node *l, pie__chud_node 
         {q, l->Q, r->Q},
         {p, l->P, r->P},
     };
-    int rc = pie__par_mul_n(m, r->hasP ? 4 : 3, threads);
+    int rc = pie__par_mul_n(m, r->hasP ? 4 : 3, par);
     if (rc == PIE_K_OK) {
         int64_t eT;
         add_scaled(l->T, &eT, t1, l->eT + r->eQ, t2, l->eP + r->eT);
@@ -218,7 +218,7 @@ static void fsplit(const pie__chud_job *job, pie__chud_sieve *sieve, pie__chud_n
     pie__chud_node_init(&r);
     fsplit(job, sieve, x, a, m);
     fsplit(job, sieve, &r, m, b);
-    pie__chud_merge(job, x, &r, 1);
+    pie__chud_merge(job, x, &r, NULL);
     pie__chud_node_clear(&r);
 }
 

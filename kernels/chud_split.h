@@ -25,11 +25,11 @@ void pie__chud_node_clear(pie__chud_node *x);
 uint64_t pie__chud_kept_bits(const pie__chud_job *job, uint64_t a);
 
 /* l = l + r (l = [a, m), r = [m, b)): gcd(P1, Q2) divided out when both are
- * tracked (from GCD_MIN_TERMS terms up), the products on up to `threads`
- * threads, then truncation; r is left initialized, its values dropped.
+ * tracked (from GCD_MIN_TERMS terms up), the products where par says
+ * (par_gmp.h), then truncation; r is left initialized, its values dropped.
  * PIE_K_OK or PIE_K_ENOMEM. */
 int pie__chud_merge(const pie__chud_job *job, pie__chud_node *l, pie__chud_node *r,
-                    unsigned threads);
+                    const pie__par *par);
 
 /* The node of [a, b) by binary splitting on one thread, into x (initialized). */
 void pie__chud_split(const pie__chud_job *job, pie__chud_node *x, uint64_t a, uint64_t b);

@@ -115,12 +115,12 @@ void pie__chud_acc_free(pie__chud_acc *acc)
 }
 
 /* Merge the two top nodes. */
-static int pop_merge(pie__chud_acc *acc, unsigned threads)
+static int pop_merge(pie__chud_acc *acc, const pie__par *par)
 {
     pie__chud_node *l = &acc->node[acc->depth - 2], *r = &acc->node[acc->depth - 1];
     if (l->b != r->a)
         return PIE_K_EINVAL; /* the stack lost its order: a bug */
-    int rc = pie__chud_merge(acc->job, l, r, threads);
+    int rc = pie__chud_merge(acc->job, l, r, par);
     acc->depth--;
     return rc;
 }
@@ -138,8 +138,9 @@ static int absorb(pie__chud_acc *acc, pie__chud_node *x, uint64_t c)
     int rc = PIE_K_OK;
     if (c + 1 == acc->job->nchunks)
         return rc;
+    pie__par own = pie__par_threads(acc->threads); /* during the series: threads */
     for (; rc == PIE_K_OK && (c & 1); c >>= 1)
-        rc = pop_merge(acc, acc->threads);
+        rc = pop_merge(acc, &own);
     return rc;
 }
 
@@ -228,7 +229,7 @@ int pie__chud_acc_push(pie__chud_acc *acc, const pie__chud_job *job, uint64_t ch
     return rc;
 }
 
-int pie__chud_top(pie__chud_acc *acc, const pie__chud_job *job, unsigned threads)
+int pie__chud_top(pie__chud_acc *acc, const pie__chud_job *job, const pie__par *par)
 {
     if (acc->next_chunk != job->nchunks)
         return PIE_K_EINVAL;
@@ -237,7 +238,7 @@ int pie__chud_top(pie__chud_acc *acc, const pie__chud_job *job, unsigned threads
     if (rc == PIE_K_OK && acc->depth == 0)
         rc = PIE_K_EINVAL;
     while (acc->depth > 1 && rc == PIE_K_OK)
-        rc = pop_merge(acc, threads);
+        rc = pop_merge(acc, par);
     if (rc == PIE_K_OK && (acc->node[0].a != 0 || acc->node[0].b != job->nterms))
         rc = PIE_K_EINVAL;
     return rc;

@@ -35,6 +35,7 @@
  * on [X-3, X+3], as for the BBP series (bbp_series.h).
  */
 
+#include "par_gmp.h"
 #include "pie_kernel.h"
 
 #include <gmp.h>
@@ -85,8 +86,8 @@ void pie__chud_acc_free(pie__chud_acc *acc);
 void pie__chud_acc_set_threads(pie__chud_acc *acc, unsigned threads);
 
 /* After every chunk was merged: the remaining merges of the stack, products
- * on up to `threads` threads. PIE_K_EINVAL if chunks are missing. */
-int pie__chud_top(pie__chud_acc *acc, const pie__chud_job *job, unsigned threads);
+ * where par says (par_gmp.h). PIE_K_EINVAL if chunks are missing. */
+int pie__chud_top(pie__chud_acc *acc, const pie__chud_job *job, const pie__par *par);
 
 /* Told the name of each step as it starts ("square root", "division"). */
 typedef void (*pie__chud_step_fn)(void *user, const char *step);
@@ -107,13 +108,13 @@ pie__chud_sqrt *pie__chud_acc_take_sqrt(pie__chud_acc *acc);
 /* After pie__chud_top: X with |X - pi 2^W| < 2 into x (initialized): the
  * division Q/T, then the product by the square root (sq, or computed here
  * when NULL), on up to `threads` threads. Frees the stack's integers. */
-int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, unsigned threads,
+int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, const pie__par *par,
                     pie__chud_sqrt *sq, pie__chud_step_fn step, void *user, mpz_t x);
 
 /* Y = floor(pi base^D) after checking that every value in [X-3, X+3] gives
  * the same Y: PIE_K_OK, or PIE_CHUD_RETRY when the last digit is not
  * certain. The product by 5^D (base 10) on up to `threads` threads. */
-int pie__chud_floor(const pie__chud_job *job, const mpz_t x, unsigned threads, mpz_t y);
+int pie__chud_floor(const pie__chud_job *job, const mpz_t x, const pie__par *par, mpz_t y);
 
 /* "3." followed by the D digits of y = floor(pi base^D) (consumed), as a
  * malloc'd NUL-terminated string; x is the value pie__chud_floor checked. In
@@ -121,7 +122,7 @@ int pie__chud_floor(const pie__chud_job *job, const mpz_t x, unsigned threads, m
  * by products (chud_digits.c). PIE_K_ECORRUPT if y does not start with 3;
  * PIE_RADIX_STOPPED (radix.h) when *stop was raised during the conversion
  * (stop may be NULL). */
-int pie__chud_format(const pie__chud_job *job, const mpz_t x, mpz_t y, unsigned threads,
+int pie__chud_format(const pie__chud_job *job, const mpz_t x, mpz_t y, const pie__par *par,
                      char **text, const volatile sig_atomic_t *stop);
 
 #endif

@@ -48,30 +48,29 @@ int pie__par_run(const pie__par_job *jobs, unsigned n, unsigned threads)
     return threads > 1 && started == 0 ? -1 : 0;
 }
 
-/* One slice: out = a * (limbs [off, off+len) of b), both taken as |.|. */
+/* One piece on a thread: out = |a| * |limbs [off, off+len) of b|. */
 typedef struct slice {
     mpz_t out;
-    mpz_srcptr a, b;
-    size_t off, len;
+    const pie__par_piece *pc;
 } slice;
 
 static void slice_run(void *p)
 {
     slice *s = p;
-    const mp_limb_t *bl = mpz_limbs_read(s->b);
-    size_t len = s->len;
-    while (len && bl[s->off + len - 1] == 0)
+    const pie__par_piece *pc = s->pc;
+    const mp_limb_t *bl = mpz_limbs_read(pc->b);
+    size_t len = pc->len;
+    while (len && bl[pc->off + len - 1] == 0)
         len--; /* mpz_roinit_n wants a normalized size */
     mpz_t bv, av;
-    mpz_roinit_n(bv, bl + s->off, (mp_size_t)len);
-    mpz_roinit_n(av, mpz_limbs_read(s->a), (mp_size_t)mpz_size(s->a));
+    mpz_roinit_n(bv, bl + pc->off, (mp_size_t)len);
+    mpz_roinit_n(av, mpz_limbs_read(pc->a), (mp_size_t)mpz_size(pc->a));
     mpz_mul(s->out, av, bv);
 }
 
-static void whole_run(void *p)
+static int big(const pie__par_mul *m, uint64_t bits)
 {
-    const pie__par_mul *m = p;
-    mpz_mul(m->rop, m->a, m->b);
+    return mpz_sizeinbase(m->a, 2) >= bits && mpz_sizeinbase(m->b, 2) >= bits;
 }
 
 static int sliced(const pie__par_mul *m, unsigned n, unsigned threads)
@@ -79,106 +78,118 @@ static int sliced(const pie__par_mul *m, unsigned n, unsigned threads)
     /* As many products as threads or more: whole products keep every
      * thread busy without the cost of slicing (two products of n by n/2
      * bits cost about 1.2 of one n by n). */
-    return threads > n && mpz_sizeinbase(m->a, 2) >= PIE_PAR_MUL_MIN_BITS &&
-           mpz_sizeinbase(m->b, 2) >= PIE_PAR_MUL_MIN_BITS;
+    return threads > n && big(m, PIE_PAR_MUL_MIN_BITS);
 }
 
-static size_t work_of(const pie__par_mul *m)
+static size_t work_of(const pie__par_piece *pc)
 {
-    return mpz_size(m->a) + mpz_size(m->b);
+    return mpz_size(pc->a) + pc->len;
 }
 
 /* Largest products first (the LPT rule): the pool's makespan is then within
  * 4/3 of the best. Insertion sort: a handful of jobs. */
-static void sort_by_work(pie__par_job *jobs, unsigned n)
+static void sort_by_work(pie__par_piece *pc, unsigned n)
 {
     for (unsigned i = 1; i < n; i++) {
-        pie__par_job j = jobs[i];
+        pie__par_piece j = pc[i];
         unsigned k = i;
-        for (; k > 0 && work_of(jobs[k - 1].arg) < work_of(j.arg); k--)
-            jobs[k] = jobs[k - 1];
-        jobs[k] = j;
+        for (; k > 0 && work_of(&pc[k - 1]) < work_of(&j); k--)
+            pc[k] = pc[k - 1];
+        pc[k] = j;
     }
 }
 
-/* rop = sum of the slices, each shifted to its place, with the sign. */
-static void gather(const pie__par_mul *m, slice *s, unsigned k)
+/* Product m as pieces from pc on: `threads` slices of its larger operand
+ * (each slice's product is then the most balanced, which GMP multiplies
+ * best), or one piece. */
+static unsigned cut(const pie__par_mul *m, unsigned prod, unsigned parts, pie__par_piece *pc)
 {
-    mpz_swap(m->rop, s[0].out);
-    for (unsigned i = 1; i < k; i++) {
-        mpz_mul_2exp(s[i].out, s[i].out, (mp_bitcnt_t)s[i].off * GMP_NUMB_BITS);
-        mpz_add(m->rop, m->rop, s[i].out);
-    }
-    if (mpz_sgn(m->a) * mpz_sgn(m->b) < 0)
-        mpz_neg(m->rop, m->rop);
-}
-
-/* Cut product m into `threads` slices of its larger operand, from sl on. */
-static unsigned cut(const pie__par_mul *m, unsigned threads, slice *sl)
-{
-    /* The larger operand is sliced: each slice's product is then the most
-     * balanced, which GMP multiplies best. */
-    mpz_srcptr big = mpz_size(m->a) >= mpz_size(m->b) ? m->a : m->b;
-    mpz_srcptr small = big == m->a ? m->b : m->a;
-    size_t nl = mpz_size(big), step = (nl + threads - 1) / threads;
-    for (unsigned t = 0; t < threads; t++) {
+    mpz_srcptr bg = mpz_size(m->a) >= mpz_size(m->b) ? m->a : m->b;
+    mpz_srcptr sm = bg == m->a ? m->b : m->a;
+    size_t nl = mpz_size(bg), step = (nl + parts - 1) / parts;
+    for (unsigned t = 0; t < parts; t++) {
         size_t off = t * step < nl ? t * step : nl;
         size_t len = off + step <= nl ? step : nl - off;
-        sl[t] = (slice){.a = small, .b = big, .off = off, .len = len};
-        mpz_init(sl[t].out);
+        pc[t] = (pie__par_piece){.prod = prod, .a = sm, .b = bg, .off = off, .len = len};
     }
-    return threads;
+    return parts;
 }
 
-int pie__par_mul_n(const pie__par_mul *m, unsigned n, unsigned threads)
+/* The pieces of the n products; NULL when out of memory. */
+static pie__par_piece *pieces_of(const pie__par_mul *m, unsigned n, unsigned threads, unsigned *np)
 {
-    if (threads <= 1) { /* the common case, deep in the tree: no bookkeeping */
-        for (unsigned i = 0; i < n; i++)
-            mpz_mul(m[i].rop, m[i].a, m[i].b);
-        return PIE_K_OK;
-    }
-    if (threads > MAX_THREADS)
-        threads = MAX_THREADS;
-    size_t big = 0;
+    unsigned k = 0;
     for (unsigned i = 0; i < n; i++)
-        big += mpz_sizeinbase(m[i].a, 2) >= PIE_PAR_MUL_MIN_BITS &&
-               mpz_sizeinbase(m[i].b, 2) >= PIE_PAR_MUL_MIN_BITS;
-    if (!big)
-        return pie__par_mul_n(m, n, 1);
-    unsigned njobs = 0;
+        k += sliced(&m[i], n, threads) ? threads : 1;
+    pie__par_piece *pc = calloc(k, sizeof *pc);
+    if (!pc)
+        return NULL;
+    k = 0;
     for (unsigned i = 0; i < n; i++)
-        njobs += sliced(&m[i], n, threads) ? threads : 1;
-    slice *sl = calloc(njobs, sizeof *sl);
-    pie__par_job *jobs = calloc(njobs, sizeof *jobs);
+        k += cut(&m[i], i, sliced(&m[i], n, threads) ? threads : 1, pc + k);
+    if (k == n)
+        sort_by_work(pc, k); /* whole products only */
+    *np = k;
+    return pc;
+}
+
+/* The pieces on this process's threads, added into their products. */
+static int on_threads(const pie__par_mul *m, unsigned n, const pie__par_piece *pc, unsigned np,
+                      unsigned threads)
+{
+    slice *sl = calloc(np, sizeof *sl);
+    pie__par_job *jobs = calloc(np, sizeof *jobs);
     if (!sl || !jobs) {
         free(sl);
         free(jobs);
         return PIE_K_ENOMEM;
     }
-    unsigned j = 0, ns = 0;
-    for (unsigned i = 0; i < n; i++) {
-        if (!sliced(&m[i], n, threads)) {
-            jobs[j++] = (pie__par_job){whole_run, (void *)&m[i]};
-            continue;
+    for (unsigned i = 0; i < np; i++) {
+        sl[i].pc = &pc[i];
+        mpz_init(sl[i].out);
+        jobs[i] = (pie__par_job){slice_run, &sl[i]};
+    }
+    pie__par_run(jobs, np, threads);
+    for (unsigned i = 0; i < n; i++)
+        mpz_set_ui(m[i].rop, 0);
+    for (unsigned i = 0; i < np; i++) {
+        mpz_ptr rop = m[pc[i].prod].rop;
+        if (pc[i].off == 0 && mpz_sgn(rop) == 0) {
+            mpz_swap(rop, sl[i].out);
+        } else {
+            mpz_mul_2exp(sl[i].out, sl[i].out, (mp_bitcnt_t)pc[i].off * GMP_NUMB_BITS);
+            mpz_add(rop, rop, sl[i].out);
         }
-        unsigned k = cut(&m[i], threads, sl + ns);
-        for (unsigned t = 0; t < k; t++)
-            jobs[j++] = (pie__par_job){slice_run, &sl[ns + t]};
-        ns += k;
+        mpz_clear(sl[i].out);
     }
-    if (ns == 0)
-        sort_by_work(jobs, njobs);
-    pie__par_run(jobs, njobs, threads);
-    ns = 0;
-    for (unsigned i = 0; i < n; i++) {
-        if (!sliced(&m[i], n, threads))
-            continue;
-        gather(&m[i], sl + ns, threads);
-        for (unsigned t = 0; t < threads; t++)
-            mpz_clear(sl[ns + t].out);
-        ns += threads;
-    }
+    for (unsigned i = 0; i < n; i++)
+        if (mpz_sgn(m[i].a) * mpz_sgn(m[i].b) < 0)
+            mpz_neg(m[i].rop, m[i].rop);
     free(jobs);
     free(sl);
     return PIE_K_OK;
+}
+
+int pie__par_mul_n(const pie__par_mul *m, unsigned n, const pie__par *par)
+{
+    unsigned threads = par && par->threads ? par->threads : 1;
+    if (threads > MAX_THREADS)
+        threads = MAX_THREADS;
+    int any = 0, task = 0;
+    for (unsigned i = 0; i < n && threads > 1; i++) {
+        any |= big(&m[i], PIE_PAR_MUL_MIN_BITS);
+        task |= par->run && big(&m[i], par->task_min_bits);
+    }
+    if (!any) { /* the common case, deep in the tree: no bookkeeping */
+        for (unsigned i = 0; i < n; i++)
+            mpz_mul(m[i].rop, m[i].a, m[i].b);
+        return PIE_K_OK;
+    }
+    unsigned np = 0;
+    pie__par_piece *pc = pieces_of(m, n, threads, &np);
+    if (!pc)
+        return PIE_K_ENOMEM;
+    int rc = task ? pie__par_mul_task(m, n, pc, np, par) : on_threads(m, n, pc, np, threads);
+    free(pc);
+    return rc;
 }

@@ -3,6 +3,8 @@
 #ifndef PIE_PAR_GMP_H
 #define PIE_PAR_GMP_H
 
+#include "pie_kernel.h"
+
 #include <gmp.h>
 #include <stdint.h>
 
@@ -22,16 +24,56 @@ typedef struct pie__par_job {
     void *arg;
 } pie__par_job;
 
+/* Where the big operations run. With `run` NULL, on this process's threads
+ * (up to `threads`). Otherwise `run` (the engine's) runs a kernel task of
+ * `nchunks` chunks on the run's workers, every chunk once, merging the
+ * partials into `acc` in chunk order, and returns PIE_K_OK, or PIE_PAR_FAILED
+ * with the failure recorded by the engine (cancelled, a chunk that failed
+ * every retry). The task's job is read by the workers as it is in memory:
+ * only backends whose workers share or inherit this process's memory (the
+ * thread backend, a fork) may run it. Products of fewer than `task_min_bits`
+ * bits (the smaller operand) stay on this process's threads: a task's start
+ * (forks, pipes) costs more than they do. */
+typedef struct pie__par {
+    unsigned threads;
+    int (*run)(void *user, const pie_kernel_ops *ops, const void *job, void *acc, uint64_t nchunks);
+    void *user;
+    uint64_t task_min_bits;
+} pie__par;
+
+/* Returned through pie__par's run when the engine's task failed. */
+#define PIE_PAR_FAILED 102 /* beside PIE_CHUD_RETRY 100, PIE_RADIX_STOPPED 101 */
+
+/* A pie__par on this process's threads only. */
+static inline pie__par pie__par_threads(unsigned threads)
+{
+    return (pie__par){.threads = threads ? threads : 1};
+}
+
 /* Run the n jobs on up to `threads` threads (the calling thread included),
  * taking them in order from a shared counter. Returns 0, or -1 when no
  * thread could be started (every job then ran on the caller). */
 int pie__par_run(const pie__par_job *jobs, unsigned n, unsigned threads);
 
-/* The n products; with threads > 1 each product whose smaller operand has
- * at least PIE_PAR_MUL_MIN_BITS bits is cut into `threads` slices of its
- * larger operand, the slices multiplied in parallel and added back. The
- * results are the exact products whatever the thread count. PIE_K_OK or
- * PIE_K_ENOMEM. */
-int pie__par_mul_n(const pie__par_mul *m, unsigned n, unsigned threads);
+/* The n products; with par->threads > 1 each product whose smaller operand
+ * has at least PIE_PAR_MUL_MIN_BITS bits is cut into `threads` slices of its
+ * larger operand, the slices multiplied in parallel (on threads, or as a task
+ * on the run's workers, par_task.c) and added back. The results are the exact
+ * products whatever the thread count and wherever they ran. PIE_K_OK,
+ * PIE_K_ENOMEM, or PIE_PAR_FAILED. */
+int pie__par_mul_n(const pie__par_mul *m, unsigned n, const pie__par *par);
+
+/* One piece of a batch of products: rop of product `prod` gets
+ * a * (limbs [off, off + len) of b) << off limbs. */
+typedef struct pie__par_piece {
+    unsigned prod;
+    mpz_srcptr a, b;
+    size_t off, len;
+} pie__par_piece;
+
+/* Run the pieces (in order of their products and offsets) as a task through
+ * par->run and add them into their products' rop (par_task.c). */
+int pie__par_mul_task(const pie__par_mul *m, unsigned n, const pie__par_piece *pieces,
+                      unsigned npieces, const pie__par *par);
 
 #endif

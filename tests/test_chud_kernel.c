@@ -14,6 +14,7 @@
 static int run_job(const pie__chud_job *job, unsigned threads, char **text)
 {
     pie__chud_acc *acc = pie__chud_acc_new();
+    pie__par par = pie__par_threads(threads);
     int rc = PIE_K_OK;
     for (uint64_t c = 0; c < job->nchunks && rc == PIE_K_OK; c++) {
         pie_kbuf buf = {0};
@@ -25,17 +26,17 @@ static int run_job(const pie__chud_job *job, unsigned threads, char **text)
         pie_kbuf_free(&buf);
     }
     if (rc == PIE_K_OK)
-        rc = pie__chud_top(acc, job, threads);
+        rc = pie__chud_top(acc, job, &par);
     mpz_t x, y;
     mpz_inits(x, y, NULL);
     pie__chud_sqrt *sq = threads > 1 ? pie__chud_sqrt_start(job) : NULL;
     if (rc == PIE_K_OK)
-        rc = pie__chud_fixed(acc, job, threads, sq, NULL, NULL, x);
+        rc = pie__chud_fixed(acc, job, &par, sq, NULL, NULL, x);
     pie__chud_sqrt_free(sq);
     if (rc == PIE_K_OK)
-        rc = pie__chud_floor(job, x, threads, y);
+        rc = pie__chud_floor(job, x, &par, y);
     if (rc == PIE_K_OK)
-        rc = pie__chud_format(job, x, y, threads, text, NULL); /* consumes y */
+        rc = pie__chud_format(job, x, y, &par, text, NULL); /* consumes y */
     else
         mpz_clear(y);
     mpz_clear(x);
@@ -109,7 +110,8 @@ static void check_corrupt(void)
     CHECKF(pie__chud_series_ops.merge(acc, &job, 0, buf.data, buf.len) == PIE_K_OK, "good");
     CHECKF(pie__chud_series_ops.merge(acc, &job, 1, buf.data, buf.len) == PIE_K_ECORRUPT,
            "chunk 0's partial as chunk 1");
-    CHECKF(pie__chud_top(acc, &job, 1) == PIE_K_EINVAL, "top with chunks missing");
+    pie__par one = pie__par_threads(1);
+    CHECKF(pie__chud_top(acc, &job, &one) == PIE_K_EINVAL, "top with chunks missing");
     CHECKF(pie__chud_series_ops.run_chunk(&job, job.nchunks, &buf) == PIE_K_EINVAL, "range");
     pie__chud_acc_free(acc);
     pie_kbuf_free(&buf);

@@ -81,17 +81,24 @@ static void check_backends(void)
     }
 }
 
-/* Past the size where the conversion's top split is done by products. */
-static void check_split(void)
+/* Past the size where the conversion's top split is done by products
+ * (250001), and past the size where the process backend runs the big
+ * products and the two conversion halves as tasks on its workers (1500001):
+ * the serial run's bytes. */
+static void check_split(uint64_t D)
 {
     pie_ctx *ctx = make(PIE_BACKEND_SERIAL, 1);
     pie_digits_result *ref, *r;
-    CHECK_STATUS(run(ctx, 250001, 10, PIE_DIGITS_CHUDNOVSKY, 0, NULL, &ref), PIE_OK);
+    CHECK_STATUS(run(ctx, D, 10, PIE_DIGITS_CHUDNOVSKY, 0, NULL, &ref), PIE_OK);
     pie_ctx_free(ctx);
-    for (unsigned w = 2; w <= 3; w++) {
-        ctx = make(PIE_BACKEND_PROCESS, w);
-        CHECK_STATUS(run(ctx, 250001, 10, PIE_DIGITS_CHUDNOVSKY, 0, NULL, &r), PIE_OK);
-        CHECKF(r->text && ref->text && strcmp(r->text, ref->text) == 0, "250001 digits x%u", w);
+    for (unsigned w = 2; w <= 4; w++) {
+        pie_backend b = w == 4 ? PIE_BACKEND_THREAD : PIE_BACKEND_PROCESS;
+        if (pie_backend_available(b) != PIE_OK)
+            continue;
+        ctx = make(b, w == 4 ? 2 : w);
+        CHECK_STATUS(run(ctx, D, 10, PIE_DIGITS_CHUDNOVSKY, 0, NULL, &r), PIE_OK);
+        CHECKF(r->text && ref->text && strcmp(r->text, ref->text) == 0, "%llu digits, %s x%u",
+               (unsigned long long)D, pie_backend_name(b), w == 4 ? 2 : w);
         pie_result_free(r);
         pie_ctx_free(ctx);
     }
@@ -167,7 +174,8 @@ int main(void)
 {
     test_begin("test_digits_chud");
     check_backends();
-    check_split();
+    check_split(250001);
+    check_split(1500001);
     check_retry();
     check_faults();
     return test_finish();

@@ -64,6 +64,27 @@ for row in "${WORKLOADS[@]}"; do
     check "$name: checkpoint removed after success" [ ! -e "$ck" ]
 done
 
+# Chudnovsky's big operations after the series run as tasks on the workers
+# (products, then the conversion's two halves): a worker lost in one is
+# replaced and the piece runs again, same digits; one that fails every
+# attempt fails the run, naming the task's chunk.
+"$PIE" digits -d 1500000 --backend serial -o "$work/big-ref.txt" -q
+for fault in kill:products@0 garbage:products@1 kill:text@1 oom:text@0; do
+    PIE_FAULT=$fault "$PIE" digits -d 1500000 -j 2 -o "$work/big.txt" -q 2>"$work/err"
+    rc=$?
+    noise=$(grep -vc 'AddressSanitizer failed to allocate' "$work/err")
+    same=0
+    cmp -s "$work/big.txt" "$work/big-ref.txt" && same=1
+    check "digits 1.5e6 $fault: exit 0, same digits, quiet stderr" \
+        [ "$rc" -eq 0 -a "$noise" -eq 0 -a "$same" -eq 1 ]
+done
+PIE_FAULT=exit=42:text@0:all "$PIE" digits -d 1500000 -j 2 -o "$work/big2.txt" -q 2>"$work/err"
+rc=$?
+check "digits 1.5e6 exit=42:text@0:all: exit 1, no file, the cause named" \
+    [ "$rc" -eq 1 -a ! -e "$work/big2.txt" ]
+check "digits 1.5e6: message '$(head -c 200 "$work/err")'" \
+    grep -q "chunk 0 failed 3 times.*exited with code 42" "$work/err"
+
 # digits -o with a worker killed: the file has exactly the reference bytes.
 ref=$("$PIE" digits -d 5000 --backend serial -q)
 PIE_FAULT=kill:1 "$PIE" digits -d 5000 -j 2 -o "$work/pi.txt" -q 2>/dev/null
