@@ -1,6 +1,7 @@
 /** @brief Chudnovsky's last steps: the square root (beside the series), the division, the digits.
  */
 #include "chud_split.h"
+#include "par_div.h"
 #include "par_gmp.h"
 
 #include <pthread.h>
@@ -97,19 +98,21 @@ void pie__chud_sqrt_free(pie__chud_sqrt *r)
 }
 
 /* The quotient r = Q / T 2^(W + DIV_EXTRA): root's Q and T are consumed
- * (the shift happens in place, and both go as soon as the division ends). */
-static void quotient(pie__chud_node *root, const pie__chud_job *job, mpz_t r)
+ * (the shift happens in place, and both go as soon as the division ends).
+ * Exact (par_div.c): its large products where par says. */
+static int quotient(pie__chud_node *root, const pie__chud_job *job, const pie__par *par, mpz_t r)
 {
     int64_t sh = (int64_t)(job->prec + DIV_EXTRA) + root->eQ - root->eT;
     if (sh >= 0)
         mpz_mul_2exp(root->Q, root->Q, (mp_bitcnt_t)sh);
     else
         mpz_mul_2exp(root->T, root->T, (mp_bitcnt_t)-sh);
-    mpz_tdiv_q(r, root->Q, root->T);
+    int rc = pie__par_div_q(r, root->Q, root->T, UINT64_MAX, par);
     mpz_set_ui(root->Q, 0);
     mpz_set_ui(root->T, 0);
     mpz_realloc2(root->Q, 64);
     mpz_realloc2(root->T, 64);
+    return rc;
 }
 
 int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, const pie__par *par,
@@ -136,12 +139,13 @@ int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, const pie__par
         step(user, "division");
     mpz_t r;
     mpz_init(r);
-    quotient(root, job, r);
+    int rc = quotient(root, job, par, r);
     sqrt_join(sq);
     /* X = floor(426880 s r / 2^(W + SQRT_EXTRA + DIV_EXTRA)). The floors of
      * s and r cost below 2^-(W+6) relative, the series' truncations less. */
     pie__par_mul m = {x, sq->s, r};
-    int rc = pie__par_mul_n(&m, 1, par);
+    if (rc == PIE_K_OK)
+        rc = pie__par_mul_n(&m, 1, par);
     mpz_clear(r);
     if (sq == &local)
         mpz_clear(local.s);
