@@ -96,6 +96,24 @@ pie_status pie_digits_algorithm_from_name(const char *name, pie_digits_algorithm
     return PIE_EINVAL;
 }
 
+static const char *const big_ops_names[] = {"threads", "workers"};
+#define NBIG_OPS (sizeof big_ops_names / sizeof big_ops_names[0])
+
+const char *pie_digits_big_ops_name(pie_digits_big_ops big_ops)
+{
+    return (unsigned)big_ops < NBIG_OPS ? big_ops_names[big_ops] : NULL;
+}
+
+pie_status pie_digits_big_ops_from_name(const char *name, pie_digits_big_ops *out)
+{
+    for (unsigned i = 0; name && out && i < NBIG_OPS; i++)
+        if (strcasecmp(name, big_ops_names[i]) == 0) {
+            *out = (pie_digits_big_ops)i;
+            return PIE_OK;
+        }
+    return PIE_EINVAL;
+}
+
 void pie_digits_options_init(pie_digits_options *o)
 {
     if (o)
@@ -119,6 +137,8 @@ static pie_status read_options(const pie_ctx *ctx, const pie_digits_options *in,
         return pie__fail(c, PIE_EINVAL, "base must be 10 or 16 (got %u)", o->base);
     if (!pie_digits_algorithm_name(o->algorithm))
         return pie__fail(c, PIE_EINVAL, "unknown digits algorithm %d", (int)o->algorithm);
+    if (!pie_digits_big_ops_name(o->big_ops))
+        return pie__fail(c, PIE_EINVAL, "unknown big-operations mode %d", (int)o->big_ops);
     return PIE_OK;
 }
 
@@ -247,7 +267,7 @@ static pie_status ziv_loop(pie_ctx *ctx, const pie_digits_options *o, unsigned f
         res->terms = job->nterms;
         res->precision_bits = job->prec;
         if (o->algorithm == PIE_DIGITS_CHUDNOVSKY)
-            st = pie__chud_attempt(ctx, job, res, text, &retry, w);
+            st = pie__chud_attempt(ctx, job, o->big_ops, res, text, &retry, w);
         else
             st = attempt(ctx, job, res, text, &retry, w);
         if (st != PIE_OK)
@@ -421,6 +441,7 @@ pie_status pie_digits_run(pie_ctx *ctx, const pie_digits_options *options, pie_d
     res->base = o.base;
     res->algorithm = o.algorithm;
     res->algorithm_name = pie_digits_algorithm_name(o.algorithm);
+    res->big_ops_name = "";
     res->backend = ctx->backend;
     /* Digits has only the portable variant; the context may name another. */
     pie_status isa = pie_isa_check(PIE_WORKLOAD_DIGITS, ctx->isa);

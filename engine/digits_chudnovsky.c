@@ -2,6 +2,7 @@
 #include "digits_chudnovsky.h"
 
 #include "chudnovsky.h"
+#include "memlimit.h"
 #include "radix.h"
 #include "radix_check.h"
 
@@ -67,51 +68,61 @@ static pie_status run_series(pie_ctx *ctx, const pie__chud_job *job, pie__chud_a
 }
 
 /* The big operations after the series (the top merges' products, the
- * division, the products around the conversion and its two halves) run as
- * tasks on the run's workers on a backend that forks them: the workers
- * inherit the operands, so only the results travel, as partials over the
- * pipes (CRC-checked, a lost one run again). The thread backend runs them on
- * threads of this process, with no copies; so does a backend whose workers
- * are elsewhere (MPI), each rank with its own threads. */
-typedef struct big_ops {
+ * division, the products around the conversion and its two halves) run on
+ * threads of this process, with no copies (PIE_DIGITS_BIG_OPS_THREADS), or,
+ * asked for (WORKERS) on a backend that forks its workers, as tasks on
+ * them: a task's workers are forked for it and inherit the operands, so
+ * only the results travel, as partials over the pipes (CRC-checked, a lost
+ * one run again). A backend whose workers are elsewhere (MPI) uses threads,
+ * each rank its own. */
+typedef struct big_ctx {
     pie_ctx *ctx;
+    pie_digits_big_ops where;
     pie_digits_result *res;
     pie_status failed; /* the task's failure, when run returned PIE_PAR_FAILED */
-} big_ops;
+} big_ctx;
 
-/* Products below this many bits stay on threads: a task's forks and pipes
- * cost more than the product (measured: bench/results/digits_chudnovsky_*). */
+/* Products below this many bits stay on threads even with WORKERS: a task's
+ * forks and pipes (about 15-40 ms at 1e7 digits) cost more than they do. */
 #define TASK_MIN_BITS (UINT64_C(1) << 21)
 
 static int run_big_op(void *user, const pie_kernel_ops *ops, const void *job, void *acc,
                       uint64_t nchunks)
 {
-    big_ops *b = user;
+    big_ctx *b = user;
     pie__task task = {.ops = ops, .job = job, .acc = acc, .nchunks = nchunks};
     pie__run_stats stats;
+    /* A worker forked now counts this process's pages in its RSS, though it
+     * shares them: only what it adds is its own. */
+    uint64_t shared = pie__mem_rss_now();
     pie_status st = pie__run_task(b->ctx, &task, &stats);
     b->res->chunk_retries += stats.retries;
-    if (stats.worker_peak_rss_bytes > b->res->peak_rss_bytes)
-        b->res->peak_rss_bytes = stats.worker_peak_rss_bytes;
+    uint64_t own = stats.worker_peak_rss_bytes - (uint64_t)stats.workers * shared;
+    if (stats.worker_peak_rss_bytes > (uint64_t)stats.workers * shared &&
+        own > b->res->peak_rss_bytes)
+        b->res->peak_rss_bytes = own;
     if (st == PIE_OK)
         return PIE_K_OK;
     b->failed = st;
     return PIE_PAR_FAILED;
 }
 
-static pie__par big_ops_par(big_ops *b, unsigned threads)
+static pie__par big_ops_par(big_ctx *b, unsigned threads)
 {
     pie__par par = pie__par_threads(threads);
-    if (threads > 1 && (pie_backend_flags(b->ctx->backend) & PIE_BACKEND_FORKS)) {
+    if (threads > 1 && b->where == PIE_DIGITS_BIG_OPS_WORKERS &&
+        (pie_backend_flags(b->ctx->backend) & PIE_BACKEND_FORKS)) {
         par.run = run_big_op;
         par.user = b;
         par.task_min_bits = TASK_MIN_BITS;
     }
+    b->res->big_ops_name =
+        pie_digits_big_ops_name(par.run ? PIE_DIGITS_BIG_OPS_WORKERS : PIE_DIGITS_BIG_OPS_THREADS);
     return par;
 }
 
 /* A kernel status after big operations: the task's own failure, or krc's. */
-static pie_status big_ops_fail(big_ops *b, int krc, const char *what)
+static pie_status big_ops_fail(big_ctx *b, int krc, const char *what)
 {
     if (krc == PIE_PAR_FAILED)
         return b->failed;
@@ -167,7 +178,7 @@ static unsigned series_side_threads(const pie_ctx *ctx, unsigned threads)
 
 /* The series, the top merges and the final steps: X ~ pi 2^W into x. */
 static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digits_result *res,
-                               big_ops *big, pie__par *par, mpz_t x)
+                               big_ctx *big, pie__par *par, mpz_t x)
 {
     pie__chud_acc *acc = pie__chud_acc_new();
     if (!acc)
@@ -207,7 +218,7 @@ static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digit
 
 /* y (consumed) to text, checked: y and the digits agree mod a 61-bit prime. */
 static pie_status convert(pie_ctx *ctx, const pie__chud_job *job, const pie__bbp_job *view,
-                          const mpz_t x, mpz_t y, big_ops *big, const pie__par *par,
+                          const mpz_t x, mpz_t y, big_ctx *big, const pie__par *par,
                           pie_digits_result *res, char **text)
 {
     if (ctx->test_corrupt == PIE_TEST_CORRUPT_VALUE)
@@ -235,8 +246,8 @@ static pie_status convert(pie_ctx *ctx, const pie__chud_job *job, const pie__bbp
     return PIE_OK;
 }
 
-pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_result *res,
-                             char **text, int *retry, pie__series_window *w)
+pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_big_ops big_ops,
+                             pie_digits_result *res, char **text, int *retry, pie__series_window *w)
 {
     *retry = 0;
     pie__chud_job job;
@@ -245,7 +256,7 @@ pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_
     res->terms = job.nterms;
     mpz_t x, y;
     mpz_inits(x, y, NULL);
-    big_ops big = {.ctx = ctx, .res = res};
+    big_ctx big = {.ctx = ctx, .where = big_ops, .res = res};
     pie__par par = pie__par_threads(1);
     pie_status st = binary_value(ctx, &job, res, &big, &par, x);
     if (st != PIE_OK) {

@@ -56,6 +56,15 @@ done
 "$PIE" digits -d 100 --json | grep -q '"algorithm":"chudnovsky"' || bad "default is not chudnovsky"
 "$PIE" digits -d 100 --json --algorithm bbp | grep -q '"algorithm":"bbp"' || bad "JSON algorithm bbp"
 "$PIE" digits --help | grep -q -- "--algorithm" || bad "--help lacks --algorithm"
+# Where the big operations ran: threads by default, workers when asked (the
+# process backend), threads on the thread backend; none for bbp.
+"$PIE" digits -d 100 --json | grep -q '"big_ops":"threads"' || bad "default big_ops is not threads"
+"$PIE" digits -d 100 -j 2 --json --big-ops WORKERS | grep -q '"big_ops":"workers"' ||
+    bad "--big-ops workers not recorded"
+"$PIE" digits -d 100 -j 2 --backend thread --json --big-ops workers | grep -q '"big_ops":"threads"' ||
+    bad "thread backend: big_ops is not threads"
+"$PIE" digits -d 100 --json --algorithm bbp | grep -q '"big_ops":""' || bad "bbp names big_ops"
+"$PIE" digits --help | grep -q -- "--big-ops" || bad "--help lacks --big-ops"
 
 # Bad input: exit 2, exactly one line on stderr, no output file, nothing on stdout.
 check_bad() {
@@ -85,6 +94,8 @@ check_bad -d 10 extra
 check_bad -d 10 --algorithm nope -o "$T/bad.txt"
 check_bad -d 10 --algorithm -o "$T/bad.txt"
 check_bad -d 10 --algorithm bbp --algorithm bbp
+check_bad -d 10 --big-ops nope -o "$T/bad.txt"
+check_bad -d 10 --big-ops threads --big-ops threads
 check_bad -d 1e15 --algorithm bbp -o "$T/bad.txt"
 if [ "$(id -u)" != 0 ]; then
     mkdir "$T/ro" && chmod 555 "$T/ro"

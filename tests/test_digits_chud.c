@@ -82,23 +82,39 @@ static void check_backends(void)
 }
 
 /* Past the size where the conversion's top split is done by products
- * (250001), and past the size where the process backend runs the big
- * products and the two conversion halves as tasks on its workers (1500001):
- * the serial run's bytes. */
+ * (250001), and past the size where the big products and the two conversion
+ * halves become tasks on the process backend's workers when asked
+ * (1500001): the serial run's bytes, with the big operations on threads and
+ * on workers, and the result says where they ran. */
 static void check_split(uint64_t D)
 {
     pie_ctx *ctx = make(PIE_BACKEND_SERIAL, 1);
     pie_digits_result *ref, *r;
     CHECK_STATUS(run(ctx, D, 10, PIE_DIGITS_CHUDNOVSKY, 0, NULL, &ref), PIE_OK);
     pie_ctx_free(ctx);
-    for (unsigned w = 2; w <= 4; w++) {
-        pie_backend b = w == 4 ? PIE_BACKEND_THREAD : PIE_BACKEND_PROCESS;
-        if (pie_backend_available(b) != PIE_OK)
+    static const struct {
+        pie_backend b;
+        unsigned w;
+        pie_digits_big_ops where;
+        const char *ran;
+    } runs[] = {{PIE_BACKEND_PROCESS, 2, PIE_DIGITS_BIG_OPS_THREADS, "threads"},
+                {PIE_BACKEND_PROCESS, 2, PIE_DIGITS_BIG_OPS_WORKERS, "workers"},
+                {PIE_BACKEND_PROCESS, 3, PIE_DIGITS_BIG_OPS_WORKERS, "workers"},
+                {PIE_BACKEND_THREAD, 2, PIE_DIGITS_BIG_OPS_WORKERS, "threads"}};
+    for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
+        if (pie_backend_available(runs[k].b) != PIE_OK)
             continue;
-        ctx = make(b, w == 4 ? 2 : w);
-        CHECK_STATUS(run(ctx, D, 10, PIE_DIGITS_CHUDNOVSKY, 0, NULL, &r), PIE_OK);
-        CHECKF(r->text && ref->text && strcmp(r->text, ref->text) == 0, "%llu digits, %s x%u",
-               (unsigned long long)D, pie_backend_name(b), w == 4 ? 2 : w);
+        ctx = make(runs[k].b, runs[k].w);
+        pie_digits_options o;
+        pie_digits_options_init(&o);
+        o.digits = D;
+        o.big_ops = runs[k].where;
+        CHECK_STATUS(pie_digits_run(ctx, &o, &r), PIE_OK);
+        CHECKF(r->text && ref->text && strcmp(r->text, ref->text) == 0,
+               "%llu digits, %s x%u, big operations on %s", (unsigned long long)D,
+               pie_backend_name(runs[k].b), runs[k].w, runs[k].ran);
+        CHECKF(strcmp(r->big_ops_name, runs[k].ran) == 0, "big operations ran on %s, not %s",
+               r->big_ops_name, runs[k].ran);
         pie_result_free(r);
         pie_ctx_free(ctx);
     }

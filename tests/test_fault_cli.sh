@@ -70,7 +70,7 @@ done
 # attempt fails the run, naming the task's chunk.
 "$PIE" digits -d 1500000 --backend serial -o "$work/big-ref.txt" -q
 for fault in kill:products@0 garbage:products@1 kill:text@1 oom:text@0; do
-    PIE_FAULT=$fault "$PIE" digits -d 1500000 -j 2 -o "$work/big.txt" -q 2>"$work/err"
+    PIE_FAULT=$fault "$PIE" digits -d 1500000 -j 2 --big-ops workers -o "$work/big.txt" -q 2>"$work/err"
     rc=$?
     noise=$(grep -vc 'AddressSanitizer failed to allocate' "$work/err")
     same=0
@@ -78,7 +78,7 @@ for fault in kill:products@0 garbage:products@1 kill:text@1 oom:text@0; do
     check "digits 1.5e6 $fault: exit 0, same digits, quiet stderr" \
         [ "$rc" -eq 0 -a "$noise" -eq 0 -a "$same" -eq 1 ]
 done
-PIE_FAULT=exit=42:text@0:all "$PIE" digits -d 1500000 -j 2 -o "$work/big2.txt" -q 2>"$work/err"
+PIE_FAULT=exit=42:text@0:all "$PIE" digits -d 1500000 -j 2 --big-ops workers -o "$work/big2.txt" -q 2>"$work/err"
 rc=$?
 check "digits 1.5e6 exit=42:text@0:all: exit 1, no file, the cause named" \
     [ "$rc" -eq 1 -a ! -e "$work/big2.txt" ]

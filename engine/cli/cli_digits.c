@@ -17,6 +17,10 @@ static const char digits_help[] =
     "      --base B           10 (default) or 16 (upper case: 3.243F6A88...)\n"
     "      --algorithm A      chudnovsky (default: 14 digits a term, then a square\n"
     "                         root and a division) or bbp (Bellard's BBP-type series)\n"
+    "      --big-ops WHERE    chudnovsky's big operations after the series: threads\n"
+    "                         (default: threads of this process) or workers (on\n"
+    "                         the process backend, tasks on forked workers: a lost\n"
+    "                         one is run again; slower, more memory)\n"
     "  -o, --output FILE      write the digits to FILE (atomically: a temporary\n"
     "                         file, then rename) instead of stdout\n"
     "      --verify           check the digits against MPFR's mpfr_const_pi (up to\n"
@@ -35,7 +39,7 @@ static const char digits_help_tail[] =
     "Exit status: 0 success, 1 runtime failure, 2 bad usage or input (including\n"
     "a size beyond memory or an unwritable output path), 130/143 interrupted.\n";
 
-enum { OPT_BASE = PIE_OPT_OWN, OPT_VERIFY, OPT_ALGORITHM };
+enum { OPT_BASE = PIE_OPT_OWN, OPT_VERIFY, OPT_ALGORITHM, OPT_BIG_OPS };
 
 static void print_summary(const pie_digits_result *r, const char *path)
 {
@@ -45,9 +49,10 @@ static void print_summary(const pie_digits_result *r, const char *path)
     fprintf(f, "time          %.3f s (series %.3f, division %.3f, radix %.3f, output %.3f)\n",
             r->seconds, r->seconds_series, r->seconds_division, r->seconds_radix,
             r->seconds_output);
-    fprintf(f, "backend       %s, %u worker%s, %s, %" PRIu64 " terms, %u attempt%s\n",
+    fprintf(f, "backend       %s, %u worker%s, %s, %" PRIu64 " terms, %u attempt%s%s%s\n",
             pie_backend_name(r->backend), r->workers, r->workers == 1 ? "" : "s", r->algorithm_name,
-            r->terms, r->attempts, r->attempts == 1 ? "" : "s");
+            r->terms, r->attempts, r->attempts == 1 ? "" : "s",
+            r->big_ops_name[0] ? ", big operations on " : "", r->big_ops_name);
     fprintf(f, "memory        peak RSS %.1f MiB (estimate %.1f MiB)\n",
             (double)r->peak_rss_bytes / 1048576.0, (double)r->memory_estimate_bytes / 1048576.0);
     fprintf(f, "sha256        %s\n", r->sha256);
@@ -64,6 +69,8 @@ static void print_json(const pie_digits_result *r, const char *path)
     pie_cli_json_string(f, pie_backend_name(r->backend));
     fputs(",\"algorithm\":", f);
     pie_cli_json_string(f, r->algorithm_name);
+    fputs(",\"big_ops\":", f);
+    pie_cli_json_string(f, r->big_ops_name);
     fputs(",\"sha256\":", f);
     pie_cli_json_string(f, r->sha256);
     fprintf(f, ",\"peak_rss_bytes\":%" PRIu64 ",\"memory_estimate_bytes\":%" PRIu64,
@@ -134,6 +141,13 @@ static int digits_option(void *job, int opt, const char *arg, uint64_t *seen)
             return pie_cli_usage("digits",
                                  "invalid value for --algorithm: '%s' (chudnovsky or bbp)", arg);
         return PIE_EXIT_OK;
+    case OPT_BIG_OPS:
+        if ((rc = pie_cli_once("digits", seen, 7, "--big-ops")) != 0)
+            return rc;
+        if (pie_digits_big_ops_from_name(arg, &o->big_ops) != PIE_OK)
+            return pie_cli_usage("digits", "invalid value for --big-ops: '%s' (threads or workers)",
+                                 arg);
+        return PIE_EXIT_OK;
     case OPT_VERIFY:
         if ((rc = pie_cli_once("digits", seen, 5, "--verify")) != 0)
             return rc;
@@ -193,6 +207,7 @@ int pie_cli_digits(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"verify", no_argument, NULL, OPT_VERIFY},
         {"algorithm", required_argument, NULL, OPT_ALGORITHM},
+        {"big-ops", required_argument, NULL, OPT_BIG_OPS},
         {NULL, 0, NULL, 0},
     };
     static const pie_cli_verb verb = {.name = "digits",

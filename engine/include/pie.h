@@ -430,6 +430,25 @@ typedef enum pie_digits_algorithm {
 PIE_API const char *pie_digits_algorithm_name(pie_digits_algorithm algorithm);
 PIE_API pie_status pie_digits_algorithm_from_name(const char *name, pie_digits_algorithm *out);
 
+/* Where the Chudnovsky run's big operations after the series run: the top
+ * merges' products, the division, the products around the conversion and
+ * its two halves. */
+typedef enum pie_digits_big_ops {
+    /* On threads of the calling process, as many as the run's workers (the
+     * default: on 2 cores 8% faster than WORKERS at 1e8 digits, with a
+     * quarter less memory; docs/digits.md). */
+    PIE_DIGITS_BIG_OPS_THREADS = 0,
+    /* On the process backend, as tasks on its workers, forked for each
+     * operation so that they inherit the operands: only the results travel,
+     * over the pipes; a worker lost in one is replaced and its piece run
+     * again. Other backends run them on threads. */
+    PIE_DIGITS_BIG_OPS_WORKERS = 1
+} pie_digits_big_ops;
+
+/* "threads", "workers"; NULL for any other value. */
+PIE_API const char *pie_digits_big_ops_name(pie_digits_big_ops big_ops);
+PIE_API pie_status pie_digits_big_ops_from_name(const char *name, pie_digits_big_ops *out);
+
 typedef struct pie_digits_options {
     size_t size;     /* sizeof(pie_digits_options), set by pie_digits_options_init */
     uint64_t digits; /* D, 1 .. PIE_DIGITS_MAX; default 1e6 */
@@ -440,6 +459,7 @@ typedef struct pie_digits_options {
                          (temporary file in the same directory, then rename) and
                          result->text is NULL */
     int verify;       /* non-zero: check against an independent method (see verify_note) */
+    pie_digits_big_ops big_ops; /* Chudnovsky only; default THREADS */
 } pie_digits_options;
 
 PIE_API void pie_digits_options_init(pie_digits_options *options);
@@ -467,6 +487,9 @@ typedef struct pie_digits_result {
     uint64_t chunks_total, chunks_done, chunk_retries;
     const char *pin; /* as in pie_mc_result (of the series) */
     const char *worker_cpus;
+    /* Where the big operations ran: "threads" or "workers" (static
+     * storage); "" for the BBP series, which has none. */
+    const char *big_ops_name;
 } pie_digits_result;
 
 /* Compute the digits. PIE_EINVAL for a bad digit count, base, algorithm or

@@ -61,14 +61,15 @@ static int digits_tail(PyObject *d, const pie_digits_result *r, const char *path
 PyObject *piepy_digits_dict(const pie_digits_result *r, const char *path)
 {
     PyObject *d = Py_BuildValue(
-        "{s:K,s:I,s:d,s:I,s:s,s:s,s:s,s:K,s:K,s:O,s:s,s:d,s:d,s:d,s:d,s:d}", "digits",
+        "{s:K,s:I,s:d,s:I,s:s,s:s,s:s,s:s,s:K,s:K,s:O,s:s,s:d,s:d,s:d,s:d,s:d}", "digits",
         (unsigned long long)r->digits, "base", r->base, "seconds", r->seconds, "workers",
         r->workers, "backend", pie_backend_name(r->backend), "algorithm", r->algorithm_name,
-        "sha256", r->sha256, "peak_rss_bytes", (unsigned long long)r->peak_rss_bytes,
-        "memory_estimate_bytes", (unsigned long long)r->memory_estimate_bytes, "verified",
-        r->verified ? Py_True : Py_False, "verify_note", r->verify_note, "seconds_series",
-        r->seconds_series, "seconds_division", r->seconds_division, "seconds_radix",
-        r->seconds_radix, "seconds_output", r->seconds_output, "seconds_verify", r->seconds_verify);
+        "big_ops", r->big_ops_name, "sha256", r->sha256, "peak_rss_bytes",
+        (unsigned long long)r->peak_rss_bytes, "memory_estimate_bytes",
+        (unsigned long long)r->memory_estimate_bytes, "verified", r->verified ? Py_True : Py_False,
+        "verify_note", r->verify_note, "seconds_series", r->seconds_series, "seconds_division",
+        r->seconds_division, "seconds_radix", r->seconds_radix, "seconds_output", r->seconds_output,
+        "seconds_verify", r->seconds_verify);
     if (d && digits_tail(d, r, path) < 0)
         Py_CLEAR(d);
     return d;

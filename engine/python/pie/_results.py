@@ -74,6 +74,7 @@ class DigitsResult:
     workers: int
     backend: str
     algorithm: str
+    big_ops: str
     sha256: str
     peak_rss_bytes: int
     memory_estimate_bytes: int
