@@ -14,6 +14,10 @@
 #                          MPFR where both ran, else by its own --verify window
 #   PY_SIZES=""            sizes for the Python Decimal BBP baseline (e.g. "1000 5000")
 #   BACKEND=process
+#   VARIANTS=""            more Chudnovsky runs at the largest worker count, each
+#                          BACKEND:BIG_OPS, e.g. "thread:threads process:workers"
+#                          (tool pie-chudnovsky-BACKEND-BIG_OPS; its speedup is
+#                          against pie-chudnovsky with 1 worker)
 # Writes OUTDIR/digits_runs.csv (every run) and OUTDIR/digits_medians.csv, and
 # prints the medians. Every pie run's digits are compared with MPFR's.
 set -euo pipefail
@@ -36,6 +40,8 @@ REPS_LARGE=${REPS_LARGE:-$REPS}
 MPFR_MAX=${MPFR_MAX:-1e7}
 PY_SIZES=${PY_SIZES:-""}
 BACKEND=${BACKEND:-process}
+VARIANTS=${VARIANTS:-""}
+WMAX=$(printf '%s\n' $WORKERS | sort -n | tail -1)
 for f in "$PIE" "$MPFRB"; do
     [ -x "$f" ] || { echo "bench_digits: $f not built (cmake --build $BUILD)" >&2; exit 2; }
 done
@@ -89,6 +95,19 @@ for s in $SIZES; do
                 [ -z "$sha" ] && echo "  $a $D -j $w: $(jget "$TMP/pie.json" verify_note)" >&2
             done
         done
+        for v in $VARIANTS; do
+            IFS=: read -r vb vo <<< "$v"
+            verify=()
+            [ -z "$sha" ] && verify=(--verify)
+            timed "$PIE" digits -d "$D" -j "$WMAX" --backend "$vb" --big-ops "$vo" \
+                "${verify[@]}" --json -o "$TMP/pie.txt" > "$TMP/pie.json"
+            pcpu=$(cpusec)
+            psha=$(jget "$TMP/pie.json" sha256)
+            echo "pie-chudnovsky-$vb-$vo,$D,$WMAX,$r,$(jget "$TMP/pie.json" seconds),$pcpu,$(jget "$TMP/pie.json" peak_rss_bytes),$(jget "$TMP/pie.json" memory_estimate_bytes),$psha" >> "$RUNS"
+            if [ -n "$sha" ] && [ "$psha" != "$sha" ]; then
+                echo "bench_digits: WARNING pie ($v) and MPFR differ at $D digits" >&2
+            fi
+        done
         echo "  $D digits, rep $r done (load $(cut -d' ' -f1 /proc/loadavg))" >&2
     done
 done
@@ -130,7 +149,7 @@ print("%-24s %10s %7s %10s %9s %8s %8s" % ("tool", "digits", "workers", "median_
                                           "vs_mpfr", "speedup"))
 for k in sorted(med, key=lambda k: (k[1], k[0], k[2])):
     m = med.get(("mpfr_const_pi+get_str", k[1], 1))
-    one = med.get((k[0], k[1], 1))
+    one = med.get((k[0], k[1], 1)) or med.get(("pie-chudnovsky", k[1], 1))
     print("%-24s %10d %7d %10.4f %9s %8s %8s" % (k[0], k[1], k[2], med[k],
           "%.3f" % cpum[k] if cpum.get(k) is not None else "",
           "%.2fx" % (med[k] / m) if m else "", "%.2fx" % (one / med[k]) if one and k[2] > 1 else ""))
