@@ -1,4 +1,5 @@
 /** @brief Process backend: forked workers, framed pipes, poll(), lost chunks run again. */
+#include "placement.h"
 #include "process_backend.h"
 #include "wire.h"
 
@@ -249,48 +250,67 @@ static pie_status run_loop(pstate *s, struct pollfd *pfd)
     return PIE_OK;
 }
 
-PIE__BACKEND_FN(pie__backend_process);
-PIE__BACKEND_FN(pie__backend_process)
+pie_status pie__proc_run(pstate *s, int keep)
 {
-    pstate s = {.ctx = ctx, .task = task, .nw = workers, .parent = getpid(), .stats = stats};
-    s.w = calloc(workers, sizeof *s.w);
+    pie_ctx *ctx = s->ctx;
+    const unsigned workers = s->nw;
     struct pollfd *pfd = calloc(2 * (size_t)workers, sizeof *pfd);
-    if (!s.w || !pfd) {
-        free(s.w);
-        free(pfd);
+    if (!pfd)
         return pie__fail(ctx, PIE_ENOMEM, "out of memory for %u workers", workers);
-    }
-    for (unsigned k = 0; k < workers; k++)
-        s.w[k].to_fd = s.w[k].from_fd = -1;
-    /* Test builds only: PIE_FAULT, parsed before any fork (fault_hooks.h). */
-    pie_status st = pie__fault_setup(ctx, task, workers, &s.faults);
-    if (st != PIE_OK) {
-        free(s.w);
-        free(pfd);
-        return st;
-    }
-    pie__reorder_init(&s.r, task);
-
-    /* Start every worker; the run needs at least one (see pie__proc_respawn). */
+    s->next_fresh = 0;
+    s->vclock = s->last_tick = 0;
+    pie__reorder_init(&s->r, s->task);
+    /* Start every worker (a session's are running already, but for those
+     * lost in a failed task); the run needs at least one (see
+     * pie__proc_respawn). */
+    pie_status st = PIE_OK;
     unsigned alive = 0;
-    for (unsigned k = 0; k < workers; k++)
-        if (pie__proc_spawn(&s, k) == PIE_OK)
+    for (unsigned k = 0; k < workers; k++) {
+        worker *w = &s->w[k];
+        w->ninflight = 0;
+        pie__frame_reader_reset(&w->rd);
+        if (w->pid > 0 || pie__proc_spawn(s, k) == PIE_OK)
             alive++;
+    }
     if (alive == 0)
         st = PIE_ESYSTEM; /* the last failure's message is on the context */
     else if (alive < workers)
         pie__forget_error(ctx); /* not a failure: the run goes on with fewer workers */
-    stats->workers = alive;     /* the count that ran, not the count asked for */
+    s->stats->workers = alive;  /* the count that ran, not the count asked for */
     if (st == PIE_OK)
-        st = run_loop(&s, pfd);
-    pie__proc_shutdown(&s, st != PIE_OK);
-
-    stats->chunks_done = s.r.next;
-    pie__reorder_free(&s.r);
-    pie__fault_teardown(s.faults);
-    free(s.retry);
-    free(s.fail);
-    free(s.w);
+        st = run_loop(s, pfd);
+    if (!keep || st != PIE_OK)
+        pie__proc_shutdown(s, st != PIE_OK);
+    else /* kept for the next task: where each ran, as shutdown notes it */
+        for (unsigned k = 0; k < workers; k++)
+            pie__proc_note_cpu(ctx, k, s->w[k].pid);
+    s->stats->chunks_done = s->r.next;
+    pie__reorder_free(&s->r);
+    free(s->retry);
+    free(s->fail);
+    s->retry = NULL;
+    s->fail = NULL;
+    s->nretry = s->cap_retry = s->nfail = s->cap_fail = 0;
     free(pfd);
+    return st;
+}
+
+PIE__BACKEND_FN(pie__backend_process);
+PIE__BACKEND_FN(pie__backend_process)
+{
+    if (ctx->proc_session) /* workers kept from the session's earlier tasks */
+        return pie__proc_session_run(ctx, task, workers, stats);
+    pstate s = {.ctx = ctx, .task = task, .nw = workers, .parent = getpid(), .stats = stats};
+    s.w = calloc(workers, sizeof *s.w);
+    if (!s.w)
+        return pie__fail(ctx, PIE_ENOMEM, "out of memory for %u workers", workers);
+    for (unsigned k = 0; k < workers; k++)
+        s.w[k].to_fd = s.w[k].from_fd = -1;
+    /* Test builds only: PIE_FAULT, parsed before any fork (fault_hooks.h). */
+    pie_status st = pie__fault_setup(ctx, task, workers, &s.faults);
+    if (st == PIE_OK)
+        st = pie__proc_run(&s, 0);
+    pie__fault_teardown(s.faults);
+    free(s.w);
     return st;
 }

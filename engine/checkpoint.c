@@ -106,6 +106,14 @@ pie_status pie__ckpt_end(pie_ctx *ctx, pie__ckpt *ck, pie_status st, pie__run_st
     return st;
 }
 
+void pie__ckpt_drop(pie_ctx *ctx, const pie__task *task)
+{
+    if (ctx->checkpoint_dir[0] && task->fingerprint &&
+        pie__ckpt_log_remove(ctx->checkpoint_dir, task) != 0)
+        pie__warn(ctx, "could not remove the checkpoint in %s: %s", ctx->checkpoint_dir,
+                  strerror(errno));
+}
+
 pie_status pie_ctx_set_checkpoint_dir(pie_ctx *ctx, const char *dir)
 {
     if (!ctx)

@@ -109,6 +109,9 @@ int pie__ckpt_log_append(pie__ckpt_log *log, uint64_t chunk, const unsigned char
  * Returns 0, or -1 with errno when the file could not be removed. Does
  * nothing on a log that is not open. */
 int pie__ckpt_log_finish(pie__ckpt_log *log, int done, const char *dir);
+/* Remove the checkpoint a task kept (keep_checkpoint) in `dir`, and `dir`
+ * if now empty. Returns 0 (also when there is none), or -1 with errno. */
+int pie__ckpt_log_remove(const char *dir, const pie__task *task);
 
 /* The failures both users report in the same words. */
 pie_status pie__ckpt_fail_merge(pie_ctx *ctx, const pie__ckpt_log *log, int kstatus);
@@ -130,5 +133,8 @@ pie_status pie__ckpt_begin(pie_ctx *ctx, const pie__task *task, pie__ckpt **out,
  * stats->chunks_resumed. Returns `st`, or the checkpoint's own failure.
  * Frees ck (accepts NULL). */
 pie_status pie__ckpt_end(pie_ctx *ctx, pie__ckpt *ck, pie_status st, pie__run_stats *stats);
+/* After the whole run succeeded: remove the checkpoint `task` kept; a
+ * failure to is a warning (pie_ctx_last_warning). */
+void pie__ckpt_drop(pie_ctx *ctx, const pie__task *task);
 
 #endif

@@ -397,6 +397,22 @@ int pie__ckpt_log_finish(pie__ckpt_log *log, int done, const char *dir)
     return rc;
 }
 
+int pie__ckpt_log_remove(const char *dir, const pie__task *task)
+{
+    char *fingerprint = make_fingerprint(task);
+    if (!fingerprint) {
+        errno = ENOMEM;
+        return -1;
+    }
+    pie__ckpt_log log;
+    name_log(&log, dir, fingerprint);
+    free(fingerprint);
+    if (unlink(log.path) != 0 && errno != ENOENT)
+        return -1;
+    rmdir(dir); /* only if now empty */
+    return 0;
+}
+
 pie_status pie__ckpt_fail_merge(pie_ctx *ctx, const pie__ckpt_log *log, int kstatus)
 {
     pie_status st = pie__from_kernel(kstatus);

@@ -410,6 +410,8 @@ static pie_status run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_resu
     st = ziv_loop(ctx, o, first, &job, res, &text, &window);
     if (st == PIE_OK)
         st = finish(ctx, o, &job, &window, text, &out, res);
+    if (st == PIE_OK && o->algorithm == PIE_DIGITS_CHUDNOVSKY)
+        pie__chud_drop_checkpoint(ctx, &job); /* the digits are out */
     pie__atomic_abort(&out);
     if (st != PIE_OK || o->path) { /* a file holds the digits, or a failure */
         free(text);

@@ -1,6 +1,7 @@
 /** @brief The Chudnovsky digits driver: series on the backend, top merges, root, quotient, text. */
 #include "digits_chudnovsky.h"
 
+#include "checkpoint.h"
 #include "chudnovsky.h"
 #include "memlimit.h"
 #include "radix.h"
@@ -41,19 +42,45 @@ uint64_t pie__chud_estimate(const pie_ctx *ctx, const pie__bbp_job *view)
     return parent + (uint64_t)w * worker;
 }
 
-/* The series on the backend, every chunk merged into acc. */
-static pie_status run_series(pie_ctx *ctx, const pie__chud_job *job, pie__chud_acc *acc,
-                             pie_digits_result *res)
+/* The series task of job (acc may be NULL: to name its checkpoint). Its
+ * checkpoint is kept after the series: the run's later phases take long
+ * too, and a run killed in them resumes without redoing the series; it goes
+ * once the digits are out (pie__chud_drop_checkpoint). */
+static void series_task(const pie__chud_job *job, pie__chud_acc *acc, char *fingerprint, size_t len,
+                        pie__task *task)
 {
-    pie__task task = {
-        .ops = &pie__chud_series_ops, .job = job, .acc = acc, .nchunks = job->nchunks};
-    char fingerprint[160]; /* the job's identity for checkpoints */
-    snprintf(fingerprint, sizeof fingerprint,
+    *task = (pie__task){.ops = &pie__chud_series_ops,
+                        .job = job,
+                        .acc = acc,
+                        .nchunks = job->nchunks,
+                        .fingerprint = fingerprint,
+                        .keep_checkpoint = 1};
+    snprintf(fingerprint, len,
              "digits %s %llu base %u guard %u prec %llu terms %llu chunks %llu margin %llu",
              PIE_CHUD_PARTIAL_FORMAT, (unsigned long long)job->digits, (unsigned)job->base,
              (unsigned)job->guard, (unsigned long long)job->prec, (unsigned long long)job->nterms,
              (unsigned long long)job->nchunks, (unsigned long long)job->margin);
-    task.fingerprint = fingerprint;
+}
+
+void pie__chud_drop_checkpoint(pie_ctx *ctx, const pie__bbp_job *view)
+{
+    pie__chud_job job;
+    if (!ctx->checkpoint_dir[0] ||
+        pie__chud_job_init(&job, view->digits, view->base, view->guard) != PIE_K_OK)
+        return;
+    pie__task task;
+    char fingerprint[160];
+    series_task(&job, NULL, fingerprint, sizeof fingerprint, &task);
+    pie__ckpt_drop(ctx, &task);
+}
+
+/* The series on the backend, every chunk merged into acc. */
+static pie_status run_series(pie_ctx *ctx, const pie__chud_job *job, pie__chud_acc *acc,
+                             pie_digits_result *res)
+{
+    pie__task task;
+    char fingerprint[160]; /* the job's identity for checkpoints */
+    series_task(job, acc, fingerprint, sizeof fingerprint, &task);
     pie__run_stats stats;
     pie__phase(ctx, "series");
     pie_status st = pie__run_task(ctx, &task, &stats);
@@ -90,12 +117,13 @@ static int run_big_op(void *user, const pie_kernel_ops *ops, const void *job, vo
                       uint64_t nchunks)
 {
     big_ctx *b = user;
-    pie__task task = {.ops = ops, .job = job, .acc = acc, .nchunks = nchunks};
+    pie__task task = {.ops = ops, .job = job, .acc = acc, .nchunks = nchunks, .transient = 1};
     pie__run_stats stats;
     /* A worker forked now counts this process's pages in its RSS, though it
      * shares them: only what it adds is its own. */
     uint64_t shared = pie__mem_rss_now();
     pie_status st = pie__run_task(b->ctx, &task, &stats);
+    pie__proc_session_share_reset(b->ctx); /* the task's job is done with */
     b->res->chunk_retries += stats.retries;
     uint64_t own = stats.worker_peak_rss_bytes - (uint64_t)stats.workers * shared;
     if (stats.worker_peak_rss_bytes > (uint64_t)stats.workers * shared &&
@@ -107,12 +135,18 @@ static int run_big_op(void *user, const pie_kernel_ops *ops, const void *job, vo
     return PIE_PAR_FAILED;
 }
 
+static void *share(void *user, size_t bytes)
+{
+    big_ctx *b = user;
+    return pie__proc_session_share(b->ctx, bytes);
+}
+
 static pie__par big_ops_par(big_ctx *b, unsigned threads)
 {
     pie__par par = pie__par_threads(threads);
-    if (threads > 1 && b->where == PIE_DIGITS_BIG_OPS_WORKERS &&
-        (pie_backend_flags(b->ctx->backend) & PIE_BACKEND_FORKS)) {
+    if (threads > 1 && b->ctx->proc_session) { /* pie__chud_attempt opened it */
         par.run = run_big_op;
+        par.share = share;
         par.user = b;
         par.task_min_bits = TASK_MIN_BITS;
     }
@@ -246,19 +280,16 @@ static pie_status convert(pie_ctx *ctx, const pie__chud_job *job, const pie__bbp
     return PIE_OK;
 }
 
-pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_big_ops big_ops,
-                             pie_digits_result *res, char **text, int *retry, pie__series_window *w)
+/* The attempt on job: series, big operations, conversion. */
+static pie_status attempt(pie_ctx *ctx, const pie__bbp_job *view, const pie__chud_job *job,
+                          pie_digits_big_ops big_ops, pie_digits_result *res, char **text,
+                          int *retry, pie__series_window *w)
 {
-    *retry = 0;
-    pie__chud_job job;
-    if (pie__chud_job_init(&job, view->digits, view->base, view->guard) != PIE_K_OK)
-        return pie__fail(ctx, PIE_EINVAL, "bad digits job");
-    res->terms = job.nterms;
     mpz_t x, y;
     mpz_inits(x, y, NULL);
     big_ctx big = {.ctx = ctx, .where = big_ops, .res = res};
     pie__par par = pie__par_threads(1);
-    pie_status st = binary_value(ctx, &job, res, &big, &par, x);
+    pie_status st = binary_value(ctx, job, res, &big, &par, x);
     if (st != PIE_OK) {
         mpz_clears(x, y, NULL);
         return st;
@@ -267,10 +298,10 @@ pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_
     double t0 = pie__now();
     if (ctx->test_corrupt == PIE_TEST_CORRUPT_BINARY)
         corrupt_binary(view, x);
-    int krc = pie__chud_floor(&job, x, &par, y);
+    int krc = pie__chud_floor(job, x, &par, y);
     pie__digits_window(view, x, w);
     if (krc == PIE_K_OK)
-        st = convert(ctx, &job, view, x, y, &big, &par, res, text); /* consumes y */
+        st = convert(ctx, job, view, x, y, &big, &par, res, text); /* consumes y */
     else
         mpz_clear(y);
     mpz_clear(x);
@@ -279,5 +310,41 @@ pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_
         *retry = 1;
     else if (krc != PIE_K_OK)
         st = big_ops_fail(&big, krc, "the digits could not be formed");
+    return st;
+}
+
+/* The shared arena of a session: the largest job of a big operation (a
+ * product of two operands of up to 2W bits, or the conversion's halves)
+ * with room to spare; reserved, not committed. */
+static size_t arena_bytes(const pie__chud_job *job)
+{
+    return (size_t)(6 * (job->prec / 8 + 1)) + ((size_t)64 << 20);
+}
+
+pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_big_ops big_ops,
+                             pie_digits_result *res, char **text, int *retry, pie__series_window *w)
+{
+    *retry = 0;
+    pie__chud_job job;
+    if (pie__chud_job_init(&job, view->digits, view->base, view->guard) != PIE_K_OK)
+        return pie__fail(ctx, PIE_EINVAL, "bad digits job");
+    res->terms = job.nterms;
+    /* Big operations on the workers: one session for the whole attempt, so
+     * that its workers are forked once, for the series, while this process
+     * is small, and then serve every big operation (engine/process_session.c). */
+    unsigned workers = pie__resolve_workers(ctx);
+    int session = big_ops == PIE_DIGITS_BIG_OPS_WORKERS && workers > 1 &&
+                  (pie_backend_flags(ctx->backend) & PIE_BACKEND_FORKS) &&
+                  pie__proc_session_begin(ctx, workers, arena_bytes(&job)) == PIE_OK;
+    if (!session)
+        pie__forget_error(ctx); /* without one (no shared mapping), threads */
+    pie_status st = attempt(ctx, view, &job, big_ops, res, text, retry, w);
+    if (st == PIE_OK && *retry) /* the next attempt is another job */
+        pie__chud_drop_checkpoint(ctx, view);
+    if (session) {
+        uint64_t peak = pie__proc_session_end(ctx);
+        if (peak > res->peak_rss_bytes)
+            res->peak_rss_bytes = peak;
+    }
     return st;
 }

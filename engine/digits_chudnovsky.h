@@ -21,4 +21,8 @@ pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_
                              pie_digits_result *res, char **text, int *retry,
                              pie__series_window *w);
 
+/* After the digits are out: remove the checkpoint the attempt at view's
+ * guard kept (its series), if the context has a checkpoint directory. */
+void pie__chud_drop_checkpoint(pie_ctx *ctx, const pie__bbp_job *view);
+
 #endif

@@ -23,6 +23,8 @@
 /* The backends' internal progress hook (chunks of the running phase). */
 typedef void (*pie__progress_hook)(void *user, uint64_t chunks_done, uint64_t chunks_total);
 
+typedef struct pie__proc_session pie__proc_session;
+
 struct pie_ctx {
     unsigned workers; /* 0 = auto */
     pie_backend backend;
@@ -57,6 +59,9 @@ struct pie_ctx {
     uint64_t fault_forks; /* forks so far in the run, for "forkfail" */
     int fault_checked;
     int test_corrupt; /* digits (Chudnovsky): a pie_test_corrupt fault to inject (tests) */
+    /* Process backend: while a session is open, its workers serve every
+     * task (engine/process_session.c); NULL: each task forks its own. */
+    pie__proc_session *proc_session;
 };
 
 /* One run of a kernel: what to compute and where the merged result goes. */
@@ -75,6 +80,10 @@ typedef struct pie__task {
     /* Keep the checkpoint when the task succeeds: a workload of several
      * tasks (hex passes) removes them once the whole run has succeeded. */
     int keep_checkpoint;
+    /* A step inside a run, never saved even when the context has a
+     * checkpoint directory (Chudnovsky's big operations: their inputs
+     * exist only in this process). */
+    int transient;
 } pie__task;
 
 /* The id to name chunk c by in messages (and fault injection). */
@@ -149,6 +158,17 @@ unsigned pie__resolve_workers(const pie_ctx *ctx);
 /* Run a task on the context's backend with its worker count (resolving
  * "auto"; never more workers than chunks). Fills stats. */
 pie_status pie__run_task(pie_ctx *ctx, const pie__task *task, pie__run_stats *stats);
+
+/* A process-backend session (engine/process_session.c): the tasks run until
+ * pie__proc_session_end share `workers` workers, forked for the first task,
+ * and a shared arena of `arena_bytes` (reserved, not committed), where a job
+ * made after that fork must live (pie__proc_session_share; reset between
+ * tasks with pie__proc_session_share_reset). End returns the workers' summed
+ * peak RSS. */
+pie_status pie__proc_session_begin(pie_ctx *ctx, unsigned workers, size_t arena_bytes);
+uint64_t pie__proc_session_end(pie_ctx *ctx);
+void *pie__proc_session_share(pie_ctx *ctx, size_t bytes);
+void pie__proc_session_share_reset(pie_ctx *ctx);
 
 /* Record a failure description on the context and return `status`. */
 pie_status pie__fail(pie_ctx *ctx, pie_status status, const char *fmt, ...)

@@ -18,7 +18,7 @@ pie_status pie__run_task(pie_ctx *ctx, const pie__task *task, pie__run_stats *st
     pie__ckpt *ck = NULL;
     pie__task run = *task;
     pie_status st = PIE_OK;
-    if (!(be->flags & PIE__BACKEND_OWN_CHECKPOINT))
+    if (!(be->flags & PIE__BACKEND_OWN_CHECKPOINT) && !task->transient)
         st = pie__ckpt_begin(ctx, task, &ck, &run);
     if (st != PIE_OK)
         return st;

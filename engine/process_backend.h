@@ -15,6 +15,7 @@
  * process_spawn.c    fork a worker, replace it, reap it, shut all down
  * process_worker.c   what a worker runs after the fork
  * process_queue.c    which chunk goes next; failures counted, chunks requeued
+ * process_session.c  workers kept across the tasks of a run, a shared arena
  */
 
 /* Chunks outstanding per worker, so that a worker never waits for the next id. */
@@ -57,6 +58,14 @@ typedef struct pstate {
      * parent itself did not run (a stopped job, see backend_process.c). */
     double vclock, last_tick;
 } pstate;
+
+/* backend_process.c: one task on s's workers (those missing forked);
+ * keep: leave them running after a success (a session). */
+pie_status pie__proc_run(pstate *s, int keep);
+
+/* process_session.c: the task on the session's workers. */
+pie_status pie__proc_session_run(pie_ctx *ctx, const pie__task *task, unsigned workers,
+                                 pie__run_stats *stats);
 
 /* process_spawn.c */
 /* Fork worker k with its pipes; fails only with PIE_ESYSTEM (message on the context). */

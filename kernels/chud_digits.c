@@ -94,16 +94,34 @@ static const pie_kernel_ops text_ops = {
     .max_partial = text_max,
 };
 
+static int halves_on_threads(half *hi, half *lo)
+{
+    pie__par_job jobs[2] = {{half_run, hi}, {half_run, lo}};
+    pie__par_run(jobs, 2, 2);
+    return hi->rc != PIE_K_OK ? hi->rc : lo->rc;
+}
+
 /* Both halves, on threads or as a task (par); hi.v and lo.v are cleared. */
 static int convert_halves(half *hi, half *lo, const pie__par *par)
 {
-    if (!par->run || hi->ndigits * 10 / 3 < par->task_min_bits) {
-        pie__par_job jobs[2] = {{half_run, hi}, {half_run, lo}};
-        pie__par_run(jobs, 2, 2);
-        return hi->rc != PIE_K_OK ? hi->rc : lo->rc;
-    }
+    if (!par->run || hi->ndigits * 10 / 3 < par->task_min_bits)
+        return halves_on_threads(hi, lo);
+    /* The workers started before hi and lo existed: copies they can read. */
     half *h[2] = {hi, lo};
-    int rc = par->run(par->user, &text_ops, h, NULL, 2);
+    half **job = par->share(par->user, 2 * sizeof *job);
+    for (int i = 0; job && i < 2; i++) {
+        mpz_srcptr v = pie__par_shared_copy(par, h[i]->v);
+        job[i] = v ? par->share(par->user, sizeof *job[i]) : NULL;
+        if (!job[i]) {
+            job = NULL;
+            break;
+        }
+        *job[i] = (half){.ndigits = h[i]->ndigits, .threads = h[i]->threads, .out = h[i]->out};
+        job[i]->v[0] = *v; /* the header: its limbs stay in the shared copy */
+    }
+    if (!job) /* no room there: on threads after all */
+        return halves_on_threads(hi, lo);
+    int rc = par->run(par->user, &text_ops, job, NULL, 2);
     mpz_clears(hi->v, lo->v, NULL);
     return rc;
 }

@@ -189,7 +189,9 @@ int pie__par_mul_n(const pie__par_mul *m, unsigned n, const pie__par *par)
     pie__par_piece *pc = pieces_of(m, n, threads, &np);
     if (!pc)
         return PIE_K_ENOMEM;
-    int rc = task ? pie__par_mul_task(m, n, pc, np, par) : on_threads(m, n, pc, np, threads);
+    int rc = task ? pie__par_mul_task(m, n, pc, np, par) : PIE_PAR_NO_ROOM;
+    if (rc == PIE_PAR_NO_ROOM)
+        rc = on_threads(m, n, pc, np, threads);
     free(pc);
     return rc;
 }

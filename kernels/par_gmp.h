@@ -29,20 +29,31 @@ typedef struct pie__par_job {
  * `nchunks` chunks on the run's workers, every chunk once, merging the
  * partials into `acc` in chunk order, and returns PIE_K_OK, or PIE_PAR_FAILED
  * with the failure recorded by the engine (cancelled, a chunk that failed
- * every retry). The task's job is read by the workers as it is in memory:
- * only backends whose workers share or inherit this process's memory (the
- * thread backend, a fork) may run it. Products of fewer than `task_min_bits`
- * bits (the smaller operand) stay on this process's threads: a task's start
- * (forks, pipes) costs more than they do. */
+ * every retry). The workers were started before the job existed: its data
+ * goes to memory they read, from `share` (run and share come together).
+ * Products of fewer than `task_min_bits` bits (the smaller operand) stay on
+ * this process's threads: a task's copies and messages cost more than they
+ * save. */
 typedef struct pie__par {
     unsigned threads;
     int (*run)(void *user, const pie_kernel_ops *ops, const void *job, void *acc, uint64_t nchunks);
+    /* Memory the workers read a job from (a session's shared arena,
+     * released by the engine after the task); NULL when there is no room,
+     * and the work then runs on threads. */
+    void *(*share)(void *user, size_t bytes);
     void *user;
     uint64_t task_min_bits;
 } pie__par;
 
 /* Returned through pie__par's run when the engine's task failed. */
 #define PIE_PAR_FAILED 102 /* beside PIE_CHUD_RETRY 100, PIE_RADIX_STOPPED 101 */
+/* From pie__par_mul_task: no room in share's memory (the caller then runs
+ * the work on threads). */
+#define PIE_PAR_NO_ROOM 103
+
+/* A read-only copy of v in par->share's memory (the limbs and the mpz
+ * header), or NULL when there is no room. */
+mpz_srcptr pie__par_shared_copy(const pie__par *par, mpz_srcptr v);
 
 /* A pie__par on this process's threads only. */
 static inline pie__par pie__par_threads(unsigned threads)

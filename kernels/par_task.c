@@ -1,14 +1,17 @@
 /** @brief Big products as a kernel task: each piece one chunk, run on the run's workers. */
 #include "par_gmp.h"
 
+#include <string.h>
+
 /*
  * The pieces of pie__par_mul_n (slices of a large product, or whole
  * products) become the chunks of a task that the engine runs on its workers
- * (pie__par's run). A worker reads the operands where they are: a forked
- * worker inherited them, a thread shares them; so no operand travels. Each
- * piece's product comes back as a partial (framed and CRC-checked by the
- * wire on the process backend) and is added into its product in chunk
- * order: the sums, and so the bytes, are the same on every backend.
+ * (pie__par's run). The operands are copied once into memory the workers
+ * read (pie__par's share: a session's shared arena), each distinct operand
+ * once. Each piece's product comes back as a partial (framed and
+ * CRC-checked by the wire on the process backend) and is added into its
+ * product in chunk order: the sums, and so the bytes, are the same however
+ * the pieces ran.
  *
  * Partial: three little-endian u64 (magic, chunk, words), then the words of
  * the piece's product, least significant first (mpz_export).
@@ -102,15 +105,65 @@ static const pie_kernel_ops piece_ops = {
     .max_partial = piece_max,
 };
 
+mpz_srcptr pie__par_shared_copy(const pie__par *par, mpz_srcptr v)
+{
+    static const mp_limb_t zero = 0;
+    size_t n = mpz_size(v);
+    __mpz_struct *z = par->share(par->user, sizeof *z);
+    mp_limb_t *l = n ? par->share(par->user, n * sizeof *l) : NULL;
+    if (!z || (n && !l))
+        return NULL;
+    if (n)
+        memcpy(l, mpz_limbs_read(v), n * sizeof *l);
+    mpz_roinit_n(z, n ? l : &zero, mpz_sgn(v) < 0 ? -(mp_size_t)n : (mp_size_t)n);
+    return z;
+}
+
+/* The job in par->share's memory: the pieces with their operands copied
+ * there (each distinct operand once). NULL when there is no room. */
+static const ptask_job *share_job(const pie__par *par, const pie__par_piece *pieces,
+                                  unsigned npieces)
+{
+    ptask_job *job = par->share(par->user, sizeof *job);
+    pie__par_piece *pc = par->share(par->user, npieces * sizeof *pc);
+    mpz_srcptr *from = calloc(2 * (size_t)npieces, sizeof *from), *to = NULL;
+    if (from)
+        to = calloc(2 * (size_t)npieces, sizeof *to);
+    unsigned nc = 0, ok = job && pc && from && to;
+    for (unsigned i = 0; ok && i < npieces; i++) {
+        pc[i] = pieces[i];
+        mpz_srcptr *ops[2] = {&pc[i].a, &pc[i].b};
+        for (unsigned j = 0; ok && j < 2; j++) {
+            unsigned c = 0;
+            while (c < nc && from[c] != *ops[j])
+                c++;
+            if (c == nc) {
+                from[nc] = *ops[j];
+                to[nc] = pie__par_shared_copy(par, *ops[j]);
+                ok = to[nc++] != NULL;
+            }
+            *ops[j] = to[c];
+        }
+    }
+    free(from);
+    free(to);
+    if (!ok)
+        return NULL;
+    *job = (ptask_job){.pc = pc, .np = npieces};
+    return job;
+}
+
 int pie__par_mul_task(const pie__par_mul *m, unsigned n, const pie__par_piece *pieces,
                       unsigned npieces, const pie__par *par)
 {
-    ptask_job job = {.pc = pieces, .np = npieces};
+    const ptask_job *job = share_job(par, pieces, npieces);
+    if (!job)
+        return PIE_PAR_NO_ROOM;
     ptask_acc acc = {.m = m, .pc = pieces, .np = npieces};
     mpz_init(acc.tmp);
     for (unsigned i = 0; i < n; i++)
         mpz_set_ui(m[i].rop, 0);
-    int rc = par->run(par->user, &piece_ops, &job, &acc, npieces);
+    int rc = par->run(par->user, &piece_ops, job, &acc, npieces);
     mpz_clear(acc.tmp);
     for (unsigned i = 0; i < n && rc == PIE_K_OK; i++)
         if (mpz_sgn(m[i].a) * mpz_sgn(m[i].b) < 0)

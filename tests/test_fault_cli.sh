@@ -69,7 +69,7 @@ done
 # replaced and the piece runs again, same digits; one that fails every
 # attempt fails the run, naming the task's chunk.
 "$PIE" digits -d 1500000 --backend serial -o "$work/big-ref.txt" -q
-for fault in kill:products@0 garbage:products@1 kill:text@1 oom:text@0; do
+for fault in kill:5 kill:products@0 garbage:products@1 kill:text@1 oom:text@0; do
     PIE_FAULT=$fault "$PIE" digits -d 1500000 -j 2 --big-ops workers -o "$work/big.txt" -q 2>"$work/err"
     rc=$?
     noise=$(grep -vc 'AddressSanitizer failed to allocate' "$work/err")
@@ -84,6 +84,18 @@ check "digits 1.5e6 exit=42:text@0:all: exit 1, no file, the cause named" \
     [ "$rc" -eq 1 -a ! -e "$work/big2.txt" ]
 check "digits 1.5e6: message '$(head -c 200 "$work/err")'" \
     grep -q "chunk 0 failed 3 times.*exited with code 42" "$work/err"
+# A run that fails after its series keeps the series' checkpoint; the same
+# command resumes from it to the same digits and then removes it.
+PIE_FAULT=exit=42:text@0:all "$PIE" digits -d 1500000 -j 2 --big-ops workers \
+    --checkpoint "$work/ck-big" -o "$work/big3.txt" -q 2>/dev/null
+check "digits 1.5e6 failed after the series: checkpoint kept" \
+    [ "$(ls "$work/ck-big" 2>/dev/null | wc -l)" -eq 1 ]
+# (chunk 5 failing on every attempt: the resumed run must compute no chunk)
+PIE_FAULT=exit=42:5:all "$PIE" digits -d 1500000 -j 2 --checkpoint "$work/ck-big" \
+    -o "$work/big3.txt" -q 2>/dev/null
+check "digits 1.5e6 resumed: every series chunk from the checkpoint" [ $? -eq 0 ]
+check "digits 1.5e6 resumed: same digits" cmp -s "$work/big3.txt" "$work/big-ref.txt"
+check "digits 1.5e6 resumed: checkpoint removed" [ ! -e "$work/ck-big" ]
 
 # digits -o with a worker killed: the file has exactly the reference bytes.
 ref=$("$PIE" digits -d 5000 --backend serial -q)
