@@ -435,13 +435,13 @@ PIE_API pie_status pie_digits_algorithm_from_name(const char *name, pie_digits_a
  * its two halves. */
 typedef enum pie_digits_big_ops {
     /* On threads of the calling process, as many as the run's workers (the
-     * default: on 2 cores 8% faster than WORKERS at 1e8 digits, with a
-     * quarter less memory; docs/digits.md). */
+     * default: on 2 cores 4-8% faster than WORKERS, with less memory;
+     * docs/digits.md). */
     PIE_DIGITS_BIG_OPS_THREADS = 0,
-    /* On the process backend, as tasks on its workers, forked for each
-     * operation so that they inherit the operands: only the results travel,
-     * over the pipes; a worker lost in one is replaced and its piece run
-     * again. Other backends run them on threads. */
+    /* On the process backend, as tasks on its workers (kept from the
+     * series for the whole run): the operands are copied to a mapping they
+     * share, the results come back over the pipes; a worker lost in one is
+     * replaced and its piece run again. Other backends use threads. */
     PIE_DIGITS_BIG_OPS_WORKERS = 1
 } pie_digits_big_ops;
 
