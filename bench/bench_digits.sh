@@ -61,6 +61,25 @@ echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: 
 echo "# pie $("$PIE" --version), MPFR via $MPFRB, $(python3 --version)" | tee -a "$OUT/digits_machine.txt"
 "$PIE" cpu-info >> "$OUT/digits_machine.txt" 2>&1 || true
 
+# pie_run TOOL WORKERS ARGS...: one pie digits run of $D digits, recorded as TOOL; its
+# digits compared with MPFR's ($sha), or beyond MPFR checked by --verify.
+pie_run() {
+    local tool=$1 w=$2 verify=()
+    shift 2
+    [ -z "$sha" ] && verify=(--verify) # beyond MPFR: the BBP window check
+    timed "$PIE" digits -d "$D" -j "$w" "$@" "${verify[@]}" --json -o "$TMP/pie.txt" \
+        > "$TMP/pie.json"
+    local pcpu psha
+    pcpu=$(cpusec)
+    psha=$(jget "$TMP/pie.json" sha256)
+    echo "$tool,$D,$w,$r,$(jget "$TMP/pie.json" seconds),$pcpu,$(jget "$TMP/pie.json" peak_rss_bytes),$(jget "$TMP/pie.json" memory_estimate_bytes),$psha" >> "$RUNS"
+    if [ -n "$sha" ] && [ "$psha" != "$sha" ]; then
+        echo "bench_digits: WARNING $tool and MPFR differ at $D digits" >&2
+    fi
+    [ -z "$sha" ] && echo "  $tool $D -j $w: $(jget "$TMP/pie.json" verify_note)" >&2
+    return 0
+}
+
 MAXD=$(python3 -c "print(int(float('$MPFR_MAX')))")
 for s in $SIZES; do
     D=$(n "$s")
@@ -82,31 +101,12 @@ for s in $SIZES; do
         for a in $ALGORITHMS; do
             [ "$a" = bbp ] && [ "$D" -gt "$MAXD" ] && continue
             for w in $WORKERS; do
-                verify=()
-                [ -z "$sha" ] && verify=(--verify) # beyond MPFR: the BBP window check
-                timed "$PIE" digits -d "$D" -j "$w" --backend "$BACKEND" --algorithm "$a" \
-                    "${verify[@]}" --json -o "$TMP/pie.txt" > "$TMP/pie.json"
-                pcpu=$(cpusec)
-                psha=$(jget "$TMP/pie.json" sha256)
-                echo "pie-$a,$D,$w,$r,$(jget "$TMP/pie.json" seconds),$pcpu,$(jget "$TMP/pie.json" peak_rss_bytes),$(jget "$TMP/pie.json" memory_estimate_bytes),$psha" >> "$RUNS"
-                if [ -n "$sha" ] && [ "$psha" != "$sha" ]; then
-                    echo "bench_digits: WARNING pie ($a) and MPFR differ at $D digits" >&2
-                fi
-                [ -z "$sha" ] && echo "  $a $D -j $w: $(jget "$TMP/pie.json" verify_note)" >&2
+                pie_run "pie-$a" "$w" --backend "$BACKEND" --algorithm "$a"
             done
         done
         for v in $VARIANTS; do
             IFS=: read -r vb vo <<< "$v"
-            verify=()
-            [ -z "$sha" ] && verify=(--verify)
-            timed "$PIE" digits -d "$D" -j "$WMAX" --backend "$vb" --big-ops "$vo" \
-                "${verify[@]}" --json -o "$TMP/pie.txt" > "$TMP/pie.json"
-            pcpu=$(cpusec)
-            psha=$(jget "$TMP/pie.json" sha256)
-            echo "pie-chudnovsky-$vb-$vo,$D,$WMAX,$r,$(jget "$TMP/pie.json" seconds),$pcpu,$(jget "$TMP/pie.json" peak_rss_bytes),$(jget "$TMP/pie.json" memory_estimate_bytes),$psha" >> "$RUNS"
-            if [ -n "$sha" ] && [ "$psha" != "$sha" ]; then
-                echo "bench_digits: WARNING pie ($v) and MPFR differ at $D digits" >&2
-            fi
+            pie_run "pie-chudnovsky-$vb-$vo" "$WMAX" --backend "$vb" --big-ops "$vo"
         done
         echo "  $D digits, rep $r done (load $(cut -d' ' -f1 /proc/loadavg))" >&2
     done
