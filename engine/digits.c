@@ -72,7 +72,7 @@ static uint64_t per_process_growth(const pie_ctx *ctx, const pie__bbp_job *job)
 static uint64_t algorithm_estimate(const pie_ctx *ctx, const pie_digits_options *o,
                                    const pie__bbp_job *job)
 {
-    return o->algorithm == PIE_DIGITS_CHUDNOVSKY ? pie__chud_estimate(ctx, job)
+    return o->algorithm == PIE_DIGITS_CHUDNOVSKY ? pie__chud_estimate(ctx, job, o->big_ops)
                                                  : estimate(ctx, job);
 }
 

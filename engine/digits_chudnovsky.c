@@ -26,7 +26,8 @@ static unsigned finish_threads(const pie_ctx *ctx, unsigned series_workers)
  * scratch, with the square root, X's factors and the heap the series left),
  * about 30 W/8 bytes; each worker holds one chunk's splitting with GMP's
  * scratch, about 16 times the chunk's largest integer. */
-uint64_t pie__chud_estimate(const pie_ctx *ctx, const pie__bbp_job *view)
+uint64_t pie__chud_estimate(const pie_ctx *ctx, const pie__bbp_job *view,
+                            pie_digits_big_ops big_ops)
 {
     pie__chud_job job;
     pie__chud_job_init(&job, view->digits, view->base, view->guard);
@@ -39,6 +40,13 @@ uint64_t pie__chud_estimate(const pie_ctx *ctx, const pie__bbp_job *view)
         w = (unsigned)job.nchunks;
     if (pie_backend_flags(ctx->backend) & PIE_BACKEND_IN_PROCESS)
         return parent + (uint64_t)w * (worker - base_rss);
+    /* Big operations on the workers: the arena's operand copies (up to
+     * about 4 W/8) and each worker's piece with GMP's scratch and its
+     * partial (about 4 W/8); calibrated against the reported peak at 1e8
+     * (1.78 GB, which counts the arena's pages in every process). */
+    if (big_ops == PIE_DIGITS_BIG_OPS_WORKERS && w > 1 &&
+        (pie_backend_flags(ctx->backend) & PIE_BACKEND_FORKS))
+        parent += 4 * wbytes + (uint64_t)w * 4 * wbytes;
     return parent + (uint64_t)w * worker;
 }
 

@@ -10,8 +10,10 @@
  * job uses the same working precision W, so the checks written for the BBP
  * series (its floor, its hex window, the verification) read it unchanged. */
 
-/* Estimated peak memory, all processes. */
-uint64_t pie__chud_estimate(const pie_ctx *ctx, const pie__bbp_job *view);
+/* Estimated peak memory, all processes, with the big operations where
+ * big_ops says. */
+uint64_t pie__chud_estimate(const pie_ctx *ctx, const pie__bbp_job *view,
+                            pie_digits_big_ops big_ops);
 
 /* One attempt at the view's guard: PIE_OK with *text set, or a failure;
  * *retry set when the last digit was not certain. The big operations after

@@ -186,6 +186,30 @@ static void check_faults(void)
     rmdir(dir);
 }
 
+/* The memory estimate covers the big operations on the workers (the
+ * arena and each worker's pieces): above the estimate with them on threads
+ * on the process backend, the same on the thread backend (no workers). */
+static void check_estimate(void)
+{
+    uint64_t e[2][2];
+    for (int b = 0; b < 2; b++) {
+        pie_ctx *ctx = make(b ? PIE_BACKEND_THREAD : PIE_BACKEND_PROCESS, 2);
+        for (int where = 0; where < 2; where++) {
+            pie_digits_options o;
+            pie_digits_options_init(&o);
+            o.digits = 100000000;
+            o.big_ops = where ? PIE_DIGITS_BIG_OPS_WORKERS : PIE_DIGITS_BIG_OPS_THREADS;
+            CHECK_STATUS(pie_digits_estimate(ctx, &o, &e[b][where]), PIE_OK);
+        }
+        pie_ctx_free(ctx);
+    }
+    CHECKF(e[0][1] > e[0][0] + (UINT64_C(200) << 20),
+           "process: estimate with big operations on workers %llu, on threads %llu",
+           (unsigned long long)e[0][1], (unsigned long long)e[0][0]);
+    CHECKF(e[1][1] == e[1][0], "thread backend: estimates differ (%llu, %llu)",
+           (unsigned long long)e[1][1], (unsigned long long)e[1][0]);
+}
+
 int main(void)
 {
     test_begin("test_digits_chud");
@@ -194,5 +218,6 @@ int main(void)
     check_split(1500001);
     check_retry();
     check_faults();
+    check_estimate();
     return test_finish();
 }
