@@ -48,15 +48,22 @@ int pie__par_run(const pie__par_job *jobs, unsigned n, unsigned threads)
     return threads > 1 && started == 0 ? -1 : 0;
 }
 
-/* One piece on a thread: out = |a| * |limbs [off, off+len) of b|. */
+/* One piece on a thread: out = |a| * |limbs [off, off+len) of b|; a whole
+ * product (its only piece) goes straight into its rop, whose allocation it
+ * reuses. */
 typedef struct slice {
     mpz_t out;
     const pie__par_piece *pc;
+    const pie__par_mul *whole; /* the product, when this piece is all of it */
 } slice;
 
 static void slice_run(void *p)
 {
     slice *s = p;
+    if (s->whole) {
+        mpz_mul(s->whole->rop, s->whole->a, s->whole->b);
+        return;
+    }
     const pie__par_piece *pc = s->pc;
     const mp_limb_t *bl = mpz_limbs_read(pc->b);
     size_t len = pc->len;
@@ -134,7 +141,7 @@ static pie__par_piece *pieces_of(const pie__par_mul *m, unsigned n, unsigned thr
 }
 
 /* The pieces on this process's threads, added into their products. */
-static int on_threads(const pie__par_mul *m, unsigned n, const pie__par_piece *pc, unsigned np,
+static int on_threads(const pie__par_mul *m, const pie__par_piece *pc, unsigned np,
                       unsigned threads)
 {
     slice *sl = calloc(np, sizeof *sl);
@@ -145,26 +152,29 @@ static int on_threads(const pie__par_mul *m, unsigned n, const pie__par_piece *p
         return PIE_K_ENOMEM;
     }
     for (unsigned i = 0; i < np; i++) {
+        const pie__par_mul *mi = &m[pc[i].prod];
         sl[i].pc = &pc[i];
+        if (pc[i].off == 0 && pc[i].len == mpz_size(pc[i].b))
+            sl[i].whole = mi;
         mpz_init(sl[i].out);
         jobs[i] = (pie__par_job){slice_run, &sl[i]};
     }
     pie__par_run(jobs, np, threads);
-    for (unsigned i = 0; i < n; i++)
-        mpz_set_ui(m[i].rop, 0);
+    /* The sliced products: rop = the slices, each shifted to its place. */
     for (unsigned i = 0; i < np; i++) {
         mpz_ptr rop = m[pc[i].prod].rop;
-        if (pc[i].off == 0 && mpz_sgn(rop) == 0) {
+        if (!sl[i].whole && pc[i].off == 0) {
             mpz_swap(rop, sl[i].out);
-        } else {
+        } else if (!sl[i].whole) {
             mpz_mul_2exp(sl[i].out, sl[i].out, (mp_bitcnt_t)pc[i].off * GMP_NUMB_BITS);
             mpz_add(rop, rop, sl[i].out);
         }
         mpz_clear(sl[i].out);
     }
-    for (unsigned i = 0; i < n; i++)
-        if (mpz_sgn(m[i].a) * mpz_sgn(m[i].b) < 0)
-            mpz_neg(m[i].rop, m[i].rop);
+    for (unsigned i = 0; i < np; i++)
+        if (!sl[i].whole && pc[i].off == 0 &&
+            mpz_sgn(m[pc[i].prod].a) * mpz_sgn(m[pc[i].prod].b) < 0)
+            mpz_neg(m[pc[i].prod].rop, m[pc[i].prod].rop);
     free(jobs);
     free(sl);
     return PIE_K_OK;
@@ -191,7 +201,7 @@ int pie__par_mul_n(const pie__par_mul *m, unsigned n, const pie__par *par)
         return PIE_K_ENOMEM;
     int rc = task ? pie__par_mul_task(m, n, pc, np, par) : PIE_PAR_NO_ROOM;
     if (rc == PIE_PAR_NO_ROOM)
-        rc = on_threads(m, n, pc, np, threads);
+        rc = on_threads(m, pc, np, threads);
     free(pc);
     return rc;
 }
