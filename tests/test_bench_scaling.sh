@@ -58,6 +58,7 @@ usage_bad bench scaling --pin nope
 usage_bad bench scaling --warmup -1
 usage_bad bench scaling --cooldown x
 usage_bad bench scaling --seed y
+PIE_BENCH_DIGITS_ALGORITHM=nope usage_bad bench scaling --workload digits --out "$tmp/alg-nope"
 
 if command -v gnuplot >/dev/null 2>&1; then
     for f in speedup.png throughput.png weak.png; do

@@ -367,6 +367,12 @@ static int parse(bench *b, int argc, char **argv)
     if (b->size > b->wl->max_size)
         return pie_cli_usage(cmd, "invalid value for --size: too large for %s",
                              pie_workload_name(b->wl->id));
+    const char *alg = getenv("PIE_BENCH_DIGITS_ALGORITHM");
+    pie_digits_algorithm a;
+    if (b->wl->id == PIE_WORKLOAD_DIGITS && alg && *alg &&
+        pie_digits_algorithm_from_name(alg, &a) != PIE_OK)
+        return pie_cli_usage(cmd, "invalid PIE_BENCH_DIGITS_ALGORITHM: '%s' (chudnovsky or bbp)",
+                             alg);
     if ((rc = check_out(b->out)) != PIE_EXIT_OK)
         return rc;
     size_t used = (size_t)snprintf(b->cmdline, sizeof b->cmdline, "pie bench");

@@ -52,7 +52,8 @@ static pie_status run_hex(pie_ctx *ctx, uint64_t size, bench_run *out)
 }
 
 /* The digits algorithm: PIE_BENCH_DIGITS_ALGORITHM (chudnovsky, the
- * default, or bbp); the result's kernel column names it. */
+ * default, or bbp; options.c refuses any other value before the run); the
+ * result's kernel column names it. */
 static pie_digits_algorithm digits_algorithm(void)
 {
     pie_digits_algorithm a = PIE_DIGITS_CHUDNOVSKY;
