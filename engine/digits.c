@@ -157,6 +157,21 @@ pie_status pie_digits_estimate(const pie_ctx *ctx, const pie_digits_options *opt
 /* ------------------------------------------------------------------------ */
 /* The run                                                                  */
 
+pie_status pie__digits_run_series(pie_ctx *ctx, const pie__task *task, pie_digits_result *res)
+{
+    pie__run_stats stats;
+    pie__phase(ctx, "series");
+    pie_status st = pie__run_task(ctx, task, &stats);
+    res->workers = stats.workers;
+    PIE__RESULT_PLACEMENT(res, ctx);
+    res->chunks_total += task->nchunks;
+    res->chunks_done += stats.chunks_done;
+    res->chunk_retries += stats.retries;
+    if (stats.worker_peak_rss_bytes > res->peak_rss_bytes)
+        res->peak_rss_bytes = stats.worker_peak_rss_bytes;
+    return st;
+}
+
 /* The series on the backend, every chunk merged into acc. */
 static pie_status run_series(pie_ctx *ctx, const pie__bbp_job *job, pie__bbp_acc *acc,
                              pie_digits_result *res)
@@ -169,18 +184,9 @@ static pie_status run_series(pie_ctx *ctx, const pie__bbp_job *job, pie__bbp_acc
              (unsigned)job->guard, (unsigned long long)job->prec, (unsigned long long)job->nterms,
              (unsigned long long)job->nchunks, (unsigned long long)job->lgev);
     task.fingerprint = fingerprint;
-    pie__run_stats stats;
-    pie__phase(ctx, "series");
     double t0 = pie__now();
-    pie_status st = pie__run_task(ctx, &task, &stats);
+    pie_status st = pie__digits_run_series(ctx, &task, res);
     res->seconds_series += pie__now() - t0;
-    res->workers = stats.workers;
-    PIE__RESULT_PLACEMENT(res, ctx);
-    res->chunks_total += task.nchunks;
-    res->chunks_done += stats.chunks_done;
-    res->chunk_retries += stats.retries;
-    if (stats.worker_peak_rss_bytes > res->peak_rss_bytes)
-        res->peak_rss_bytes = stats.worker_peak_rss_bytes;
     if (st == PIE_OK && pie__cancelled(ctx))
         st = pie__fail(ctx, PIE_ECANCELED, "cancelled after the series");
     return st;

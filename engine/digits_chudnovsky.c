@@ -3,7 +3,6 @@
 
 #include "checkpoint.h"
 #include "chudnovsky.h"
-#include "memlimit.h"
 #include "radix.h"
 #include "radix_check.h"
 
@@ -89,17 +88,7 @@ static pie_status run_series(pie_ctx *ctx, const pie__chud_job *job, pie__chud_a
     pie__task task;
     char fingerprint[160]; /* the job's identity for checkpoints */
     series_task(job, acc, fingerprint, sizeof fingerprint, &task);
-    pie__run_stats stats;
-    pie__phase(ctx, "series");
-    pie_status st = pie__run_task(ctx, &task, &stats);
-    res->workers = stats.workers;
-    PIE__RESULT_PLACEMENT(res, ctx);
-    res->chunks_total += task.nchunks;
-    res->chunks_done += stats.chunks_done;
-    res->chunk_retries += stats.retries;
-    if (stats.worker_peak_rss_bytes > res->peak_rss_bytes)
-        res->peak_rss_bytes = stats.worker_peak_rss_bytes;
-    return st;
+    return pie__digits_run_series(ctx, &task, res);
 }
 
 /* The big operations after the series (the top merges' products, the
@@ -118,7 +107,8 @@ typedef struct big_ctx {
 } big_ctx;
 
 /* Products below this many bits stay on threads even with WORKERS: a task's
- * forks and pipes (about 15-40 ms at 1e7 digits) cost more than they do. */
+ * copies into the arena and partials through the pipes (8-45 ms a task at
+ * 1e7 digits, measured) cost more than they save. */
 #define TASK_MIN_BITS (UINT64_C(1) << 21)
 
 static int run_big_op(void *user, const pie_kernel_ops *ops, const void *job, void *acc,
@@ -127,16 +117,13 @@ static int run_big_op(void *user, const pie_kernel_ops *ops, const void *job, vo
     big_ctx *b = user;
     pie__task task = {.ops = ops, .job = job, .acc = acc, .nchunks = nchunks, .transient = 1};
     pie__run_stats stats;
-    /* A worker forked now counts this process's pages in its RSS, though it
-     * shares them: only what it adds is its own. */
-    uint64_t shared = pie__mem_rss_now();
     pie_status st = pie__run_task(b->ctx, &task, &stats);
     pie__proc_session_share_reset(b->ctx); /* the task's job is done with */
+    /* The session's workers are reaped (and their peaks counted) when it
+     * ends; stats has only those a failure ended in this task. */
     b->res->chunk_retries += stats.retries;
-    uint64_t own = stats.worker_peak_rss_bytes - (uint64_t)stats.workers * shared;
-    if (stats.worker_peak_rss_bytes > (uint64_t)stats.workers * shared &&
-        own > b->res->peak_rss_bytes)
-        b->res->peak_rss_bytes = own;
+    if (stats.worker_peak_rss_bytes > b->res->peak_rss_bytes)
+        b->res->peak_rss_bytes = stats.worker_peak_rss_bytes;
     if (st == PIE_OK)
         return PIE_K_OK;
     b->failed = st;

@@ -10,6 +10,11 @@
  * job uses the same working precision W, so the checks written for the BBP
  * series (its floor, its hex window, the verification) read it unchanged. */
 
+/* The series task on the backend (engine/digits.c, for both algorithms):
+ * the phase "series", then res's workers, placement, chunk counts and
+ * workers' peak from the run. */
+pie_status pie__digits_run_series(pie_ctx *ctx, const pie__task *task, pie_digits_result *res);
+
 /* Estimated peak memory, all processes, with the big operations where
  * big_ops says. */
 uint64_t pie__chud_estimate(const pie_ctx *ctx, const pie__bbp_job *view,

@@ -176,18 +176,6 @@ static uint64_t address_space_room(void)
     return (uint64_t)rl.rlim_cur > used ? (uint64_t)rl.rlim_cur - used : 0;
 }
 
-uint64_t pie__mem_rss_now(void)
-{
-    unsigned long long size = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "re");
-    if (f) {
-        if (fscanf(f, "%llu %llu", &size, &resident) != 2)
-            resident = 0;
-        fclose(f);
-    }
-    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
 void pie__mem_limits_read(pie__mem_limits *m)
 {
     m->mem_available = meminfo_available();

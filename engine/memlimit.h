@@ -16,9 +16,6 @@ void pie__mem_limits_read(pie__mem_limits *m);
 /* The least of MemAvailable and the cgroup's room; 0 when neither is known. */
 uint64_t pie__mem_available(const pie__mem_limits *m);
 
-/* This process's resident memory now (/proc/self/statm); 0 if unknown. */
-uint64_t pie__mem_rss_now(void);
-
 /* The room left under the memory limits of the cgroup that `proc_cgroup`
  * (a file in the format of /proc/self/cgroup) names, with the cgroup
  * file systems mounted at `root` (/sys/fs/cgroup): cgroup v2 memory.max

@@ -254,17 +254,7 @@ int pie__bbp_format(const pie__bbp_job *job, mpz_t y, unsigned threads, char **t
     }
     /* y = floor(pi base^D): "3" then D digits. */
     int rc = pie__radix_text(y, job->base, D + 1, threads, buf + 1, stop);
-    if (rc == PIE_K_OK && buf[1] != '3')
-        rc = PIE_K_ECORRUPT;
-    if (rc != PIE_K_OK) {
-        free(buf);
-        return rc;
-    }
-    buf[0] = '3';
-    buf[1] = '.';
-    buf[D + 2] = 0;
-    *text = buf;
-    return PIE_K_OK;
+    return pie__radix_pi_text(buf, D, rc, text);
 }
 
 int pie__bbp_digits(const pie__bbp_job *job, const mpz_t x, char **text, size_t *len)

@@ -180,15 +180,5 @@ int pie__chud_format(const pie__chud_job *job, const mpz_t x, mpz_t y, const pie
             mpz_clears(hi.v, lo.v, NULL);
         }
     }
-    if (rc == PIE_K_OK && buf[1] != '3')
-        rc = PIE_K_ECORRUPT;
-    if (rc != PIE_K_OK) {
-        free(buf);
-        return rc;
-    }
-    buf[0] = '3';
-    buf[1] = '.';
-    buf[D + 2] = 0;
-    *text = buf;
-    return PIE_K_OK;
+    return pie__radix_pi_text(buf, D, rc, text);
 }

@@ -109,6 +109,21 @@ static void *conv_run(void *arg)
     return NULL;
 }
 
+int pie__radix_pi_text(char *buf, uint64_t D, int rc, char **text)
+{
+    if (rc == PIE_K_OK && buf[1] != '3')
+        rc = PIE_K_ECORRUPT;
+    if (rc != PIE_K_OK) {
+        free(buf);
+        return rc;
+    }
+    buf[0] = '3';
+    buf[1] = '.';
+    buf[D + 2] = 0;
+    *text = buf;
+    return PIE_K_OK;
+}
+
 int pie__radix_text(mpz_t y, unsigned base, uint64_t ndigits, unsigned threads, char *out,
                     const volatile sig_atomic_t *stop)
 {

@@ -20,4 +20,10 @@
 int pie__radix_text(mpz_t y, unsigned base, uint64_t ndigits, unsigned threads, char *out,
                     const volatile sig_atomic_t *stop);
 
+/* After a conversion of floor(pi base^D) ("3" and D digits) into buf + 1
+ * of a malloc'd buf of D + 3 bytes, with status rc: PIE_K_ECORRUPT unless it
+ * starts with 3; on success buf becomes "3." and the digits, NUL-terminated,
+ * and goes to *text; otherwise buf is freed and the status returned. */
+int pie__radix_pi_text(char *buf, uint64_t D, int rc, char **text);
+
 #endif

@@ -435,7 +435,7 @@ PIE_API pie_status pie_digits_algorithm_from_name(const char *name, pie_digits_a
  * its two halves. */
 typedef enum pie_digits_big_ops {
     /* On threads of the calling process, as many as the run's workers (the
-     * default: on 2 cores 4-8% faster than WORKERS, with less memory;
+     * default: on 2 cores 5-6% faster than WORKERS, with less memory;
      * docs/digits.md). */
     PIE_DIGITS_BIG_OPS_THREADS = 0,
     /* On the process backend, as tasks on its workers (kept from the
