@@ -1,6 +1,7 @@
 /** @brief Big-integer work on several threads: a tiny pthread pool over a job counter. */
 #include "par_gmp.h"
 
+#include "par_crt.h"
 #include "pie_kernel.h"
 
 #include <pthread.h>
@@ -55,7 +56,23 @@ typedef struct slice {
     mpz_t out;
     const pie__par_piece *pc;
     const pie__par_mul *whole; /* the product, when this piece is all of it */
+    int split;                 /* computed as two halves (par_crt.c) into crt */
+    pie__crt_mul crt;
 } slice;
+
+/* The piece's operands: |a| and the normalized limbs [off, off+len) of b. */
+static void piece_operands(const pie__par_piece *pc, mp_srcptr *a, mp_size_t *an, mp_srcptr *b,
+                           mp_size_t *bn)
+{
+    const mp_limb_t *bl = mpz_limbs_read(pc->b);
+    size_t len = pc->len;
+    while (len && bl[pc->off + len - 1] == 0)
+        len--;
+    *b = bl + pc->off;
+    *bn = (mp_size_t)len;
+    *a = mpz_limbs_read(pc->a);
+    *an = (mp_size_t)mpz_size(pc->a);
+}
 
 static void slice_run(void *p)
 {
@@ -64,15 +81,39 @@ static void slice_run(void *p)
         mpz_mul(s->whole->rop, s->whole->a, s->whole->b);
         return;
     }
-    const pie__par_piece *pc = s->pc;
-    const mp_limb_t *bl = mpz_limbs_read(pc->b);
-    size_t len = pc->len;
-    while (len && bl[pc->off + len - 1] == 0)
-        len--; /* mpz_roinit_n wants a normalized size */
+    mp_srcptr a, b;
+    mp_size_t an, bn;
+    piece_operands(s->pc, &a, &an, &b, &bn);
     mpz_t bv, av;
-    mpz_roinit_n(bv, bl + pc->off, (mp_size_t)len);
-    mpz_roinit_n(av, mpz_limbs_read(pc->a), (mp_size_t)mpz_size(pc->a));
+    mpz_roinit_n(bv, b, bn); /* normalized sizes, as mpz_roinit_n wants */
+    mpz_roinit_n(av, a, an);
     mpz_mul(s->out, av, bv);
+}
+
+/* Splits the piece's product in two halves (par_crt.c) when that pays:
+ * 0 when it will run whole, -1 when out of memory. */
+static int split_piece(slice *s)
+{
+    mp_srcptr a, b;
+    mp_size_t an, bn;
+    piece_operands(s->pc, &a, &an, &b, &bn);
+    if (an == 0 || bn == 0)
+        return 0;
+    int rc = pie__crt_start(&s->crt, s->whole ? s->whole->rop : s->out, a, an, b, bn);
+    s->split = rc == 0;
+    return rc < 0 ? -1 : 0;
+}
+
+static void split_finish(slice *s, int keep)
+{
+    if (!s->split)
+        return;
+    if (!keep) {
+        pie__crt_cancel(&s->crt, s->whole ? s->whole->rop : s->out);
+        return;
+    }
+    int neg = s->whole && mpz_sgn(s->whole->a) * mpz_sgn(s->whole->b) < 0;
+    pie__crt_finish(&s->crt, s->whole ? s->whole->rop : s->out, neg);
 }
 
 static int big(const pie__par_mul *m, uint64_t bits)
@@ -80,12 +121,28 @@ static int big(const pie__par_mul *m, uint64_t bits)
     return mpz_sizeinbase(m->a, 2) >= bits && mpz_sizeinbase(m->b, 2) >= bits;
 }
 
-static int sliced(const pie__par_mul *m, unsigned n, unsigned threads)
+/* Whether products are cut in halves here (par_crt.c): on this process's
+ * threads, in a build that has them. */
+static int halves(int task)
+{
+    return !task && pie__crt_available();
+}
+
+static int sliced(const pie__par_mul *m, unsigned n, unsigned threads, int task)
 {
     /* As many products as threads or more: whole products keep every
-     * thread busy without the cost of slicing (two products of n by n/2
-     * bits cost about 1.2 of one n by n). */
-    return threads > n && big(m, PIE_PAR_MUL_MIN_BITS);
+     * thread busy without the cost of cutting them (two products of n by
+     * n/2 bits cost about 1.2 of one n by n). */
+    return threads > n && big(m, halves(task) ? PIE_PAR_MUL_MIN_BITS : PIE_PAR_SLICE_MIN_BITS);
+}
+
+/* Slices per product that is cut: with the halves, threads / 2 (each
+ * slice's two halves make a job per thread); otherwise one per thread. */
+static unsigned slices_of(unsigned threads, int task)
+{
+    if (!halves(task))
+        return threads;
+    return threads / 2 ? threads / 2 : 1;
 }
 
 static size_t work_of(const pie__par_piece *pc)
@@ -123,43 +180,67 @@ static unsigned cut(const pie__par_mul *m, unsigned prod, unsigned parts, pie__p
 }
 
 /* The pieces of the n products; NULL when out of memory. */
-static pie__par_piece *pieces_of(const pie__par_mul *m, unsigned n, unsigned threads, unsigned *np)
+static pie__par_piece *pieces_of(const pie__par_mul *m, unsigned n, unsigned threads, int task,
+                                 unsigned *np)
 {
+    const unsigned parts = slices_of(threads, task);
     unsigned k = 0;
     for (unsigned i = 0; i < n; i++)
-        k += sliced(&m[i], n, threads) ? threads : 1;
+        k += sliced(&m[i], n, threads, task) ? parts : 1;
     pie__par_piece *pc = calloc(k, sizeof *pc);
     if (!pc)
         return NULL;
     k = 0;
     for (unsigned i = 0; i < n; i++)
-        k += cut(&m[i], i, sliced(&m[i], n, threads) ? threads : 1, pc + k);
+        k += cut(&m[i], i, sliced(&m[i], n, threads, task) ? parts : 1, pc + k);
     if (k == n)
         sort_by_work(pc, k); /* whole products only */
     *np = k;
     return pc;
 }
 
-/* The pieces on this process's threads, added into their products. */
-static int on_threads(const pie__par_mul *m, const pie__par_piece *pc, unsigned np,
+/* The pieces on this process's threads, added into their products. A piece
+ * of a product that is sliced, or a product alone with threads to spare,
+ * runs as two halves (par_crt.c) where that pays: two jobs. */
+static int on_threads(const pie__par_mul *m, unsigned n, const pie__par_piece *pc, unsigned np,
                       unsigned threads)
 {
     slice *sl = calloc(np, sizeof *sl);
-    pie__par_job *jobs = calloc(np, sizeof *jobs);
+    pie__par_job *jobs = calloc(2 * (size_t)np, sizeof *jobs);
     if (!sl || !jobs) {
         free(sl);
         free(jobs);
         return PIE_K_ENOMEM;
     }
+    unsigned nj = 0;
+    int rc = PIE_K_OK;
     for (unsigned i = 0; i < np; i++) {
         const pie__par_mul *mi = &m[pc[i].prod];
         sl[i].pc = &pc[i];
         if (pc[i].off == 0 && pc[i].len == mpz_size(pc[i].b))
             sl[i].whole = mi;
         mpz_init(sl[i].out);
-        jobs[i] = (pie__par_job){slice_run, &sl[i]};
+        if (rc == PIE_K_OK && sliced(mi, n, threads, 0) && split_piece(&sl[i]) < 0)
+            rc = PIE_K_ENOMEM;
+        if (sl[i].split) {
+            jobs[nj++] = (pie__par_job){pie__crt_minus, &sl[i].crt};
+            jobs[nj++] = (pie__par_job){pie__crt_plus, &sl[i].crt};
+        } else {
+            jobs[nj++] = (pie__par_job){slice_run, &sl[i]};
+        }
     }
-    pie__par_run(jobs, np, threads);
+    if (rc != PIE_K_OK) {
+        for (unsigned i = 0; i < np; i++) {
+            split_finish(&sl[i], 0);
+            mpz_clear(sl[i].out);
+        }
+        free(jobs);
+        free(sl);
+        return rc;
+    }
+    pie__par_run(jobs, nj, threads);
+    for (unsigned i = 0; i < np; i++)
+        split_finish(&sl[i], 1);
     /* The sliced products: rop = the slices, each shifted to its place. */
     for (unsigned i = 0; i < np; i++) {
         mpz_ptr rop = m[pc[i].prod].rop;
@@ -196,12 +277,18 @@ int pie__par_mul_n(const pie__par_mul *m, unsigned n, const pie__par *par)
         return PIE_K_OK;
     }
     unsigned np = 0;
-    pie__par_piece *pc = pieces_of(m, n, threads, &np);
+    pie__par_piece *pc = pieces_of(m, n, threads, task, &np);
     if (!pc)
         return PIE_K_ENOMEM;
     int rc = task ? pie__par_mul_task(m, n, pc, np, par) : PIE_PAR_NO_ROOM;
+    if (rc == PIE_PAR_NO_ROOM && task) { /* cut again for the threads */
+        free(pc);
+        pc = pieces_of(m, n, threads, 0, &np);
+        if (!pc)
+            return PIE_K_ENOMEM;
+    }
     if (rc == PIE_PAR_NO_ROOM)
-        rc = on_threads(m, pc, np, threads);
+        rc = on_threads(m, n, pc, np, threads);
     free(pc);
     return rc;
 }
