@@ -207,7 +207,7 @@ static unsigned series_side_threads(const pie_ctx *ctx, unsigned threads)
 
 /* The series, the top merges and the final steps: X ~ pi 2^W into x. */
 static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digits_result *res,
-                               big_ctx *big, pie__par *par, mpz_t x)
+                               big_ctx *big, pie__par *par, pie__chud_pow5 **pw, mpz_t x)
 {
     pie__chud_acc *acc = pie__chud_acc_new();
     if (!acc)
@@ -233,6 +233,8 @@ static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digit
         st = pie__fail(ctx, PIE_ECANCELED, "cancelled after the series");
     if (st == PIE_OK && krc == PIE_K_OK) {
         t0 = pie__now();
+        /* 5^L for the conversion, beside the division's serial stretches. */
+        *pw = pie__chud_pow5_start(job, series_side_threads(ctx, par->threads) > 1);
         krc = pie__chud_fixed(acc, job, par, sq, on_step, ctx, x);
         res->seconds_division += pie__now() - t0;
     }
@@ -248,12 +250,12 @@ static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digit
 /* y (consumed) to text, checked: y and the digits agree mod a 61-bit prime. */
 static pie_status convert(pie_ctx *ctx, const pie__chud_job *job, const pie__bbp_job *view,
                           const mpz_t x, mpz_t y, big_ctx *big, const pie__par *par,
-                          pie_digits_result *res, char **text)
+                          pie__chud_pow5 *pw, pie_digits_result *res, char **text)
 {
     if (ctx->test_corrupt == PIE_TEST_CORRUPT_VALUE)
         corrupt_value(view, y);
     uint64_t want = pie__radix_mod_value(y);
-    int krc = pie__chud_format(job, x, y, par, text, ctx->cancel);
+    int krc = pie__chud_format(job, x, y, par, pw, text, ctx->cancel);
     if (krc == PIE_RADIX_STOPPED)
         return pie__fail(ctx, PIE_ECANCELED, "cancelled during the radix conversion");
     if (krc != PIE_K_OK)
@@ -284,8 +286,10 @@ static pie_status attempt(pie_ctx *ctx, const pie__bbp_job *view, const pie__chu
     mpz_inits(x, y, NULL);
     big_ctx big = {.ctx = ctx, .where = big_ops, .res = res};
     pie__par par = pie__par_threads(1);
-    pie_status st = binary_value(ctx, job, res, &big, &par, x);
+    pie__chud_pow5 *pw = NULL;
+    pie_status st = binary_value(ctx, job, res, &big, &par, &pw, x);
     if (st != PIE_OK) {
+        pie__chud_pow5_free(pw);
         mpz_clears(x, y, NULL);
         return st;
     }
@@ -293,12 +297,13 @@ static pie_status attempt(pie_ctx *ctx, const pie__bbp_job *view, const pie__chu
     double t0 = pie__now();
     if (ctx->test_corrupt == PIE_TEST_CORRUPT_BINARY)
         corrupt_binary(view, x);
-    int krc = pie__chud_floor(job, x, &par, y);
+    int krc = pie__chud_floor(job, x, &par, pw, y);
     pie__digits_window(view, x, w);
     if (krc == PIE_K_OK)
-        st = convert(ctx, job, view, x, y, &big, &par, res, text); /* consumes y */
+        st = convert(ctx, job, view, x, y, &big, &par, pw, res, text); /* consumes y */
     else
         mpz_clear(y);
+    pie__chud_pow5_free(pw);
     mpz_clear(x);
     res->seconds_radix += pie__now() - t0;
     if (krc == PIE_CHUD_RETRY)

@@ -126,22 +126,34 @@ static int convert_halves(half *hi, half *lo, const pie__par *par)
     return rc;
 }
 
-/* hi and lo of Y (consumed) as above, into the halves. */
-static int split(const pie__chud_job *job, const mpz_t x, mpz_t y, const pie__par *par, half *hi,
-                 half *lo)
+/* hi and lo of Y (consumed) as above, into the halves; 5^L from p5 when it
+ * has that L (5^(D-L) is 5^L or 5^L / 5), else computed. */
+static int split(const pie__chud_job *job, const mpz_t x, mpz_t y, const pie__par *par,
+                 pie__chud_pow5 *p5, half *hi, half *lo)
 {
     const uint64_t D = job->digits, L = lo->ndigits;
+    uint64_t L5 = 0;
+    mpz_srcptr h5 = p5 ? pie__chud_pow5_half(p5, &L5) : NULL;
     mpz_t v, pw;
     mpz_inits(v, pw, NULL);
     mpz_sub_ui(v, x, 3);
-    mpz_ui_pow_ui(pw, 5, D - L);
-    pie__par_mul m = {hi->v, v, pw};
+    if (h5 && L5 != L)
+        h5 = NULL;
+    mpz_srcptr p1 = pw; /* 5^(D-L) */
+    if (h5 && D - L == L)
+        p1 = h5;
+    else if (h5 && D - L + 1 == L)
+        mpz_divexact_ui(pw, h5, 5);
+    else
+        mpz_ui_pow_ui(pw, 5, D - L);
+    pie__par_mul m = {hi->v, v, p1};
     int rc = pie__par_mul_n(&m, 1, par);
     mpz_clear(v);
     if (rc == PIE_K_OK) {
         mpz_fdiv_q_2exp(hi->v, hi->v, job->prec - D + L);
-        mpz_ui_pow_ui(pw, 5, L);
-        pie__par_mul m2 = {lo->v, hi->v, pw};
+        if (!h5)
+            mpz_ui_pow_ui(pw, 5, L);
+        pie__par_mul m2 = {lo->v, hi->v, h5 ? h5 : pw};
         rc = pie__par_mul_n(&m2, 1, par);
     }
     mpz_clear(pw);
@@ -154,7 +166,7 @@ static int split(const pie__chud_job *job, const mpz_t x, mpz_t y, const pie__pa
 }
 
 int pie__chud_format(const pie__chud_job *job, const mpz_t x, mpz_t y, const pie__par *par,
-                     char **text, const volatile sig_atomic_t *stop)
+                     pie__chud_pow5 *pw, char **text, const volatile sig_atomic_t *stop)
 {
     const unsigned threads = par->threads;
     const uint64_t D = job->digits;
@@ -173,7 +185,7 @@ int pie__chud_format(const pie__chud_job *job, const mpz_t x, mpz_t y, const pie
         half lo = {.ndigits = (D + 1) / 2, .threads = threads - threads / 2, .stop = stop};
         lo.out = buf + 1 + hi.ndigits;
         mpz_inits(hi.v, lo.v, NULL);
-        rc = split(job, x, y, par, &hi, &lo);
+        rc = split(job, x, y, par, pw, &hi, &lo);
         if (rc == PIE_K_OK) {
             rc = convert_halves(&hi, &lo, par);
         } else {

@@ -165,7 +165,24 @@ int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, const pie__par
     return PIE_K_OK;
 }
 
-int pie__chud_floor(const pie__chud_job *job, const mpz_t x, const pie__par *par, mpz_t y)
+/* scale = 5^D: from pw's 5^L squared (2L - D is 0 or 1), or computed. */
+static int pow5_full(const pie__chud_job *job, const pie__par *par, pie__chud_pow5 *pw, mpz_t scale)
+{
+    if (!pw) {
+        mpz_ui_pow_ui(scale, 5, job->digits);
+        return PIE_K_OK;
+    }
+    uint64_t L;
+    mpz_srcptr h = pie__chud_pow5_half(pw, &L);
+    pie__par_mul m = {scale, h, h};
+    int rc = pie__par_mul_n(&m, 1, par);
+    if (rc == PIE_K_OK && 2 * L > job->digits)
+        mpz_divexact_ui(scale, scale, 5);
+    return rc;
+}
+
+int pie__chud_floor(const pie__chud_job *job, const mpz_t x, const pie__par *par,
+                    pie__chud_pow5 *pw, mpz_t y)
 {
     const uint64_t D = job->digits;
     mpz_t lo, hi, scale;
@@ -180,9 +197,10 @@ int pie__chud_floor(const pie__chud_job *job, const mpz_t x, const pie__par *par
         mpz_set_ui(scale, 1);
     } else {
         sh = job->prec - D;
-        mpz_ui_pow_ui(scale, 5, D);
+        rc = pow5_full(job, par, pw, scale);
         pie__par_mul m = {y, lo, scale};
-        rc = pie__par_mul_n(&m, 1, par);
+        if (rc == PIE_K_OK)
+            rc = pie__par_mul_n(&m, 1, par);
     }
     mpz_clear(lo);
     if (rc == PIE_K_OK) {

@@ -111,10 +111,21 @@ pie__chud_sqrt *pie__chud_acc_take_sqrt(pie__chud_acc *acc);
 int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, const pie__par *par,
                     pie__chud_sqrt *sq, pie__chud_step_fn step, void *user, mpz_t x);
 
+/* 5^L, L = (D + 1) / 2, for base 10 (chud_pow5.c): computed on a thread of
+ * its own when `beside` (started with the division), else at once. NULL
+ * in base 16 or when out of memory: the powers are then computed where
+ * needed. pie__chud_pow5_half waits for it; free waits too. */
+typedef struct pie__chud_pow5 pie__chud_pow5;
+pie__chud_pow5 *pie__chud_pow5_start(const pie__chud_job *job, int beside);
+mpz_srcptr pie__chud_pow5_half(pie__chud_pow5 *w, uint64_t *L);
+void pie__chud_pow5_free(pie__chud_pow5 *w); /* accepts NULL */
+
 /* Y = floor(pi base^D) after checking that every value in [X-3, X+3] gives
  * the same Y: PIE_K_OK, or PIE_CHUD_RETRY when the last digit is not
- * certain. The product by 5^D (base 10) on up to `threads` threads. */
-int pie__chud_floor(const pie__chud_job *job, const mpz_t x, const pie__par *par, mpz_t y);
+ * certain. The product by 5^D (base 10; from pw when not NULL) on up to
+ * `threads` threads. */
+int pie__chud_floor(const pie__chud_job *job, const mpz_t x, const pie__par *par,
+                    pie__chud_pow5 *pw, mpz_t y);
 
 /* "3." followed by the D digits of y = floor(pi base^D) (consumed), as a
  * malloc'd NUL-terminated string; x is the value pie__chud_floor checked. In
@@ -123,6 +134,6 @@ int pie__chud_floor(const pie__chud_job *job, const mpz_t x, const pie__par *par
  * PIE_RADIX_STOPPED (radix.h) when *stop was raised during the conversion
  * (stop may be NULL). */
 int pie__chud_format(const pie__chud_job *job, const mpz_t x, mpz_t y, const pie__par *par,
-                     char **text, const volatile sig_atomic_t *stop);
+                     pie__chud_pow5 *pw, char **text, const volatile sig_atomic_t *stop);
 
 #endif

@@ -55,9 +55,11 @@ int pie__crt_start(pie__crt_mul *c, mpz_ptr rop, mp_srcptr a, mp_size_t an, mp_s
         k--;
     if (k < FFT_FIRST_K || __gmpn_fft_next_size(n, k) != n || an > 2 * n - 1)
         return 1;
-    /* The minus half: a folded to n limbs, then GMP's scratch; the plus
-     * half: a folded to n + 1 limbs, and its result. */
-    size_t limbs = (size_t)n + (size_t)minus_itch(n) + 2 * ((size_t)n + 1);
+    /* The minus half: a folded to n limbs (when longer), then GMP's
+     * scratch; the plus half: a folded to n + 1 limbs (when longer), and
+     * its result. */
+    const size_t fold = an > n ? (size_t)n + 1 : 0;
+    size_t limbs = fold + (size_t)minus_itch(n) + fold + (size_t)n + 1;
     c->block = malloc(limbs * sizeof(mp_limb_t));
     if (!c->block)
         return -1;
@@ -68,8 +70,8 @@ int pie__crt_start(pie__crt_mul *c, mpz_ptr rop, mp_srcptr a, mp_size_t an, mp_s
     c->n = n;
     c->k = k;
     c->minus_scratch = c->block;
-    c->plus_scratch = c->minus_scratch + n + minus_itch(n);
-    c->xp = c->plus_scratch + n + 1;
+    c->plus_scratch = c->minus_scratch + fold + minus_itch(n);
+    c->xp = c->plus_scratch + fold;
     c->out = mpz_limbs_write(rop, rn);
     return 0;
 }
@@ -96,7 +98,7 @@ void pie__crt_minus(void *p)
         xn = c->bn;
         yn = an;
     }
-    __gmpn_mulmod_bnm1(c->out, n, x, xn, y, yn, c->minus_scratch + n);
+    __gmpn_mulmod_bnm1(c->out, n, x, xn, y, yn, c->minus_scratch + (c->an > n ? n + 1 : 0));
 }
 
 void pie__crt_plus(void *p)

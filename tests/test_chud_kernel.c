@@ -33,12 +33,16 @@ static int run_job(const pie__chud_job *job, unsigned threads, char **text)
     if (rc == PIE_K_OK)
         rc = pie__chud_fixed(acc, job, &par, sq, NULL, NULL, x);
     pie__chud_sqrt_free(sq);
+    /* 5^L given (on a thread, or at once) or computed where needed: odd and
+     * even D both come through all three. */
+    pie__chud_pow5 *pw = job->digits % 3 ? pie__chud_pow5_start(job, job->digits % 3 == 1) : NULL;
     if (rc == PIE_K_OK)
-        rc = pie__chud_floor(job, x, &par, y);
+        rc = pie__chud_floor(job, x, &par, pw, y);
     if (rc == PIE_K_OK)
-        rc = pie__chud_format(job, x, y, &par, text, NULL); /* consumes y */
+        rc = pie__chud_format(job, x, y, &par, pw, text, NULL); /* consumes y */
     else
         mpz_clear(y);
+    pie__chud_pow5_free(pw);
     mpz_clear(x);
     pie__chud_acc_free(acc);
     return rc;
