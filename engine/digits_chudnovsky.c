@@ -3,6 +3,7 @@
 
 #include "checkpoint.h"
 #include "chudnovsky.h"
+#include "heap.h"
 #include "radix.h"
 #include "radix_check.h"
 
@@ -234,6 +235,7 @@ static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digit
     if (st == PIE_OK && krc == PIE_K_OK) {
         t0 = pie__now();
         /* 5^L for the conversion, beside the division's serial stretches. */
+        pie__trim_heap(); /* what the series freed, before the division's peak */
         *pw = pie__chud_pow5_start(job, series_side_threads(ctx, par->threads) > 1);
         krc = pie__chud_fixed(acc, job, par, sq, on_step, ctx, x);
         res->seconds_division += pie__now() - t0;
@@ -294,6 +296,7 @@ static pie_status attempt(pie_ctx *ctx, const pie__bbp_job *view, const pie__chu
         return st;
     }
     pie__phase(ctx, "radix conversion");
+    pie__trim_heap(); /* what the division freed */
     double t0 = pie__now();
     if (ctx->test_corrupt == PIE_TEST_CORRUPT_BINARY)
         corrupt_binary(view, x);

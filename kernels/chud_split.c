@@ -52,15 +52,32 @@ static void strip_twos(mpz_t v, int64_t *e)
 
 /* Keep the top `kept` bits of v once it outgrows that by a margin: the
  * margin spares the levels just above the threshold a cut each. 1 if cut. */
+/* Integers from this size give back the memory they no longer use: near
+ * the top of the tree a truncated product keeps only part of its bits, and
+ * a merge's right node is spent, yet their blocks stayed allocated (the
+ * merge stack keeps its slots), some 3 W/2 bits at the top merges. */
+#define GIVE_BACK_BITS (UINT64_C(1) << 20)
+
 static int trunc_bits(mpz_t v, int64_t *e, uint64_t kept)
 {
     size_t bits = mpz_sizeinbase(v, 2);
     if (mpz_sgn(v) != 0 && bits > kept + kept / 16 + 32) {
         mpz_tdiv_q_2exp(v, v, bits - kept);
         *e += (int64_t)(bits - kept);
+        if (bits >= GIVE_BACK_BITS && bits - kept > kept / 2)
+            mpz_realloc2(v, kept); /* the value has kept bits: it fits */
         return 1;
     }
     return 0;
+}
+
+/* v's value is spent: 0, and a large block freed. */
+static void spend(mpz_t v)
+{
+    int large = mpz_sizeinbase(v, 2) >= GIVE_BACK_BITS;
+    mpz_set_ui(v, 0);
+    if (large)
+        mpz_realloc2(v, 64);
 }
 
 static void leaf(const pie__chud_job *job, pie__chud_node *x, uint64_t k)
@@ -189,9 +206,9 @@ int pie__chud_merge(const pie__chud_job *job, pie__chud_node *l, pie__chud_node 
         merge_lists(l, r, track && !cut);
     }
     mpz_clears(t1, t2, q, p, NULL);
-    mpz_set_ui(r->P, 0);
-    mpz_set_ui(r->Q, 0);
-    mpz_set_ui(r->T, 0);
+    spend(r->P);
+    spend(r->Q);
+    spend(r->T);
     pie__fac_clear(&r->fp);
     pie__fac_clear(&r->fq);
     r->tracked = 0;

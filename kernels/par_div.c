@@ -125,8 +125,20 @@ done:
     return rc;
 }
 
-/* W = 2^F w for A / B, where bits(B) = L and A < B 2^n; see the proof above. */
-static int approx(mpz_t W, const mpz_t A, const mpz_t B, uint64_t L, uint64_t n,
+/* r = floor(a / 2^s) for s >= 0, a 2^-s otherwise. */
+static void shift(mpz_t r, const mpz_t a, int64_t s)
+{
+    if (s >= 0)
+        mpz_fdiv_q_2exp(r, a, (mp_bitcnt_t)s);
+    else
+        mpz_mul_2exp(r, a, (mp_bitcnt_t)-s);
+}
+
+/* W = 2^F w for A / B, where bits(B) = L and A < B 2^n; see the proof above.
+ * A is given as a and sa (A = shift(a, sa), exact when sa < 0): approx reads
+ * only shifts of A, so the copy of A, the largest integer here (about
+ * 2W bits for Chudnovsky's Q/T), never exists. */
+static int approx(mpz_t W, const mpz_t a, int64_t sa, const mpz_t B, uint64_t L, uint64_t n,
                   const pie__par_div_tune *tu, const pie__par *par)
 {
     uint64_t m = n / 2, k = n - m + GUARD_RECIP;
@@ -134,7 +146,7 @@ static int approx(mpz_t W, const mpz_t A, const mpz_t B, uint64_t L, uint64_t n,
     mpz_inits(X, T, R, NULL);
     int rc = recip(X, B, L, k, tu->recip_base_bits, par);
     if (rc == PIE_K_OK) {
-        mpz_fdiv_q_2exp(T, A, (mp_bitcnt_t)(L + m - P)); /* A1 */
+        shift(T, a, sa + (int64_t)(L + m - P)); /* A1 */
         rc = mul(R, T, X, par);
     }
     if (rc == PIE_K_OK) {
@@ -143,7 +155,7 @@ static int approx(mpz_t W, const mpz_t A, const mpz_t B, uint64_t L, uint64_t n,
     }
     if (rc == PIE_K_OK) {
         /* floor(R / 2^(L-P)) = floor((floor(A / 2^m) - q1 B) / 2^(L-P-m)). */
-        mpz_fdiv_q_2exp(T, A, (mp_bitcnt_t)m);
+        shift(T, a, sa + (int64_t)m); /* floor(A / 2^m) */
         mpz_sub(T, T, R);
         mpz_fdiv_q_2exp(T, T, (mp_bitcnt_t)(L - P - m)); /* R2 */
         rc = mul(R, T, X, par);
@@ -162,18 +174,15 @@ static int newton(mpz_t q, const mpz_t a, const mpz_t b, uint64_t n, const pie__
                   const pie__par *par)
 {
     uint64_t L = n + GUARD_LEN, nb = mpz_sizeinbase(b, 2);
-    mpz_t A, B, W, lo;
-    mpz_inits(A, B, W, lo, NULL);
-    if (nb >= L) { /* the low bits of both matter less than 2^(1-GUARD_LEN) */
-        mpz_fdiv_q_2exp(A, a, (mp_bitcnt_t)(nb - L));
-        mpz_fdiv_q_2exp(B, b, (mp_bitcnt_t)(nb - L));
-    } else {
-        mpz_mul_2exp(A, a, (mp_bitcnt_t)(L - nb));
-        mpz_mul_2exp(B, b, (mp_bitcnt_t)(L - nb));
-    }
-    assert(mpz_sizeinbase(B, 2) == L && mpz_sizeinbase(A, 2) == L + n - 1);
-    int rc = approx(W, A, B, L, n, tu, par);
-    mpz_clears(A, B, NULL);
+    /* A = shift(a, sa), B = shift(b, sa): when nb >= L the low bits of both
+     * matter less than 2^(1-GUARD_LEN). */
+    const int64_t sa = (int64_t)nb - (int64_t)L;
+    mpz_t B, W, lo;
+    mpz_inits(B, W, lo, NULL);
+    shift(B, b, sa);
+    assert(mpz_sizeinbase(B, 2) == L && mpz_sizeinbase(a, 2) - sa == L + n - 1);
+    int rc = approx(W, a, sa, B, L, n, tu, par);
+    mpz_clear(B);
     if (rc != PIE_K_OK)
         goto done;
     mpz_sub_ui(lo, W, 1ul << (F - ZIV));
