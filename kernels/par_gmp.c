@@ -74,6 +74,26 @@ static void piece_operands(const pie__par_piece *pc, mp_srcptr *a, mp_size_t *an
     *an = (mp_size_t)mpz_size(pc->a);
 }
 
+void pie__par_piece_mul(mpz_ptr out, const pie__par_piece *pc)
+{
+    mp_srcptr a, b;
+    mp_size_t an, bn;
+    piece_operands(pc, &a, &an, &b, &bn);
+    mpz_t bv, av, copy;
+    mpz_roinit_n(bv, b, bn); /* normalized sizes, as mpz_roinit_n wants */
+    mpz_roinit_n(av, a, an);
+    if (a == b && an != bn) {
+        /* The first slice of a square: mpz_mul takes operands at the same
+         * address for one number and squares it, writing 2 an limbs into
+         * room for an + bn. */
+        mpz_init_set(copy, bv);
+        mpz_mul(out, av, copy);
+        mpz_clear(copy);
+        return;
+    }
+    mpz_mul(out, av, bv);
+}
+
 static void slice_run(void *p)
 {
     slice *s = p;
@@ -81,13 +101,7 @@ static void slice_run(void *p)
         mpz_mul(s->whole->rop, s->whole->a, s->whole->b);
         return;
     }
-    mp_srcptr a, b;
-    mp_size_t an, bn;
-    piece_operands(s->pc, &a, &an, &b, &bn);
-    mpz_t bv, av;
-    mpz_roinit_n(bv, b, bn); /* normalized sizes, as mpz_roinit_n wants */
-    mpz_roinit_n(av, a, an);
-    mpz_mul(s->out, av, bv);
+    pie__par_piece_mul(s->out, s->pc);
 }
 
 /* Splits the piece's product in two halves (par_crt.c) when that pays:

@@ -89,6 +89,10 @@ typedef struct pie__par_piece {
     size_t off, len;
 } pie__par_piece;
 
+/* out = |a| * |limbs [off, off+len) of b| for the piece (out distinct from
+ * both). */
+void pie__par_piece_mul(mpz_ptr out, const pie__par_piece *pc);
+
 /* Run the pieces (in order of their products and offsets) as a task through
  * par->run and add them into their products' rop (par_task.c). */
 int pie__par_mul_task(const pie__par_mul *m, unsigned n, const pie__par_piece *pieces,

@@ -37,16 +37,9 @@ static int piece_run(const void *jobp, uint64_t chunk, pie_kbuf *out)
     const ptask_job *job = jobp;
     if (chunk >= job->np)
         return PIE_K_EINVAL;
-    const pie__par_piece *pc = &job->pc[chunk];
-    const mp_limb_t *bl = mpz_limbs_read(pc->b);
-    size_t len = pc->len;
-    while (len && bl[pc->off + len - 1] == 0)
-        len--;
-    mpz_t av, bv, r;
-    mpz_roinit_n(bv, bl + pc->off, (mp_size_t)len);
-    mpz_roinit_n(av, mpz_limbs_read(pc->a), (mp_size_t)mpz_size(pc->a));
+    mpz_t r;
     mpz_init(r);
-    mpz_mul(r, av, bv);
+    pie__par_piece_mul(r, &job->pc[chunk]);
     uint64_t words = mpz_sgn(r) ? (mpz_sizeinbase(r, 2) + 63) / 64 : 0;
     int rc = pie_kbuf_reserve(out, PIECE_HEADER + 8 * words);
     if (rc == PIE_K_OK) {

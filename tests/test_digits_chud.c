@@ -84,7 +84,8 @@ static void check_backends(void)
 /* Past the size where the conversion's top split is done by products
  * (250001), and past the size where the big products and the two conversion
  * halves become tasks on the process backend's workers when asked
- * (1500001): the serial run's bytes, with the big operations on threads and
+ * (1500001; from 2000001 the square of 5^L too, whose pieces have both
+ * operands at one address): the serial run's bytes, with the big operations on threads and
  * on workers, and the result says where they ran. */
 static void check_split(uint64_t D)
 {
@@ -216,6 +217,7 @@ int main(void)
     check_backends();
     check_split(250001);
     check_split(1500001);
+    check_split(2000001); /* 5^L squared as a task, the Newton division's products too */
     check_retry();
     check_faults();
     check_estimate();

@@ -196,7 +196,7 @@ int main(void)
     mpz_t xa[3], xb[3];
     for (int i = 0; i < 3; i++)
         mpz_inits(xa[i], xb[i], NULL);
-    static const mp_size_t big[] = {5000, 7000, 40000, 130000};
+    static const mp_size_t big[] = {3000, 5000, 7000, 40000, 130000};
     for (unsigned s = 0; s < sizeof big / sizeof *big; s++)
         for (unsigned n = 1; n <= 3; n++) {
             for (unsigned i = 0; i < n; i++) {
@@ -208,6 +208,9 @@ int main(void)
                     mpz_neg(xb[i], xb[i]);
             }
             check_batch("batch", xa, xb, n);
+            /* Squares: a piece of a square is a slice of the operand times
+             * all of it, both at the same address (mpz_mul would square). */
+            check_batch("squares", xa, xa, n);
         }
     for (int i = 0; i < 3; i++)
         mpz_clears(xa[i], xb[i], NULL);
