@@ -146,8 +146,12 @@ static int sliced(const pie__par_mul *m, unsigned n, unsigned threads, int task)
 {
     /* As many products as threads or more: whole products keep every
      * thread busy without the cost of cutting them (two products of n by
-     * n/2 bits cost about 1.2 of one n by n). */
-    return threads > n && big(m, halves(task) ? PIE_PAR_MUL_MIN_BITS : PIE_PAR_SLICE_MIN_BITS);
+     * n/2 bits cost about 1.2 of one n by n). With the halves, a batch the
+     * threads cannot share evenly (a top merge's three products on two
+     * threads: 1.5x) is cut too, its halves then balance. */
+    if (!big(m, halves(task) ? PIE_PAR_MUL_MIN_BITS : PIE_PAR_SLICE_MIN_BITS))
+        return 0;
+    return threads > n || (halves(task) && n < 2 * threads && n % threads != 0);
 }
 
 /* Slices per product that is cut: with the halves, threads / 2 (each
