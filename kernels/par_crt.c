@@ -8,7 +8,8 @@
 #ifdef PIE_HAVE_GMP_CRT
 
 /* GMP's functions (mpn/generic/mulmod_bnm1.c and mul_fft.c), exported by
- * libgmp with these prototypes since GMP 5.0. */
+ * libgmp with these prototypes in GMP 6.2 (Debian 12's libgmp10), which
+ * test_par_mul checks against mpz_mul. */
 mp_size_t __gmpn_mulmod_bnm1_next_size(mp_size_t n);
 void __gmpn_mulmod_bnm1(mp_ptr rp, mp_size_t rn, mp_srcptr ap, mp_size_t an, mp_srcptr bp,
                         mp_size_t bn, mp_ptr tp);

@@ -14,7 +14,7 @@
  * recombination. Those two halves cost about the same and do not depend on
  * each other: here they run as two jobs. The functions are GMP's
  * (mpn_mulmod_bnm1, mpn_mul_fft and their size helpers): exported by
- * libgmp since GMP 5 but declared only in its internal header; the build
+ * libgmp but declared only in its internal header; the build
  * checks that they link (PIE_HAVE_GMP_CRT), and without them every product
  * is GMP's whole mpz_mul.
  */
