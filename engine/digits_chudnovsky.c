@@ -234,8 +234,8 @@ static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digit
         st = pie__fail(ctx, PIE_ECANCELED, "cancelled after the series");
     if (st == PIE_OK && krc == PIE_K_OK) {
         t0 = pie__now();
-        /* 5^L for the conversion, beside the division's serial stretches. */
         pie__trim_heap(); /* what the series freed, before the division's peak */
+        /* 5^L for the conversion, beside the division's serial stretches. */
         *pw = pie__chud_pow5_start(job, series_side_threads(ctx, par->threads) > 1);
         krc = pie__chud_fixed(acc, job, par, sq, on_step, ctx, x);
         res->seconds_division += pie__now() - t0;

@@ -126,34 +126,27 @@ static int convert_halves(half *hi, half *lo, const pie__par *par)
     return rc;
 }
 
-/* hi and lo of Y (consumed) as above, into the halves; 5^L from p5 when it
- * has that L (5^(D-L) is 5^L or 5^L / 5), else computed. */
+/* hi and lo of Y (consumed) as above, into the halves; the powers of 5 from
+ * p5 (chud_pow5.c). */
 static int split(const pie__chud_job *job, const mpz_t x, mpz_t y, const pie__par *par,
                  pie__chud_pow5 *p5, half *hi, half *lo)
 {
     const uint64_t D = job->digits, L = lo->ndigits;
-    uint64_t L5 = 0;
-    mpz_srcptr h5 = p5 ? pie__chud_pow5_half(p5, &L5) : NULL;
     mpz_t v, pw;
     mpz_inits(v, pw, NULL);
     mpz_sub_ui(v, x, 3);
-    if (h5 && L5 != L)
-        h5 = NULL;
-    mpz_srcptr p1 = pw; /* 5^(D-L) */
-    if (h5 && D - L == L)
-        p1 = h5;
-    else if (h5 && D - L + 1 == L)
-        mpz_divexact_ui(pw, h5, 5);
-    else
-        mpz_ui_pow_ui(pw, 5, D - L);
-    pie__par_mul m = {hi->v, v, p1};
-    int rc = pie__par_mul_n(&m, 1, par);
+    mpz_srcptr p;
+    int rc = pie__chud_pow5_get(p5, D - L, par, pw, &p);
+    pie__par_mul m = {hi->v, v, p};
+    if (rc == PIE_K_OK)
+        rc = pie__par_mul_n(&m, 1, par);
     mpz_clear(v);
     if (rc == PIE_K_OK) {
         mpz_fdiv_q_2exp(hi->v, hi->v, job->prec - D + L);
-        if (!h5)
-            mpz_ui_pow_ui(pw, 5, L);
-        pie__par_mul m2 = {lo->v, hi->v, h5 ? h5 : pw};
+        rc = pie__chud_pow5_get(p5, L, par, pw, &p);
+    }
+    if (rc == PIE_K_OK) {
+        pie__par_mul m2 = {lo->v, hi->v, p};
         rc = pie__par_mul_n(&m2, 1, par);
     }
     mpz_clear(pw);

@@ -165,22 +165,6 @@ int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, const pie__par
     return PIE_K_OK;
 }
 
-/* scale = 5^D: from pw's 5^L squared (2L - D is 0 or 1), or computed. */
-static int pow5_full(const pie__chud_job *job, const pie__par *par, pie__chud_pow5 *pw, mpz_t scale)
-{
-    if (!pw) {
-        mpz_ui_pow_ui(scale, 5, job->digits);
-        return PIE_K_OK;
-    }
-    uint64_t L;
-    mpz_srcptr h = pie__chud_pow5_half(pw, &L);
-    pie__par_mul m = {scale, h, h};
-    int rc = pie__par_mul_n(&m, 1, par);
-    if (rc == PIE_K_OK && 2 * L > job->digits)
-        mpz_divexact_ui(scale, scale, 5);
-    return rc;
-}
-
 int pie__chud_floor(const pie__chud_job *job, const mpz_t x, const pie__par *par,
                     pie__chud_pow5 *pw, mpz_t y)
 {
@@ -191,20 +175,21 @@ int pie__chud_floor(const pie__chud_job *job, const mpz_t x, const pie__par *par
     /* Every v in [X-3, X+3] must give the same floor(v scale / 2^sh). */
     mpz_sub_ui(lo, x, 3);
     int rc = PIE_K_OK;
+    mpz_srcptr s5 = scale; /* 5^D, or 1 */
     if (job->base == 16) {
         sh = job->prec - 4 * D;
         mpz_set(y, lo);
         mpz_set_ui(scale, 1);
     } else {
         sh = job->prec - D;
-        rc = pow5_full(job, par, pw, scale);
-        pie__par_mul m = {y, lo, scale};
+        rc = pie__chud_pow5_get(pw, D, par, scale, &s5);
+        pie__par_mul m = {y, lo, s5};
         if (rc == PIE_K_OK)
             rc = pie__par_mul_n(&m, 1, par);
     }
     mpz_clear(lo);
     if (rc == PIE_K_OK) {
-        mpz_mul_ui(hi, scale, 6);
+        mpz_mul_ui(hi, s5, 6);
         mpz_add(hi, hi, y);
         mpz_fdiv_q_2exp(y, y, sh);
         mpz_fdiv_q_2exp(hi, hi, sh);

@@ -1,6 +1,7 @@
 /** @brief 5^L for the decimal digits, L = (D + 1) / 2, on a thread beside the division: the
  * product by 5^D and the conversion's top split both come from it. */
 #include "chudnovsky.h"
+#include "par_gmp.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -44,13 +45,31 @@ pie__chud_pow5 *pie__chud_pow5_start(const pie__chud_job *job, int beside)
     return w;
 }
 
-mpz_srcptr pie__chud_pow5_half(pie__chud_pow5 *w, uint64_t *L)
+int pie__chud_pow5_get(pie__chud_pow5 *w, uint64_t k, const pie__par *par, mpz_t out, mpz_srcptr *p)
 {
-    if (w->started)
+    *p = out;
+    if (w && w->started)
         pthread_join(w->th, NULL);
-    w->started = 0;
-    *L = w->L;
-    return w->p;
+    if (w)
+        w->started = 0;
+    const uint64_t L = w ? w->L : 0;
+    if (w && k == L) {
+        *p = w->p;
+        return PIE_K_OK;
+    }
+    if (w && k + 1 == L) {
+        mpz_divexact_ui(out, w->p, 5);
+        return PIE_K_OK;
+    }
+    if (!w || (k != 2 * L && k + 1 != 2 * L)) {
+        mpz_ui_pow_ui(out, 5, k);
+        return PIE_K_OK;
+    }
+    pie__par_mul m = {out, w->p, w->p};
+    int rc = pie__par_mul_n(&m, 1, par);
+    if (rc == PIE_K_OK && k + 1 == 2 * L)
+        mpz_divexact_ui(out, out, 5);
+    return rc;
 }
 
 void pie__chud_pow5_free(pie__chud_pow5 *w)

@@ -50,14 +50,14 @@ static void strip_twos(mpz_t v, int64_t *e)
     }
 }
 
-/* Keep the top `kept` bits of v once it outgrows that by a margin: the
- * margin spares the levels just above the threshold a cut each. 1 if cut. */
 /* Integers from this size give back the memory they no longer use: near
  * the top of the tree a truncated product keeps only part of its bits, and
  * a merge's right node is spent, yet their blocks stayed allocated (the
  * merge stack keeps its slots), some 3 W/2 bits at the top merges. */
 #define GIVE_BACK_BITS (UINT64_C(1) << 20)
 
+/* Keep the top `kept` bits of v once it outgrows that by a margin: the
+ * margin spares the levels just above the threshold a cut each. 1 if cut. */
 static int trunc_bits(mpz_t v, int64_t *e, uint64_t kept)
 {
     size_t bits = mpz_sizeinbase(v, 2);

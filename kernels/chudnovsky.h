@@ -113,11 +113,15 @@ int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, const pie__par
 
 /* 5^L, L = (D + 1) / 2, for base 10 (chud_pow5.c): computed on a thread of
  * its own when `beside` (started with the division), else at once. NULL
- * in base 16 or when out of memory: the powers are then computed where
- * needed. pie__chud_pow5_half waits for it; free waits too. */
+ * in base 16 or when out of memory. */
 typedef struct pie__chud_pow5 pie__chud_pow5;
 pie__chud_pow5 *pie__chud_pow5_start(const pie__chud_job *job, int beside);
-mpz_srcptr pie__chud_pow5_half(pie__chud_pow5 *w, uint64_t *L);
+/* 5^k, *p pointing at it: w's own 5^L when k = L, else out (not w's). From
+ * w's 5^L (waited for) when k is L - 1, L, 2L - 1 or 2L, the square on
+ * par's threads; otherwise, or with w NULL, by mpz_ui_pow_ui. PIE_K_OK or
+ * the product's failure. */
+int pie__chud_pow5_get(pie__chud_pow5 *w, uint64_t k, const pie__par *par, mpz_t out,
+                       mpz_srcptr *p);
 void pie__chud_pow5_free(pie__chud_pow5 *w); /* accepts NULL */
 
 /* Y = floor(pi base^D) after checking that every value in [X-3, X+3] gives

@@ -104,6 +104,12 @@ static void slice_run(void *p)
     pie__par_piece_mul(s->out, s->pc);
 }
 
+/* Where the piece's product goes: its product's rop when whole. */
+static mpz_ptr dest(slice *s)
+{
+    return s->whole ? s->whole->rop : s->out;
+}
+
 /* Splits the piece's product in two halves (par_crt.c) when that pays:
  * 0 when it will run whole, -1 when out of memory. */
 static int split_piece(slice *s)
@@ -113,7 +119,7 @@ static int split_piece(slice *s)
     piece_operands(s->pc, &a, &an, &b, &bn);
     if (an == 0 || bn == 0)
         return 0;
-    int rc = pie__crt_start(&s->crt, s->whole ? s->whole->rop : s->out, a, an, b, bn);
+    int rc = pie__crt_start(&s->crt, dest(s), a, an, b, bn);
     s->split = rc == 0;
     return rc < 0 ? -1 : 0;
 }
@@ -123,11 +129,11 @@ static void split_finish(slice *s, int keep)
     if (!s->split)
         return;
     if (!keep) {
-        pie__crt_cancel(&s->crt, s->whole ? s->whole->rop : s->out);
+        pie__crt_cancel(&s->crt, dest(s));
         return;
     }
     int neg = s->whole && mpz_sgn(s->whole->a) * mpz_sgn(s->whole->b) < 0;
-    pie__crt_finish(&s->crt, s->whole ? s->whole->rop : s->out, neg);
+    pie__crt_finish(&s->crt, dest(s), neg);
 }
 
 static int big(const pie__par_mul *m, uint64_t bits)
