@@ -10,9 +10,9 @@
 
 /* Quotients shorter than this (bits), or divisors shorter than this, go to
  * mpz_tdiv_q. Measured on 2 threads with each product split in two halves
- * (par_crt.c), a 2n / n division: 0.0121 s against GMP's 0.0156 s at
- * n = 2^21 bits, 0.292 s against 0.424 s at 2^25 (1e7 digits), 0.674 s
- * against 0.994 s at 2^26; at 2^20 bits the two are even. */
+ * (par_crt.c), a 2n / n division: 0.0126 s against GMP's 0.0164 s at
+ * n = 2^21 bits, 0.298 s against 0.447 s at 2^25 (1e7 digits), 0.631 s
+ * against 0.935 s at 2^26; at 2^20 bits the two are even (bench_par_mul). */
 #define PIE_PAR_DIV_MIN_BITS (UINT64_C(1) << 21)
 
 /*

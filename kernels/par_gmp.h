@@ -10,9 +10,10 @@
 
 /* Products smaller than this (bits of the smaller operand) run whole: below
  * it, a thread's start-up and the recombination cost more than they save.
- * Split in halves (par_crt.c), a product of 2^18 by 2^18 bits runs 1.5x
- * faster on two threads than whole, 2^17 by 2^17 1.1x; cut in slices, the
- * gain starts near 400,000 bits. */
+ * Split in halves (par_crt.c), a product of 2^18 by 2^18 bits runs 1.4x
+ * faster on two threads than whole, from 2^19 by 2^19 1.6-1.9x
+ * (bench/bench_par_mul.c); below PIE_CRT_MIN_LIMBS in all (2^17 by 2^17)
+ * a product stays whole. Cut in slices, the gain starts near 400,000 bits. */
 #define PIE_PAR_MUL_MIN_BITS 131072u
 #define PIE_PAR_SLICE_MIN_BITS 400000u
 
