@@ -1,46 +1,47 @@
-/** @brief Chudnovsky's digits: Y = floor(pi 10^D) to text, its top split done by products. */
+/** @brief Chudnovsky's digits: the binary value to text by products (radix_frac.c), checked. */
 #include "chudnovsky.h"
 #include "par_gmp.h"
 #include "radix.h"
+#include "radix_frac.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /*
- * The radix conversion (kernels/radix.c) splits Y = hi 10^L + lo with one
- * division by 10^L, on one thread, before its halves convert in parallel.
- * Here the binary value gives hi directly: with v = X - 3 (the value the
- * last-digit check proved), Y = floor(v 10^D / 2^W) and so
- *     hi = floor(Y / 10^L) = floor(v 5^(D-L) / 2^(W-D+L)),
- * a product, and lo = Y - hi 5^L 2^L, another: both are sliced across the
- * threads. Y itself stays the reference: hi 10^L + lo = Y by construction,
- * lo must come out in [0, 10^L) (radix.c refuses it otherwise), and the run's
- * modular check compares the printed digits with Y.
+ * With v = X - 3 (the value the last-digit check proved: every value in
+ * [X-3, X+3] gives the same Y = floor(pi 10^D)), the digits after the point
+ * are those of the exact fraction t = frac(v / 2^W), which radix_frac.c
+ * converts by products alone. t being exact, that conversion is undecided
+ * only where a piece's 64 guard bits read all ones (about 2^-60 a piece);
+ * then Y itself is converted by division (radix.c). Y stays the reference:
+ * the run's modular check compares the printed digits with Y.
  *
- * With an engine runner (pie__par's run) the two halves convert as a task of
- * two chunks on the run's workers, which read hi and lo where they are (a
- * fork inherits them) and send back their text.
+ * With an engine runner (pie__par's run) the conversion's two halves run as
+ * a task of two chunks on the run's workers, which read their piece where
+ * it is (a copy in shared memory), build their own powers of 5 and send
+ * back their text.
  */
 
-#define SPLIT_MIN 200000u /* digits below which one conversion is as fast */
+#define FRAC_MIN 10000u /* digits below which GMP's conversion of Y is as fast */
 
 typedef struct half {
-    mpz_t v;
-    uint64_t ndigits;
+    pie__frac x;
     unsigned threads;
     char *out;
     const volatile sig_atomic_t *stop;
+    const pie__pow5_set *p; /* on threads: the whole conversion's */
     int rc;
 } half;
 
-static void half_run(void *p)
+static void half_run(void *arg)
 {
-    half *h = p;
-    h->rc = pie__radix_text(h->v, 10, h->ndigits, h->threads, h->out, h->stop); /* clears v */
+    half *h = arg;
+    h->rc = pie__radix_frac_text(&h->x, h->p, h->threads, h->out, h->stop); /* clears x */
 }
 
-/* The halves as a task: chunk c converts half c. Partial: two little-endian
- * u64 (magic, chunk) and the half's digits. */
+/* The halves as a task: chunk c converts half c. Partial: three
+ * little-endian u64 (magic, chunk, 1 when undecided) and, when decided, the
+ * half's digits. */
 #define TEXT_MAGIC UINT64_C(0x5458455443454950) /* "PIECETXT" little-endian */
 
 static int text_run(const void *jobp, uint64_t chunk, pie_kbuf *out)
@@ -49,18 +50,23 @@ static int text_run(const void *jobp, uint64_t chunk, pie_kbuf *out)
     if (chunk > 1)
         return PIE_K_EINVAL;
     const half *hc = h[chunk];
-    int rc = pie_kbuf_reserve(out, 16 + hc->ndigits);
+    int rc = pie_kbuf_reserve(out, 24 + hc->x.ndigits);
     if (rc != PIE_K_OK)
         return rc;
-    mpz_t v;
-    mpz_init_set(v, hc->v); /* the conversion consumes it; a chunk may run twice */
-    unsigned char *p = out->data + out->len;
-    rc = pie__radix_text(v, 10, hc->ndigits, hc->threads, (char *)p + 16, NULL);
-    if (rc != PIE_K_OK)
+    pie__pow5_set *p = pie__pow5_set_new(hc->x.ndigits, NULL, 0, hc->threads);
+    if (!p)
+        return PIE_K_ENOMEM;
+    pie__frac x = hc->x;
+    mpz_init_set(x.f, hc->x.f); /* the conversion consumes it; a chunk may run twice */
+    unsigned char *b = out->data + out->len;
+    rc = pie__radix_frac_text(&x, p, hc->threads, (char *)b + 24, NULL);
+    pie__pow5_set_free(p);
+    if (rc != PIE_K_OK && rc != PIE_RADIX_AMBIGUOUS)
         return rc;
-    pie_kput_u64(p, TEXT_MAGIC);
-    pie_kput_u64(p + 8, chunk);
-    out->len += 16 + hc->ndigits;
+    pie_kput_u64(b, TEXT_MAGIC);
+    pie_kput_u64(b + 8, chunk);
+    pie_kput_u64(b + 16, rc == PIE_RADIX_AMBIGUOUS);
+    out->len += 24 + (rc == PIE_K_OK ? hc->x.ndigits : 0);
     return PIE_K_OK;
 }
 
@@ -68,23 +74,29 @@ static int text_merge(void *acc, const void *jobp, uint64_t chunk, const unsigne
                       size_t len)
 {
     half *const *h = jobp;
-    (void)acc;
-    if (chunk > 1)
-        return PIE_K_EINVAL;
-    if (len != 16 + h[chunk]->ndigits || pie_kget_u64(p) != TEXT_MAGIC ||
-        pie_kget_u64(p + 8) != chunk)
+    int *undecided = acc;
+    if (chunk > 1 || len < 24 || pie_kget_u64(p) != TEXT_MAGIC || pie_kget_u64(p + 8) != chunk ||
+        pie_kget_u64(p + 16) > 1)
         return PIE_K_ECORRUPT;
-    for (size_t i = 16; i < len; i++)
+    if (pie_kget_u64(p + 16) == 1) {
+        if (len != 24)
+            return PIE_K_ECORRUPT;
+        *undecided = 1;
+        return PIE_K_OK;
+    }
+    if (len != 24 + h[chunk]->x.ndigits)
+        return PIE_K_ECORRUPT;
+    for (size_t i = 24; i < len; i++)
         if (p[i] < '0' || p[i] > '9')
             return PIE_K_ECORRUPT;
-    memcpy(h[chunk]->out, p + 16, len - 16);
+    memcpy(h[chunk]->out, p + 24, len - 24);
     return PIE_K_OK;
 }
 
 static uint64_t text_max(const void *jobp, uint64_t chunk)
 {
     half *const *h = jobp;
-    return chunk <= 1 ? 16 + h[chunk]->ndigits : 0;
+    return chunk <= 1 ? 24 + h[chunk]->x.ndigits : 0;
 }
 
 static const pie_kernel_ops text_ops = {
@@ -94,67 +106,88 @@ static const pie_kernel_ops text_ops = {
     .max_partial = text_max,
 };
 
+/* The outcome of both halves: a failure, then an undecided half. */
+static int both(int a, int b)
+{
+    if (a != PIE_K_OK && a != PIE_RADIX_AMBIGUOUS)
+        return a;
+    if (b != PIE_K_OK && b != PIE_RADIX_AMBIGUOUS)
+        return b;
+    return a != PIE_K_OK ? a : b;
+}
+
 static int halves_on_threads(half *hi, half *lo)
 {
     pie__par_job jobs[2] = {{half_run, hi}, {half_run, lo}};
     pie__par_run(jobs, 2, 2);
-    return hi->rc != PIE_K_OK ? hi->rc : lo->rc;
+    return both(hi->rc, lo->rc);
 }
 
-/* Both halves, on threads or as a task (par); hi.v and lo.v are cleared. */
+/* Both halves, on threads or as a task (par); their fractions are cleared. */
 static int convert_halves(half *hi, half *lo, const pie__par *par)
 {
-    if (!par->run || hi->ndigits * 10 / 3 < par->task_min_bits)
+    if (!par->run || hi->x.ndigits * 10 / 3 < par->task_min_bits)
         return halves_on_threads(hi, lo);
-    /* The workers started before hi and lo existed: copies they can read. */
+    /* The workers started before the halves existed: copies they can read. */
     half *h[2] = {hi, lo};
     half **job = par->share(par->user, 2 * sizeof *job);
     for (int i = 0; job && i < 2; i++) {
-        mpz_srcptr v = pie__par_shared_copy(par, h[i]->v);
+        mpz_srcptr v = pie__par_shared_copy(par, h[i]->x.f);
         job[i] = v ? par->share(par->user, sizeof *job[i]) : NULL;
         if (!job[i]) {
             job = NULL;
             break;
         }
-        *job[i] = (half){.ndigits = h[i]->ndigits, .threads = h[i]->threads, .out = h[i]->out};
-        job[i]->v[0] = *v; /* the header: its limbs stay in the shared copy */
+        *job[i] = (half){.x = h[i]->x, .threads = h[i]->threads, .out = h[i]->out};
+        job[i]->x.f[0] = *v; /* the header: its limbs stay in the shared copy */
     }
     if (!job) /* no room there: on threads after all */
         return halves_on_threads(hi, lo);
-    int rc = par->run(par->user, &text_ops, job, NULL, 2);
-    mpz_clears(hi->v, lo->v, NULL);
-    return rc;
+    int undecided = 0;
+    int rc = par->run(par->user, &text_ops, job, &undecided, 2);
+    mpz_clears(hi->x.f, lo->x.f, NULL);
+    return rc == PIE_K_OK && undecided ? PIE_RADIX_AMBIGUOUS : rc;
 }
 
-/* hi and lo of Y (consumed) as above, into the halves; the powers of 5 from
- * p5 (chud_pow5.c). */
-static int split(const pie__chud_job *job, const mpz_t x, mpz_t y, const pie__par *par,
-                 pie__chud_pow5 *p5, half *hi, half *lo)
+/* "3" and the D digits of v = X - 3 into out, from the fraction t (above);
+ * PIE_RADIX_AMBIGUOUS when that is undecided somewhere. */
+static int frac_digits(const pie__chud_job *job, const mpz_t x, const pie__par *par,
+                       pie__chud_pow5 *pw, char *out, const volatile sig_atomic_t *stop)
 {
-    const uint64_t D = job->digits, L = lo->ndigits;
-    mpz_t v, pw;
-    mpz_inits(v, pw, NULL);
-    mpz_sub_ui(v, x, 3);
-    mpz_srcptr p;
-    int rc = pie__chud_pow5_get(p5, D - L, par, pw, &p);
-    pie__par_mul m = {hi->v, v, p};
-    if (rc == PIE_K_OK)
-        rc = pie__par_mul_n(&m, 1, par);
-    mpz_clear(v);
-    if (rc == PIE_K_OK) {
-        mpz_fdiv_q_2exp(hi->v, hi->v, job->prec - D + L);
-        rc = pie__chud_pow5_get(p5, L, par, pw, &p);
+    const uint64_t D = job->digits, W = job->prec, L = D - D / 2;
+    const unsigned threads = par->threads;
+    pie__frac root = {.m = W, .ndigits = D};
+    mpz_init(root.f);
+    mpz_sub_ui(root.f, x, 3);
+    mpz_t ip;
+    mpz_init(ip);
+    mpz_fdiv_q_2exp(ip, root.f, W);
+    out[0] = mpz_cmp_ui(ip, 9) <= 0 && mpz_sgn(ip) >= 0 ? (char)('0' + mpz_get_ui(ip)) : '?';
+    mpz_clear(ip);
+    mpz_fdiv_r_2exp(root.f, root.f, W);
+    /* 5^L, L = ceil(D/2): the root's split, from the run's powers. */
+    mpz_t own;
+    mpz_init(own);
+    mpz_srcptr p5;
+    int rc = pie__chud_pow5_get(pw, L, par, own, &p5);
+    pie__pow5_set *p = rc == PIE_K_OK ? pie__pow5_set_new(D, p5, L, threads) : NULL;
+    if (!p) {
+        mpz_clears(own, root.f, NULL);
+        return rc == PIE_K_OK ? PIE_K_ENOMEM : rc;
     }
-    if (rc == PIE_K_OK) {
-        pie__par_mul m2 = {lo->v, hi->v, p};
-        rc = pie__par_mul_n(&m2, 1, par);
+    if (!par->run || threads < 2) {
+        rc = pie__radix_frac_text(&root, p, threads, out + 1, stop);
+    } else {
+        half hi = {.threads = threads / 2, .out = out + 1, .stop = stop, .p = p};
+        half lo = {.threads = threads - threads / 2, .stop = stop, .p = p};
+        rc = pie__radix_frac_split(&root, p, threads, &hi.x, &lo.x);
+        if (rc == PIE_K_OK) {
+            lo.out = hi.out + hi.x.ndigits;
+            rc = convert_halves(&hi, &lo, par);
+        }
     }
-    mpz_clear(pw);
-    if (rc == PIE_K_OK) {
-        mpz_mul_2exp(lo->v, lo->v, L);
-        mpz_sub(lo->v, y, lo->v); /* radix.c refuses a negative or too long lo */
-    }
-    mpz_clear(y);
+    pie__pow5_set_free(p);
+    mpz_clear(own);
     return rc;
 }
 
@@ -168,22 +201,12 @@ int pie__chud_format(const pie__chud_job *job, const mpz_t x, mpz_t y, const pie
         mpz_clear(y);
         return PIE_K_ENOMEM;
     }
-    int rc;
-    if (job->base != 10 || threads < 2 || D < SPLIT_MIN) {
+    int rc = PIE_RADIX_AMBIGUOUS;
+    if (job->base == 10 && D >= FRAC_MIN)
+        rc = frac_digits(job, x, par, pw, buf + 1, stop);
+    if (rc == PIE_RADIX_AMBIGUOUS) /* Y by division: exact */
         rc = pie__radix_text(y, job->base, D + 1, threads, buf + 1, stop); /* clears y */
-    } else {
-        /* "3" and D digits: hi takes the first D + 1 - L. */
-        half hi = {
-            .ndigits = D + 1 - (D + 1) / 2, .threads = threads / 2, .out = buf + 1, .stop = stop};
-        half lo = {.ndigits = (D + 1) / 2, .threads = threads - threads / 2, .stop = stop};
-        lo.out = buf + 1 + hi.ndigits;
-        mpz_inits(hi.v, lo.v, NULL);
-        rc = split(job, x, y, par, pw, &hi, &lo);
-        if (rc == PIE_K_OK) {
-            rc = convert_halves(&hi, &lo, par);
-        } else {
-            mpz_clears(hi.v, lo.v, NULL);
-        }
-    }
+    else
+        mpz_clear(y);
     return pie__radix_pi_text(buf, D, rc, text);
 }

@@ -33,28 +33,17 @@ static mp_size_t minus_itch(mp_size_t n)
     return 2 * n + 2 * 64 + 16;
 }
 
-int pie__crt_start(pie__crt_mul *c, mpz_ptr rop, mp_srcptr a, mp_size_t an, mp_srcptr b,
-                   mp_size_t bn)
+/* The split for a wrap-around length of rn limbs (see pie__crt_start). */
+static int start_rn(pie__crt_mul *c, mpz_ptr rop, mp_srcptr a, mp_size_t an, mp_srcptr b,
+                    mp_size_t bn, mp_size_t rn)
 {
-    memset(c, 0, sizeof *c);
-    if (an < bn) {
-        mp_srcptr t = a;
-        a = b;
-        b = t;
-        mp_size_t s = an;
-        an = bn;
-        bn = s;
-    }
-    if (bn <= 0 || an + bn < PIE_CRT_MIN_LIMBS)
-        return 1;
-    mp_size_t rn = __gmpn_mulmod_bnm1_next_size(an + bn);
     if (rn & 1)
         return 1;
     mp_size_t n = rn / 2;
     int k = __gmpn_fft_best_k(n, 0);
     while (k > 0 && (n & (((mp_size_t)1 << k) - 1)))
         k--;
-    if (k < FFT_FIRST_K || __gmpn_fft_next_size(n, k) != n || an > 2 * n - 1)
+    if (k < FFT_FIRST_K || __gmpn_fft_next_size(n, k) != n || an > 2 * n - 1 || bn > n)
         return 1;
     /* The minus half: a folded to n limbs (when longer), then GMP's
      * scratch; the plus half: a folded to n + 1 limbs (when longer), and
@@ -77,6 +66,71 @@ int pie__crt_start(pie__crt_mul *c, mpz_ptr rop, mp_srcptr a, mp_size_t an, mp_s
     return 0;
 }
 
+/* a and b with the longer first. */
+static void longer_first(mp_srcptr *a, mp_size_t *an, mp_srcptr *b, mp_size_t *bn)
+{
+    if (*an < *bn) {
+        mp_srcptr t = *a;
+        *a = *b;
+        *b = t;
+        mp_size_t s = *an;
+        *an = *bn;
+        *bn = s;
+    }
+}
+
+int pie__crt_start(pie__crt_mul *c, mpz_ptr rop, mp_srcptr a, mp_size_t an, mp_srcptr b,
+                   mp_size_t bn)
+{
+    memset(c, 0, sizeof *c);
+    longer_first(&a, &an, &b, &bn);
+    if (bn <= 0 || an + bn < PIE_CRT_MIN_LIMBS)
+        return 1;
+    return start_rn(c, rop, a, an, b, bn, __gmpn_mulmod_bnm1_next_size(an + bn));
+}
+
+/* GMP's length for a wrap-around product of at least rn_min limbs, when
+ * shorter than the product (and at least as long as either operand);
+ * else 0. */
+static mp_size_t wrap_length(mp_size_t an, mp_size_t bn, mp_size_t rn_min)
+{
+    mp_size_t rn = __gmpn_mulmod_bnm1_next_size(rn_min > 0 ? rn_min : 1);
+    return rn < an + bn && rn >= an ? rn : 0;
+}
+
+mp_size_t pie__crt_start_mod(pie__crt_mul *c, mpz_ptr rop, mp_srcptr a, mp_size_t an, mp_srcptr b,
+                             mp_size_t bn, mp_size_t rn_min)
+{
+    memset(c, 0, sizeof *c);
+    longer_first(&a, &an, &b, &bn);
+    mp_size_t rn = bn > 0 ? wrap_length(an, bn, rn_min) : 0;
+    if (rn == 0 || an + bn < PIE_CRT_MIN_LIMBS)
+        return 0;
+    int rc = start_rn(c, rop, a, an, b, bn, rn);
+    return rc == 0 ? rn : rc < 0 ? -1 : 0;
+}
+
+mp_size_t pie__crt_mulmod(mpz_ptr rop, mp_srcptr a, mp_size_t an, mp_srcptr b, mp_size_t bn,
+                          mp_size_t rn_min)
+{
+    longer_first(&a, &an, &b, &bn);
+    mp_size_t rn = bn > 0 ? wrap_length(an, bn, rn_min) : 0;
+    if (rn == 0)
+        return 0;
+    /* GMP's scratch bound for mpn_mulmod_bnm1: 2 rn + 4. */
+    mp_limb_t *tp = malloc((2 * (size_t)rn + 8) * sizeof(mp_limb_t));
+    if (!tp)
+        return -1;
+    mp_limb_t *rp = mpz_limbs_write(rop, rn);
+    __gmpn_mulmod_bnm1(rp, rn, a, an, b, bn, tp);
+    free(tp);
+    mp_size_t n = rn;
+    while (n > 0 && rp[n - 1] == 0)
+        n--;
+    mpz_limbs_finish(rop, n);
+    return rn;
+}
+
 void pie__crt_minus(void *p)
 {
     pie__crt_mul *c = p;
@@ -90,7 +144,7 @@ void pie__crt_minus(void *p)
         a = f;
         an = n;
     }
-    /* bn <= n, since an + bn <= 2n and an >= bn; GMP wants the longer first */
+    /* bn <= n (start_rn checks it); GMP wants the longer first */
     mp_srcptr x = a, y = c->b;
     mp_size_t xn = an, yn = c->bn;
     if (xn < yn) {
@@ -170,6 +224,21 @@ int pie__crt_start(pie__crt_mul *c, mpz_ptr rop, mp_srcptr a, mp_size_t an, mp_s
     (void)rop, (void)a, (void)an, (void)b, (void)bn;
     memset(c, 0, sizeof *c);
     return 1;
+}
+
+mp_size_t pie__crt_start_mod(pie__crt_mul *c, mpz_ptr rop, mp_srcptr a, mp_size_t an, mp_srcptr b,
+                             mp_size_t bn, mp_size_t rn_min)
+{
+    (void)rop, (void)a, (void)an, (void)b, (void)bn, (void)rn_min;
+    memset(c, 0, sizeof *c);
+    return 0;
+}
+
+mp_size_t pie__crt_mulmod(mpz_ptr rop, mp_srcptr a, mp_size_t an, mp_srcptr b, mp_size_t bn,
+                          mp_size_t rn_min)
+{
+    (void)rop, (void)a, (void)an, (void)b, (void)bn, (void)rn_min;
+    return 0;
 }
 
 void pie__crt_minus(void *c)

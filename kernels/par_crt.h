@@ -41,6 +41,24 @@ int pie__crt_available(void);
 int pie__crt_start(pie__crt_mul *c, mpz_ptr rop, mp_srcptr a, mp_size_t an, mp_srcptr b,
                    mp_size_t bn);
 
+/* As pie__crt_start, but for rop = a*b mod (B^rn - 1), the wrap-around
+ * product, for GMP's next length rn >= rn_min when that is shorter than
+ * the product and no shorter than either operand (rn >= an, bn; then
+ * at most n = rn/2 limbs for the shorter one). Returns rn, 0 when the
+ * product does not split that way (too small, or no such length), or -1
+ * when out of memory. pie__crt_finish then leaves the representative of
+ * the product modulo B^rn - 1 in [0, B^rn - 1). */
+mp_size_t pie__crt_start_mod(pie__crt_mul *c, mpz_ptr rop, mp_srcptr a, mp_size_t an, mp_srcptr b,
+                             mp_size_t bn, mp_size_t rn_min);
+
+/* rop = {a, an} * {b, bn} mod (B^rn - 1) on this thread (GMP's
+ * mpn_mulmod_bnm1), for the same rn as pie__crt_start_mod; the result is
+ * in [0, B^rn - 1], B^rn - 1 standing for 0 only when the product is a
+ * non-zero multiple of it. Returns rn, 0 when there is no such length (or
+ * no GMP internals: multiply whole), -1 when out of memory. */
+mp_size_t pie__crt_mulmod(mpz_ptr rop, mp_srcptr a, mp_size_t an, mp_srcptr b, mp_size_t bn,
+                          mp_size_t rn_min);
+
 /* The two halves, as pie__par_job functions (arg: the pie__crt_mul), on any
  * threads, at the same time or not. */
 void pie__crt_minus(void *c);

@@ -316,3 +316,33 @@ int pie__par_mul_n(const pie__par_mul *m, unsigned n, const pie__par *par)
     free(pc);
     return rc;
 }
+
+int pie__par_mul_mod(mpz_ptr rop, mpz_srcptr a, mpz_srcptr b, uint64_t min_bits, unsigned threads,
+                     uint64_t *wrap_bits)
+{
+    *wrap_bits = 0;
+    const mp_size_t an = (mp_size_t)mpz_size(a), bn = (mp_size_t)mpz_size(b);
+    const mp_size_t rn_min = (mp_size_t)((min_bits + GMP_NUMB_BITS - 1) / GMP_NUMB_BITS);
+    mp_size_t rn = 0;
+    if (an > 0 && bn > 0 && threads > 1) {
+        pie__crt_mul c;
+        rn = pie__crt_start_mod(&c, rop, mpz_limbs_read(a), an, mpz_limbs_read(b), bn, rn_min);
+        if (rn < 0)
+            return PIE_K_ENOMEM;
+        if (rn > 0) {
+            pie__par_job jobs[2] = {{pie__crt_minus, &c}, {pie__crt_plus, &c}};
+            pie__par_run(jobs, 2, 2);
+            pie__crt_finish(&c, rop, 0);
+        }
+    }
+    if (rn == 0 && an > 0 && bn > 0)
+        rn = pie__crt_mulmod(rop, mpz_limbs_read(a), an, mpz_limbs_read(b), bn, rn_min);
+    if (rn < 0)
+        return PIE_K_ENOMEM;
+    if (rn == 0) {
+        pie__par_mul m = {rop, a, b};
+        return pie__par_mul_n(&m, 1, &(pie__par){.threads = threads});
+    }
+    *wrap_bits = (uint64_t)rn * GMP_NUMB_BITS;
+    return PIE_K_OK;
+}

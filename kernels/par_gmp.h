@@ -82,6 +82,17 @@ int pie__par_run(const pie__par_job *jobs, unsigned n, unsigned threads);
  * PIE_K_ENOMEM, or PIE_PAR_FAILED. */
 int pie__par_mul_n(const pie__par_mul *m, unsigned n, const pie__par *par);
 
+/* rop = a * b mod (2^N - 1) (a, b >= 0; rop distinct from both), the
+ * wrap-around product, for some N >= min_bits (a multiple of the limb
+ * size) for which that is shorter than the product: *wrap_bits = N. Its
+ * two halves (par_crt.c) on two threads when threads > 1 and the product
+ * is large enough, else on this thread. The value is in [0, 2^N - 1]
+ * (2^N - 1 standing for 0 only for a non-zero multiple of it). Without
+ * such an N (or GMP's internal functions), rop = a * b exactly, on
+ * `threads` threads, and *wrap_bits = 0. PIE_K_OK or PIE_K_ENOMEM. */
+int pie__par_mul_mod(mpz_ptr rop, mpz_srcptr a, mpz_srcptr b, uint64_t min_bits, unsigned threads,
+                     uint64_t *wrap_bits);
+
 /* One piece of a batch of products: rop of product `prod` gets
  * a * (limbs [off, off + len) of b) << off limbs. */
 typedef struct pie__par_piece {

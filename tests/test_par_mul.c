@@ -117,6 +117,39 @@ static void check_edges(mp_size_t n)
     mpz_clears(m1, p1, a, b, NULL);
 }
 
+/* The wrap-around product (pie__par_mul_mod) against mpz_mul reduced
+ * modulo 2^N - 1, on 1 and 2 threads; counts the products that did wrap. */
+static int wrapped;
+
+static void check_mod(const char *what, const mpz_t a, const mpz_t b, uint64_t min_bits)
+{
+    mpz_t ref, got, mod;
+    mpz_inits(ref, got, mod, NULL);
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        uint64_t n = 1;
+        int rc = pie__par_mul_mod(got, a, b, min_bits, threads, &n);
+        CHECKF(rc == PIE_K_OK, "%s: rc %d", what, rc);
+        mpz_mul(ref, a, b);
+        if (n) {
+            wrapped++;
+            CHECKF(n >= min_bits && n % GMP_NUMB_BITS == 0 &&
+                       n < mpz_sizeinbase(a, 2) + mpz_sizeinbase(b, 2) + GMP_NUMB_BITS,
+                   "%s: length %llu for at least %llu", what, (unsigned long long)n,
+                   (unsigned long long)min_bits);
+            mpz_set_ui(mod, 1);
+            mpz_mul_2exp(mod, mod, n);
+            mpz_sub_ui(mod, mod, 1);
+            mpz_mod(ref, ref, mod);
+            /* 2^N - 1 may stand for 0 */
+            if (mpz_cmp(got, mod) == 0)
+                mpz_set_ui(got, 0);
+        }
+        CHECKF(mpz_cmp(got, ref) == 0, "%s (%zu x %zu limbs, at least %llu bits, %u threads)", what,
+               mpz_size(a), mpz_size(b), (unsigned long long)min_bits, threads);
+    }
+    mpz_clears(ref, got, mod, NULL);
+}
+
 static const pie__par pars[5] = {
     {.threads = 1}, {.threads = 1}, {.threads = 2}, {.threads = 3}, {.threads = 4}};
 
@@ -180,6 +213,22 @@ int main(void)
         fill(b, bn, RANDOM);
         check_split("random", a, b, r & 1);
     }
+    /* Wrap-around products, as the radix conversion takes them (a by a
+     * third of a, kept modulo a little over a), small and large, every
+     * kind; and lengths that leave no room to wrap (the whole product). */
+    static const mp_size_t mod_sizes[] = {40, 700, PIE_CRT_MIN_LIMBS, 30000, 120000};
+    for (unsigned i = 0; i < sizeof mod_sizes / sizeof *mod_sizes; i++)
+        for (int ka = 0; ka < KINDS; ka++) {
+            fill(a, mod_sizes[i], ka);
+            fill(b, mod_sizes[i] / 3 + 1, (ka + 1) % KINDS);
+            uint64_t abits = mpz_sizeinbase(a, 2);
+            check_mod("mod", a, b, abits + 8);
+            check_mod("mod, swapped", b, a, abits + 100);
+            check_mod("mod, no room", a, b, abits + mpz_sizeinbase(b, 2));
+        }
+#ifdef PIE_EXPECT_GMP_CRT
+    CHECKF(wrapped > 0, "no product wrapped around");
+#endif
     static const mp_size_t edge_sizes[] = {PIE_CRT_MIN_LIMBS, 40000, 100000};
     for (unsigned i = 0; i < sizeof edge_sizes / sizeof *edge_sizes; i++) {
         mp_size_t n = half_of(edge_sizes[i] / 2, edge_sizes[i] / 2);
