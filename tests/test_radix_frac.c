@@ -1,5 +1,6 @@
 /** @brief The fraction-to-decimal conversion (radix_frac.c) against GMP's exact digits: random
  * and crafted fractions, intervals, 1-3 threads, undecided digits caught. */
+#include "chudnovsky.h"
 #include "radix.h"
 #include "radix_frac.h"
 #include "pie_kernel.h"
@@ -110,6 +111,46 @@ static void check_run(uint64_t k, uint64_t at, uint64_t len, char d, unsigned th
     mpz_clears(f, p, NULL);
 }
 
+/* Chudnovsky's conversion of a value whose fraction the products leave
+ * undecided (40 9s across the first split): pie__chud_format falls back to
+ * converting Y by division, and the text is still Y's. */
+static void check_fallback(void)
+{
+    pie__chud_job job;
+    CHECK(pie__chud_job_init(&job, 100001, 10, 32) == PIE_K_OK);
+    const uint64_t D = job.digits, W = job.prec;
+    char *digits = malloc(D + 2);
+    digits[0] = '3';
+    for (uint64_t i = 1; i <= D; i++)
+        digits[i] = (char)('0' + test_rand() % 10);
+    memset(digits + 1 + (D - D / 2) - 20, '9', 40);
+    digits[D + 1] = 0;
+    mpz_t x, y, p, t;
+    mpz_inits(x, y, p, t, NULL);
+    mpz_set_str(x, digits, 10); /* 3 and the digits: floor(pi' 10^D) */
+    mpz_set(y, x);
+    mpz_mul_2exp(x, x, W);
+    mpz_ui_pow_ui(p, 10, D);
+    mpz_cdiv_q(x, x, p);
+    mpz_add_ui(x, x, 3); /* v = X - 3 just above Y / 10^D */
+    mpz_sub_ui(t, x, 3);
+    mpz_fdiv_r_2exp(t, t, W);
+    char *direct = NULL;
+    CHECKF(convert(t, W, 0, D, 2, &direct) == PIE_RADIX_AMBIGUOUS,
+           "the crafted value should leave the products undecided");
+    free(direct);
+    char *text = NULL;
+    pie__par par = pie__par_threads(2);
+    int rc = pie__chud_format(&job, x, y, &par, NULL, &text, NULL); /* consumes y */
+    CHECKF(rc == PIE_K_OK, "format: rc %d", rc);
+    CHECKF(rc != PIE_K_OK ||
+               (text[0] == '3' && text[1] == '.' && strcmp(text + 2, digits + 1) == 0),
+           "the fallback's digits differ");
+    free(text);
+    free(digits);
+    mpz_clears(x, p, t, NULL);
+}
+
 int main(void)
 {
     test_begin("test_radix_frac");
@@ -138,6 +179,7 @@ int main(void)
     check_run(100001, 25001 - 20, 40, '9', 1, 1); /* the next split, 25001 of 50001 */
     check_run(100001, 777, 40, '9', 1, 0);        /* inside a leaf */
     check_run(100001, 100001 - 30, 30, '9', 2, 0);
+    check_fallback();
     /* Bad input: f beyond 2^m. */
     mpz_t f;
     mpz_init_set_ui(f, 1);
