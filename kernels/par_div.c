@@ -32,8 +32,9 @@
  *   |e'| <= e^2 + 2 (1.02) 2^-(k'+3) + 1.01 2^-(k'+4) + 2^-k'
  *        <= (0.25 + 0.255 + 0.064 + 1) 2^-k' < 2^-(k'-1)
  * using e^2 <= 2^-(2k-2) <= 2^-(k'+2). U' has about k bits, so the second
- * product is k by k; the first is k' by k (the top of Dt X cancels, but the
- * public API has no wrap-around product to skip it).
+ * product is k by k; the first is k' by k, but the top of Dt X cancels
+ * (|U| < 2^(t+2)), so it is taken modulo 2^N - 1 with N a little over t
+ * (mul_sub), a third shorter.
  *
  * Division of A (A < B 2^n, which bits(A) = L + n - 1 gives) with m = floor(n/2)
  * and the reciprocal at k = n - m + GUARD_RECIP (so k >= m + GUARD_RECIP too):
@@ -45,7 +46,8 @@
  * so q1 >= 0 and alpha/d - q1 lies in [-eps1, 1 + eps1).
  *
  * Low half (the Karp-Markstein step: the same reciprocal, on the remainder):
- * R = A - q1 B 2^m exactly, so R / B = 2^m (alpha/d - q1) and, with
+ * R = A - q1 B 2^m exactly (its product wraps around too: floor(R / 2^m) has
+ * about L bits, q1 B about L + n - m), so R / B = 2^m (alpha/d - q1) and, with
  * r = R / 2^L (R / B = r / d), |r| < (1 + eps1) 2^m. R2 = floor(R / 2^(L-P)),
  * r2 = R2 / 2^P in (r - 2^-P, r]; V = floor(R2 X / 2^(k+P-F)), v = V / 2^F.
  *   |R/B - v| <= (r - r2)/d + |r2| |e| / d + 2^-F
@@ -77,6 +79,57 @@ static int mul(mpz_t r, const mpz_t a, const mpz_t b, const pie__par *par)
     return pie__par_mul_n(&m, 1, par);
 }
 
+/* r = x - a b for a result known to satisfy |x - a b| < 2^(bits - 2)
+ * (a, b >= 0; x >= 0 given as floor(xs / 2^xsh), or 2^xsh when xs is
+ * NULL): on up to two threads the product wraps around modulo 2^N - 1,
+ * N >= bits (pie__par_mul_mod), since its top cancels; the difference is
+ * then the representative in (-2^(N-1), 2^(N-1)) of x - a b. With more
+ * threads, or on workers, the whole product. */
+static int mul_sub(mpz_t r, const mpz_t xs, int64_t xsh, const mpz_t a, const mpz_t b,
+                   uint64_t bits, const pie__par *par)
+{
+    mpz_t c;
+    mpz_init(c);
+    uint64_t n = 0;
+    int rc = par->run || par->threads > 2 ? mul(c, a, b, par)
+                                          : pie__par_mul_mod(c, a, b, bits, par->threads, &n);
+    if (rc != PIE_K_OK) {
+        mpz_clear(c);
+        return rc;
+    }
+    if (xs) {
+        if (xsh >= 0)
+            mpz_fdiv_q_2exp(r, xs, (mp_bitcnt_t)xsh);
+        else
+            mpz_mul_2exp(r, xs, (mp_bitcnt_t)-xsh);
+    } else {
+        mpz_set_ui(r, 0);
+        mpz_setbit(r, (mp_bitcnt_t)(n ? (uint64_t)xsh % n : (uint64_t)xsh)); /* 2^xsh mod 2^N - 1 */
+    }
+    if (n) { /* x mod 2^N - 1: its N-bit pieces added */
+        mpz_t hi;
+        mpz_init(hi);
+        while (mpz_sizeinbase(r, 2) > n) {
+            mpz_fdiv_q_2exp(hi, r, n);
+            mpz_fdiv_r_2exp(r, r, n);
+            mpz_add(r, r, hi);
+        }
+        mpz_clear(hi);
+    }
+    mpz_sub(r, r, c); /* in (-2^N, 2^N) when wrapped */
+    mpz_clear(c);
+    if (n) {
+        mpz_t mod;
+        mpz_init_set_ui(mod, 1);
+        mpz_mul_2exp(mod, mod, n);
+        mpz_sub_ui(mod, mod, 1);
+        if (mpz_sizeinbase(r, 2) >= n) /* |r| >= 2^(N-1): the other representative */
+            mpz_sgn(r) > 0 ? mpz_sub(r, r, mod) : mpz_add(r, r, mod);
+        mpz_clear(mod);
+    }
+    return PIE_K_OK;
+}
+
 /* Dt = floor(B / 2^(L - t)), t <= L. */
 static void top(mpz_t dt, const mpz_t B, uint64_t L, uint64_t t)
 {
@@ -106,11 +159,9 @@ static int recip(mpz_t X, const mpz_t B, uint64_t L, uint64_t k, uint64_t base, 
     top(Dt, B, L, t);
     mpz_t prod;
     mpz_init(prod);
-    rc = mul(prod, Dt, X, par);
+    /* |U| <= 2^(t+kk) (|e| + delta x) < 2^(t+2): the top of Dt X cancels. */
+    rc = mul_sub(U, NULL, (int64_t)(t + kk), Dt, X, t + 8, par);
     if (rc == PIE_K_OK) {
-        mpz_set_ui(U, 1);
-        mpz_mul_2exp(U, U, (mp_bitcnt_t)(t + kk));
-        mpz_sub(U, U, prod);
         mpz_fdiv_q_2exp(U, U, (mp_bitcnt_t)(kk - 1));
         rc = mul(prod, X, U, par);
     }
@@ -151,12 +202,11 @@ static int approx(mpz_t W, const mpz_t a, int64_t sa, const mpz_t B, uint64_t L,
     }
     if (rc == PIE_K_OK) {
         mpz_fdiv_q_2exp(W, R, (mp_bitcnt_t)(k + P)); /* q1 */
-        rc = mul(R, W, B, par);
+        /* floor(R / 2^(L-P)) = floor((floor(A / 2^m) - q1 B) / 2^(L-P-m)),
+         * and |floor(A / 2^m) - q1 B| < (1 + eps1) B + 1 < 2^(L+1). */
+        rc = mul_sub(T, a, sa + (int64_t)m, W, B, L + 8, par);
     }
     if (rc == PIE_K_OK) {
-        /* floor(R / 2^(L-P)) = floor((floor(A / 2^m) - q1 B) / 2^(L-P-m)). */
-        shift(T, a, sa + (int64_t)m); /* floor(A / 2^m) */
-        mpz_sub(T, T, R);
         mpz_fdiv_q_2exp(T, T, (mp_bitcnt_t)(L - P - m)); /* R2 */
         rc = mul(R, T, X, par);
     }
