@@ -3,6 +3,7 @@
 #include "chud_split.h"
 #include "par_div.h"
 #include "par_gmp.h"
+#include "par_sqrt.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -10,8 +11,8 @@
 /* pi = 426880 sqrt(10005) Q / T. */
 #define PI_NUM 426880UL
 #define SQRT_ARG 10005UL
-/* Bits beyond W of the square root's fixed point: its floor then costs
- * about 2^-(W+20) relative. */
+/* Bits beyond W of the square root's fixed point: s within one unit of
+ * its floor (par_sqrt.c) then costs below 2^-(W+21) relative. */
 #define SQRT_EXTRA 16
 /* Bits beyond W of the quotient Q/T ~ 2^-23.7: r has about W + 8 bits. */
 #define DIV_EXTRA 32
@@ -23,7 +24,7 @@
 
 struct pie__chud_sqrt {
     mpz_t s;
-    uint64_t bits; /* s = floor(sqrt(10005) 2^bits) */
+    uint64_t bits; /* s = floor(sqrt(10005) 2^bits), or one off */
     pthread_t th;
     int started;
     pthread_mutex_t mu;
@@ -40,9 +41,8 @@ static void sqrt_destroy(pie__chud_sqrt *r)
 static void sqrt_run(void *p)
 {
     pie__chud_sqrt *j = p;
-    mpz_set_ui(j->s, SQRT_ARG);
-    mpz_mul_2exp(j->s, j->s, 2 * j->bits);
-    mpz_sqrt(j->s, j->s);
+    /* Cannot fail: SQRT_ARG is in range. */
+    (void)pie__sqrt_ui(j->s, SQRT_ARG, j->bits);
 }
 
 static void *sqrt_thread(void *p)
@@ -150,8 +150,9 @@ int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, const pie__par
     mpz_init(r);
     int rc = quotient(root, job, par, r);
     sqrt_join(sq);
-    /* X = floor(426880 s r / 2^(W + SQRT_EXTRA + DIV_EXTRA)). The floors of
-     * s and r cost below 2^-(W+6) relative, the series' truncations less. */
+    /* X = floor(426880 s r / 2^(W + SQRT_EXTRA + DIV_EXTRA)). s (within 2
+     * units of sqrt(10005) 2^bits) and r's floor cost below 2^-(W+6)
+     * relative, the series' truncations less. */
     pie__par_mul m = {x, sq->s, r};
     if (rc == PIE_K_OK)
         rc = pie__par_mul_n(&m, 1, par);

@@ -106,27 +106,10 @@ static int mul_sub(mpz_t r, const mpz_t xs, int64_t xsh, const mpz_t a, const mp
         mpz_set_ui(r, 0);
         mpz_setbit(r, (mp_bitcnt_t)(n ? (uint64_t)xsh % n : (uint64_t)xsh)); /* 2^xsh mod 2^N - 1 */
     }
-    if (n) { /* x mod 2^N - 1: its N-bit pieces added */
-        mpz_t hi;
-        mpz_init(hi);
-        while (mpz_sizeinbase(r, 2) > n) {
-            mpz_fdiv_q_2exp(hi, r, n);
-            mpz_fdiv_r_2exp(r, r, n);
-            mpz_add(r, r, hi);
-        }
-        mpz_clear(hi);
-    }
-    mpz_sub(r, r, c); /* in (-2^N, 2^N) when wrapped */
+    mpz_sub(r, r, c);
     mpz_clear(c);
-    if (n) {
-        mpz_t mod;
-        mpz_init_set_ui(mod, 1);
-        mpz_mul_2exp(mod, mod, n);
-        mpz_sub_ui(mod, mod, 1);
-        if (mpz_sizeinbase(r, 2) >= n) /* |r| >= 2^(N-1): the other representative */
-            mpz_sgn(r) > 0 ? mpz_sub(r, r, mod) : mpz_add(r, r, mod);
-        mpz_clear(mod);
-    }
+    if (n)
+        pie__mod_mersenne_near(r, n);
     return PIE_K_OK;
 }
 

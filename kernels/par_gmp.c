@@ -346,3 +346,25 @@ int pie__par_mul_mod(mpz_ptr rop, mpz_srcptr a, mpz_srcptr b, uint64_t min_bits,
     *wrap_bits = (uint64_t)rn * GMP_NUMB_BITS;
     return PIE_K_OK;
 }
+
+void pie__mod_mersenne_near(mpz_t r, uint64_t n)
+{
+    const int negative = mpz_sgn(r) < 0;
+    mpz_abs(r, r);
+    mpz_t hi;
+    mpz_init(hi);
+    while (mpz_sizeinbase(r, 2) > n) { /* 2^n = 1: the n-bit pieces add up */
+        mpz_fdiv_q_2exp(hi, r, n);
+        mpz_fdiv_r_2exp(r, r, n);
+        mpz_add(r, r, hi);
+    }
+    /* r in [0, 2^n - 1]; the modulus: */
+    mpz_set_ui(hi, 0);
+    mpz_setbit(hi, n);
+    mpz_sub_ui(hi, hi, 1);
+    if (negative)
+        mpz_sub(r, hi, r);
+    if (mpz_sizeinbase(r, 2) >= n) /* r >= 2^(n-1) */
+        mpz_sub(r, r, hi);
+    mpz_clear(hi);
+}

@@ -93,6 +93,12 @@ int pie__par_mul_n(const pie__par_mul *m, unsigned n, const pie__par *par);
 int pie__par_mul_mod(mpz_ptr rop, mpz_srcptr a, mpz_srcptr b, uint64_t min_bits, unsigned threads,
                      uint64_t *wrap_bits);
 
+/* r = the representative of r modulo 2^n - 1 (n >= 2) of least absolute
+ * value, in [-(2^(n-1) - 1), 2^(n-1) - 1]: what a wrap-around product
+ * gives of a quantity known to be smaller than that. r of any sign and
+ * size (linear time). */
+void pie__mod_mersenne_near(mpz_t r, uint64_t n);
+
 /* One piece of a batch of products: rop of product `prod` gets
  * a * (limbs [off, off + len) of b) << off limbs. */
 typedef struct pie__par_piece {
