@@ -214,7 +214,8 @@ static int leaf(pie__frac *x, const pie__pow5_set *p, char *out)
         rc = PIE_K_EINVAL;
     if (rc == PIE_K_OK) {
         memset(out, '0', k - len);
-        memcpy(out + (k - len), tmp, len);
+        if (len)
+            memcpy(out + (k - len), tmp, len);
     }
     free(tmp);
     mpz_clears(z, r, NULL);
