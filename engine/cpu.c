@@ -30,6 +30,8 @@ static unsigned leaf7(int os_avx, int os_avx512)
         f |= PIE_CPU_BMI2;
     if (b & bit_ADX)
         f |= PIE_CPU_ADX;
+    if (b & bit_SHA)
+        f |= PIE_CPU_SHA;
     if (os_avx && (c & bit_VAES))
         f |= PIE_CPU_VAES;
     if (os_avx && (c & bit_VPCLMULQDQ))
@@ -84,21 +86,14 @@ static const struct {
     unsigned bit;
     const char *name;
 } feature_names[] = {
-    {PIE_CPU_SSE41, "sse4.1"},
-    {PIE_CPU_SSE42, "sse4.2"},
-    {PIE_CPU_AES, "aes"},
-    {PIE_CPU_AVX, "avx"},
-    {PIE_CPU_AVX2, "avx2"},
-    {PIE_CPU_FMA, "fma"},
-    {PIE_CPU_BMI2, "bmi2"},
-    {PIE_CPU_ADX, "adx"},
-    {PIE_CPU_AVX512F, "avx512f"},
-    {PIE_CPU_AVX512BW, "avx512bw"},
-    {PIE_CPU_AVX512DQ, "avx512dq"},
-    {PIE_CPU_AVX512VL, "avx512vl"},
-    {PIE_CPU_AVX512IFMA, "avx512ifma"},
-    {PIE_CPU_VAES, "vaes"},
-    {PIE_CPU_VPCLMULQDQ, "vpclmulqdq"},
+    {PIE_CPU_SSE41, "sse4.1"},      {PIE_CPU_SSE42, "sse4.2"},
+    {PIE_CPU_AES, "aes"},           {PIE_CPU_AVX, "avx"},
+    {PIE_CPU_AVX2, "avx2"},         {PIE_CPU_FMA, "fma"},
+    {PIE_CPU_BMI2, "bmi2"},         {PIE_CPU_ADX, "adx"},
+    {PIE_CPU_SHA, "sha"},           {PIE_CPU_AVX512F, "avx512f"},
+    {PIE_CPU_AVX512BW, "avx512bw"}, {PIE_CPU_AVX512DQ, "avx512dq"},
+    {PIE_CPU_AVX512VL, "avx512vl"}, {PIE_CPU_AVX512IFMA, "avx512ifma"},
+    {PIE_CPU_VAES, "vaes"},         {PIE_CPU_VPCLMULQDQ, "vpclmulqdq"},
 };
 #define NFEATURES (sizeof feature_names / sizeof feature_names[0])
 

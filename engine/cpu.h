@@ -19,7 +19,8 @@ enum {
     PIE_CPU_BMI2 = 1u << 11,
     PIE_CPU_ADX = 1u << 12,
     PIE_CPU_SSE42 = 1u << 13,
-    PIE_CPU_FMA = 1u << 14
+    PIE_CPU_FMA = 1u << 14,
+    PIE_CPU_SHA = 1u << 15
 };
 
 /* Features dispatch may use: the CPU has them, the OS saves their state

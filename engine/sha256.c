@@ -1,6 +1,8 @@
 /** @brief SHA-256 (FIPS 180-4), for the digest of the digits. */
 #include "sha256.h"
 
+#include "cpu.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -19,29 +21,107 @@ static uint32_t ror(uint32_t x, unsigned n)
     return (x >> n) | (x << (32 - n));
 }
 
-static void sha256_block(pie__sha256 *s, const unsigned char *p)
+/* One round with a..h named in place: the caller rotates the names. */
+#define ROUND(a, b, c, d, e, f, g, h, i)                                                           \
+    do {                                                                                           \
+        uint32_t t1 =                                                                              \
+            h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K256[i] + w[i];     \
+        uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));       \
+        d += t1;                                                                                   \
+        h = t1 + t2;                                                                               \
+    } while (0)
+
+static void blocks_soft(uint32_t st[8], const unsigned char *p, size_t nblocks)
 {
-    uint32_t w[64], v[8];
-    for (int i = 0; i < 16; i++)
-        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-    for (int i = 16; i < 64; i++) {
-        uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    for (; nblocks--; p += 64) {
+        uint32_t w[64];
+        for (int i = 0; i < 16; i++)
+            w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+                   (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+        for (int i = 16; i < 64; i++) {
+            uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
+            uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
+            w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+        }
+        uint32_t a = st[0], b = st[1], c = st[2], d = st[3], e = st[4], f = st[5], g = st[6],
+                 h = st[7];
+        for (int i = 0; i < 64; i += 8) {
+            ROUND(a, b, c, d, e, f, g, h, i);
+            ROUND(h, a, b, c, d, e, f, g, i + 1);
+            ROUND(g, h, a, b, c, d, e, f, i + 2);
+            ROUND(f, g, h, a, b, c, d, e, i + 3);
+            ROUND(e, f, g, h, a, b, c, d, i + 4);
+            ROUND(d, e, f, g, h, a, b, c, i + 5);
+            ROUND(c, d, e, f, g, h, a, b, i + 6);
+            ROUND(b, c, d, e, f, g, h, a, i + 7);
+        }
+        st[0] += a;
+        st[1] += b;
+        st[2] += c;
+        st[3] += d;
+        st[4] += e;
+        st[5] += f;
+        st[6] += g;
+        st[7] += h;
     }
-    memcpy(v, s->h, sizeof v);
-    for (int i = 0; i < 64; i++) {
-        uint32_t t1 = v[7] + (ror(v[4], 6) ^ ror(v[4], 11) ^ ror(v[4], 25)) +
-                      ((v[4] & v[5]) ^ (~v[4] & v[6])) + K256[i] + w[i];
-        uint32_t t2 = (ror(v[0], 2) ^ ror(v[0], 13) ^ ror(v[0], 22)) +
-                      ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-        memmove(v + 1, v, 7 * sizeof v[0]);
-        v[4] += t1;
-        v[0] = t1 + t2;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/*
+ * The SHA extensions (x86 SHA-NI: Intel since Goldmont and Ice Lake, AMD
+ * since Zen), behind run-time dispatch. The state lives in two registers,
+ * ABEF and CDGH; sha256rnds2 does two rounds, sha256msg1/msg2 the message
+ * schedule four words at a time: for the words of rounds 4g..4g+3 (g >= 4),
+ * W_g = msg2(msg1(W_g-4, W_g-3) + (the words 4g-7..4g-4), W_g-1).
+ */
+__attribute__((target("sha,sse4.1,ssse3"))) static void
+blocks_ni(uint32_t st[8], const unsigned char *p, size_t nblocks)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i t = _mm_loadu_si128((const __m128i *)&st[0]);    /* D C B A */
+    __m128i cdgh = _mm_loadu_si128((const __m128i *)&st[4]); /* H G F E */
+    t = _mm_shuffle_epi32(t, 0xB1);                          /* C D A B */
+    cdgh = _mm_shuffle_epi32(cdgh, 0x1B);                    /* E F G H */
+    __m128i abef = _mm_alignr_epi8(t, cdgh, 8);              /* A B E F */
+    cdgh = _mm_blend_epi16(cdgh, t, 0xF0);                   /* C D G H */
+    for (; nblocks--; p += 64) {
+        const __m128i abef0 = abef, cdgh0 = cdgh;
+        __m128i w[4];
+        for (int g = 0; g < 16; g++) {
+            if (g < 4) {
+                w[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * g)), bswap);
+            } else {
+                __m128i x = _mm_sha256msg1_epu32(w[g & 3], w[(g - 3) & 3]);
+                x = _mm_add_epi32(x, _mm_alignr_epi8(w[(g - 1) & 3], w[(g - 2) & 3], 4));
+                w[g & 3] = _mm_sha256msg2_epu32(x, w[(g - 1) & 3]);
+            }
+            __m128i m = _mm_add_epi32(w[g & 3], _mm_loadu_si128((const __m128i *)&K256[4 * g]));
+            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, m);
+            abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(m, 0x0E));
+        }
+        abef = _mm_add_epi32(abef, abef0);
+        cdgh = _mm_add_epi32(cdgh, cdgh0);
     }
-    for (int i = 0; i < 8; i++)
-        s->h[i] += v[i];
+    t = _mm_shuffle_epi32(abef, 0x1B);                                   /* F E B A */
+    cdgh = _mm_shuffle_epi32(cdgh, 0xB1);                                /* D C H G */
+    _mm_storeu_si128((__m128i *)&st[0], _mm_blend_epi16(t, cdgh, 0xF0)); /* D C B A */
+    _mm_storeu_si128((__m128i *)&st[4], _mm_alignr_epi8(cdgh, t, 8));    /* H G F E */
+}
+#endif
+
+/* nblocks 64-byte blocks into the state, with the SHA extensions where the
+ * CPU has them (PIE_CPU_DISABLE=sha hides them). */
+static void blocks(uint32_t st[8], const unsigned char *p, size_t nblocks)
+{
+#if defined(__x86_64__)
+    if (pie__cpu_features() & PIE_CPU_SHA) {
+        blocks_ni(st, p, nblocks);
+        return;
+    }
+#endif
+    blocks_soft(st, p, nblocks);
 }
 
 void pie__sha256_init(pie__sha256 *s)
@@ -65,11 +145,12 @@ void pie__sha256_update(pie__sha256 *s, const void *data, size_t n)
         n -= take;
         if (s->fill < 64)
             return;
-        sha256_block(s, s->block);
+        blocks(s->h, s->block, 1);
         s->fill = 0;
     }
-    for (; n >= 64; p += 64, n -= 64)
-        sha256_block(s, p);
+    blocks(s->h, p, n / 64);
+    p += n / 64 * 64;
+    n %= 64;
     memcpy(s->block, p, n);
     s->fill = n;
 }
