@@ -152,6 +152,12 @@ int main(int argc, char **argv)
             check_size(D, base, D & 1 ? 3 : 1);
         check_size(max, base, 2);
     }
+    /* Either side of the conversion by products (from 10,000 digits in base 10). */
+    if (min <= 9999 && max >= 10000) {
+        check_size(9999, 10, 2);
+        check_size(10000, 10, 1);
+        check_size(10000, 10, 2);
+    }
     if (min == 1) {
         check_retry();
         check_corrupt();
