@@ -88,7 +88,7 @@ void pie__chud_sqrt_free(pie__chud_sqrt *r)
         return;
     if (r->started) {
         /* Still running after a failure or a cancel: it is not waited for
-         * (mpz_sqrt cannot be interrupted); it frees itself when done. */
+         * (pie__sqrt_ui cannot be interrupted); it frees itself when done. */
         pthread_mutex_lock(&r->mu);
         int done = r->done;
         r->orphan = !done;

@@ -8,12 +8,10 @@
 
 /*
  * Y = floor(X 5^D / 2^(W-D)) needs 5^D, and the conversion's top split
- * (chud_digits.c) 5^(D-L) and 5^L. As three calls of mpz_ui_pow_ui they cost,
- * at 10^7 digits, 0.074 + 2 x 0.025 s on one thread after the division, which
- * is where two threads wait. Here 5^L alone runs on a thread of its own from
- * the start of the division (whose serial stretches leave a core free), and
- * the rest follows from it: 5^D = (5^L)^2, divided by 5 when D is odd (the
- * square is a product that splits across threads), 5^(D-L) = 5^L or 5^L / 5.
+ * (chud_digits.c, radix_frac.c) 5^L. Here 5^L runs on a thread of its own
+ * from the start of the division (whose serial stretches leave a core free),
+ * and 5^D follows from it: (5^L)^2, divided by 5 when D is odd (the square
+ * is a product that splits across threads).
  */
 
 struct pie__chud_pow5 {
@@ -55,10 +53,6 @@ int pie__chud_pow5_get(pie__chud_pow5 *w, uint64_t k, const pie__par *par, mpz_t
     const uint64_t L = w ? w->L : 0;
     if (w && k == L) {
         *p = w->p;
-        return PIE_K_OK;
-    }
-    if (w && k + 1 == L) {
-        mpz_divexact_ui(out, w->p, 5);
         return PIE_K_OK;
     }
     if (!w || (k != 2 * L && k + 1 != 2 * L)) {

@@ -30,9 +30,10 @@
  * (job, node) only, so every backend gives the same bytes.
  *
  * Finally X = floor(426880 sqrt(10005) Q / T 2^W) with |X - pi 2^W| < 2
- * (square root and division by GMP's subquadratic mpz_sqrt and mpz_tdiv_q;
- * the square root runs beside the series), and the digits floor(pi base^D) follow after a Ziv test
- * on [X-3, X+3], as for the BBP series (bbp_series.h).
+ * (the square root by Newton's iteration, par_sqrt.c, beside the series; the
+ * division by Newton's, par_div.c, or GMP's mpz_tdiv_q), and the digits
+ * floor(pi base^D) follow after a Ziv test on [X-3, X+3], as for the BBP
+ * series (bbp_series.h).
  */
 
 #include "par_gmp.h"
@@ -117,7 +118,7 @@ int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, const pie__par
 typedef struct pie__chud_pow5 pie__chud_pow5;
 pie__chud_pow5 *pie__chud_pow5_start(const pie__chud_job *job, int beside);
 /* 5^k, *p pointing at it: w's own 5^L when k = L, else out (not w's). From
- * w's 5^L (waited for) when k is L - 1, L, 2L - 1 or 2L, the square on
+ * w's 5^L (waited for) when k is L, 2L - 1 or 2L, the square on
  * par's threads; otherwise, or with w NULL, by mpz_ui_pow_ui. PIE_K_OK or
  * the product's failure. */
 int pie__chud_pow5_get(pie__chud_pow5 *w, uint64_t k, const pie__par *par, mpz_t out,
@@ -133,8 +134,9 @@ int pie__chud_floor(const pie__chud_job *job, const mpz_t x, const pie__par *par
 
 /* "3." followed by the D digits of y = floor(pi base^D) (consumed), as a
  * malloc'd NUL-terminated string; x is the value pie__chud_floor checked. In
- * base 10 on several threads the conversion's top split is computed from x
- * by products (chud_digits.c). PIE_K_ECORRUPT if y does not start with 3;
+ * base 10 from 10,000 digits the digits are those of x's fraction, converted
+ * by products (chud_digits.c, radix_frac.c; 5^L from pw), and y is converted
+ * by division only where that is undecided. PIE_K_ECORRUPT if y does not start with 3;
  * PIE_RADIX_STOPPED (radix.h) when *stop was raised during the conversion
  * (stop may be NULL). */
 int pie__chud_format(const pie__chud_job *job, const mpz_t x, mpz_t y, const pie__par *par,
