@@ -140,7 +140,8 @@ static void *share(void *user, size_t bytes)
 static pie__par big_ops_par(big_ctx *b, unsigned threads)
 {
     pie__par par = pie__par_threads(threads);
-    if (threads > 1 && b->ctx->proc_session) { /* pie__chud_attempt opened it */
+    if (threads > 1 && b->where == PIE_DIGITS_BIG_OPS_WORKERS &&
+        b->ctx->proc_session) { /* pie__chud_attempt opened it */
         par.run = run_big_op;
         par.share = share;
         par.user = b;
@@ -332,13 +333,19 @@ pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_
     if (pie__chud_job_init(&job, view->digits, view->base, view->guard) != PIE_K_OK)
         return pie__fail(ctx, PIE_EINVAL, "bad digits job");
     res->terms = job.nterms;
-    /* Big operations on the workers: one session for the whole attempt, so
-     * that its workers are forked once, for the series, while this process
-     * is small, and then serve every big operation (engine/process_session.c). */
+    /* One session for the whole attempt on a backend that forks: its
+     * workers are forked once, for the series, while this process is
+     * small, and outlive it. With the big operations on the workers they
+     * then serve every one of them (engine/process_session.c), in a shared
+     * arena; with them on threads they wait, and go with the session:
+     * workers that exit at the end of the series leave the kernel their
+     * address spaces to tear down (RCU callbacks, page-table frees) on the
+     * CPUs the division needs (at 10^6 digits, 8-10 ms of its 22 ms). */
     unsigned workers = pie__resolve_workers(ctx);
-    int session = big_ops == PIE_DIGITS_BIG_OPS_WORKERS && workers > 1 &&
-                  (pie_backend_flags(ctx->backend) & PIE_BACKEND_FORKS) &&
-                  pie__proc_session_begin(ctx, workers, arena_bytes(&job)) == PIE_OK;
+    int on_workers = big_ops == PIE_DIGITS_BIG_OPS_WORKERS && workers > 1;
+    int session =
+        (pie_backend_flags(ctx->backend) & PIE_BACKEND_FORKS) &&
+        pie__proc_session_begin(ctx, workers, on_workers ? arena_bytes(&job) : 0) == PIE_OK;
     if (!session)
         pie__forget_error(ctx); /* without one (no shared mapping), threads */
     pie_status st = attempt(ctx, view, &job, big_ops, res, text, retry, w);
