@@ -14,6 +14,10 @@
 #                          MPFR where both ran, else by its own --verify window
 #   PY_SIZES=""            sizes for the Python Decimal BBP baseline (e.g. "1000 5000")
 #   BACKEND=process
+#   ONE_CPU=1              also run Chudnovsky with 1 worker confined to one CPU
+#                          (taskset; tool pie-chudnovsky-1cpu): the baseline of a
+#                          speed-up per CPU. Unconfined, 1 worker's parent merges
+#                          beside it on a second CPU (about 1.1 CPUs busy)
 #   VARIANTS=""            more Chudnovsky runs at the largest worker count, each
 #                          BACKEND:BIG_OPS, e.g. "thread:threads process:workers"
 #                          (tool pie-chudnovsky-BACKEND-BIG_OPS; its speedup is
@@ -41,6 +45,12 @@ MPFR_MAX=${MPFR_MAX:-1e7}
 PY_SIZES=${PY_SIZES:-""}
 BACKEND=${BACKEND:-process}
 VARIANTS=${VARIANTS:-""}
+ONE_CPU=${ONE_CPU:-1}
+CPU0=""
+if [ "$ONE_CPU" = 1 ] && command -v taskset > /dev/null; then
+    # The first CPU this script may use.
+    CPU0=$(python3 -c "import os; print(min(os.sched_getaffinity(0)))")
+fi
 WMAX=$(printf '%s\n' $WORKERS | sort -n | tail -1)
 for f in "$PIE" "$MPFRB"; do
     [ -x "$f" ] || { echo "bench_digits: $f not built (cmake --build $BUILD)" >&2; exit 2; }
@@ -67,7 +77,11 @@ pie_run() {
     local tool=$1 w=$2 verify=()
     shift 2
     [ -z "$sha" ] && verify=(--verify) # beyond MPFR: the BBP window check
-    timed "$PIE" digits -d "$D" -j "$w" "$@" "${verify[@]}" --json -o "$TMP/pie.txt" \
+    local pin=()
+    if [ "$tool" = pie-chudnovsky-1cpu ]; then
+        pin=(taskset -c "$CPU0")
+    fi
+    timed "${pin[@]}" "$PIE" digits -d "$D" -j "$w" "$@" "${verify[@]}" --json -o "$TMP/pie.txt" \
         > "$TMP/pie.json"
     local pcpu psha
     pcpu=$(cpusec)
@@ -104,6 +118,9 @@ for s in $SIZES; do
                 pie_run "pie-$a" "$w" --backend "$BACKEND" --algorithm "$a"
             done
         done
+        if [ -n "$CPU0" ] && [[ " $ALGORITHMS " == *" chudnovsky "* ]]; then
+            pie_run pie-chudnovsky-1cpu 1 --backend "$BACKEND" --algorithm chudnovsky
+        fi
         for v in $VARIANTS; do
             IFS=: read -r vb vo <<< "$v"
             pie_run "pie-chudnovsky-$vb-$vo" "$WMAX" --backend "$vb" --big-ops "$vo"
@@ -145,13 +162,17 @@ with open(sys.argv[2], "w", newline="") as f:
         cpum[k] = statistics.median(cpu) if cpu else None
         w.writerow([k[0], k[1], k[2], len(g), "%.4f" % t, "%.3f" % cpum[k] if cpu else "",
                     int(statistics.median(rss)) if rss else ""])
-print("%-24s %10s %7s %10s %9s %8s %8s" % ("tool", "digits", "workers", "median_s", "cpu_s",
-                                          "vs_mpfr", "speedup"))
+# speedup: against 1 worker of the same tool (Chudnovsky's variants: against
+# pie-chudnovsky); per_cpu: against 1 worker confined to one CPU.
+print("%-32s %10s %7s %10s %9s %8s %8s %8s" % ("tool", "digits", "workers", "median_s", "cpu_s",
+                                               "vs_mpfr", "speedup", "per_cpu"))
 for k in sorted(med, key=lambda k: (k[1], k[0], k[2])):
     m = med.get(("mpfr_const_pi+get_str", k[1], 1))
     one = med.get((k[0], k[1], 1)) or med.get(("pie-chudnovsky", k[1], 1))
-    print("%-24s %10d %7d %10.4f %9s %8s %8s" % (k[0], k[1], k[2], med[k],
+    cpu1 = med.get(("pie-chudnovsky-1cpu", k[1], 1)) if "chudnovsky" in k[0] else None
+    print("%-32s %10d %7d %10.4f %9s %8s %8s %8s" % (k[0], k[1], k[2], med[k],
           "%.3f" % cpum[k] if cpum.get(k) is not None else "",
-          "%.2fx" % (med[k] / m) if m else "", "%.2fx" % (one / med[k]) if one and k[2] > 1 else ""))
+          "%.2fx" % (med[k] / m) if m else "", "%.2fx" % (one / med[k]) if one and k[2] > 1 else "",
+          "%.2fx" % (cpu1 / med[k]) if cpu1 and k[2] > 1 else ""))
 PY
 echo "runs: $RUNS; medians: $OUT/digits_medians.csv"
