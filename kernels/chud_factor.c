@@ -125,6 +125,13 @@ int pie__fac_remove_gcd(pie__fac *x, pie__fac *y, mpz_t out)
 /* The four progressions c k + d: k (Q's), then p(k)'s three factors. */
 static const int64_t PROG[4][2] = {{1, 0}, {6, -5}, {2, -1}, {6, -1}};
 
+/* Sorted runs of entries, back to back (bounds), and room to merge them. */
+typedef struct pie__runs {
+    pie__pe *buf[2];
+    size_t *bound;
+    size_t cap, bound_cap;
+} pie__runs;
+
 struct pie__chud_sieve {
     uint32_t *prime;
     size_t np;
@@ -133,6 +140,7 @@ struct pie__chud_sieve {
     uint64_t rem[BLOCK][4];
     pie__pe fp[BLOCK][MAXP], fq[BLOCK][MAXQ];
     uint8_t nfp[BLOCK], nfq[BLOCK];
+    pie__runs rp, rq; /* pie__chud_sieve_range's scratch */
 };
 
 static uint64_t isqrt(uint64_t v)
@@ -204,6 +212,12 @@ void pie__chud_sieve_free(pie__chud_sieve *s)
         return;
     free(s->prime);
     free(s->next);
+    for (int t = 0; t < 2; t++) {
+        free(s->rp.buf[t]);
+        free(s->rq.buf[t]);
+    }
+    free(s->rp.bound);
+    free(s->rq.bound);
     free(s);
 }
 
@@ -232,6 +246,8 @@ static void fill(pie__chud_sieve *s, uint64_t k0)
         uint32_t p = s->prime[pi];
         for (int j = 0; j < 4; j++) {
             uint64_t k = s->next[4 * pi + j];
+            if (k < k0) /* terms skipped: the next hit from k0 on */
+                k += (k0 - k + p - 1) / p * p;
             for (; k < k1; k += p) {
                 uint64_t i = k - k0;
                 uint32_t e = 0;
@@ -284,4 +300,144 @@ int pie__chud_sieve_term(pie__chud_sieve *s, uint64_t k, pie__fac *fp, pie__fac 
         qk.v[qk.n++] = (pie__pe){(uint32_t)s->rem[i][0], 3};
     pie__fac cf = {.v = (pie__pe *)CONST_FAC, .n = 4, .cap = 4};
     return pie__fac_mul(fq, &qk, &cf);
+}
+
+/* ------------------------------------------------------------------------ */
+/* A range of terms at once                                                 */
+
+/* dst = x * y for sorted lists (dst apart from both); the count. */
+static size_t merge_pe(pie__pe *dst, const pie__pe *x, size_t nx, const pie__pe *y, size_t ny)
+{
+    size_t i = 0, j = 0, k = 0;
+    while (i < nx && j < ny) {
+        if (x[i].p < y[j].p)
+            dst[k++] = x[i++];
+        else if (x[i].p > y[j].p)
+            dst[k++] = y[j++];
+        else {
+            dst[k] = x[i++];
+            dst[k++].e += y[j++].e;
+        }
+    }
+    while (i < nx)
+        dst[k++] = x[i++];
+    while (j < ny)
+        dst[k++] = y[j++];
+    return k;
+}
+
+/* Room for `entries` entries in each of a list's two run buffers and
+ * `runs` + 1 bounds. */
+static int scratch(pie__runs *r, size_t entries, size_t runs)
+{
+    if (entries > r->cap) {
+        for (int t = 0; t < 2; t++) {
+            pie__pe *v = realloc(r->buf[t], entries * sizeof *v);
+            if (!v)
+                return -1;
+            r->buf[t] = v;
+        }
+        r->cap = entries;
+    }
+    if (runs + 1 > r->bound_cap) {
+        size_t *v = realloc(r->bound, (runs + 1) * sizeof *v);
+        if (!v)
+            return -1;
+        r->bound = v;
+        r->bound_cap = runs + 1;
+    }
+    return 0;
+}
+
+/* Term k's lists, sorted, at op (p(k)) and oq (q(k)'s odd part); their
+ * lengths. The block holding k is sieved already. */
+static void term_lists(pie__chud_sieve *s, uint64_t k, pie__pe *op, size_t *np, pie__pe *oq,
+                       size_t *nq)
+{
+    uint64_t i = k - s->k0;
+    /* p(k): small primes in order (each divides one factor only), then the
+     * cofactors, primes above the sieve's limit. */
+    size_t n = s->nfp[i];
+    memcpy(op, s->fp[i], n * sizeof *op);
+    size_t t0 = n;
+    for (int j = 1; j < 4; j++)
+        if (s->rem[i][j] > 1)
+            op[n++] = (pie__pe){(uint32_t)s->rem[i][j], 1};
+    for (size_t a = t0 + 1; a < n; a++) /* at most three: insertion */
+        for (size_t b = a; b > t0 && op[b - 1].p > op[b].p; b--) {
+            pie__pe t = op[b];
+            op[b] = op[b - 1];
+            op[b - 1] = t;
+        }
+    *np = n;
+    pie__pe qk[MAXQ + 1];
+    n = s->nfq[i];
+    memcpy(qk, s->fq[i], n * sizeof *qk);
+    if (s->rem[i][0] > 1)
+        qk[n++] = (pie__pe){(uint32_t)s->rem[i][0], 3};
+    *nq = merge_pe(oq, qk, n, CONST_FAC, 4);
+}
+
+/* f = the product of the runs in r->buf[0] (r->bound[0..runs]), by rounds
+ * of pairwise merges. */
+static int merge_runs(pie__runs *r, size_t runs, pie__fac *f)
+{
+    pie__pe *src = r->buf[0], *dst = r->buf[1];
+    size_t *bound = r->bound;
+    while (runs > 1) {
+        size_t out = 0, k = 0;
+        /* bound[k / 2] is written after bound[k..k+2] were read */
+        for (; k + 1 < runs; k += 2) {
+            size_t at = out;
+            out += merge_pe(dst + out, src + bound[k], bound[k + 1] - bound[k], src + bound[k + 1],
+                            bound[k + 2] - bound[k + 1]);
+            bound[k / 2] = at;
+        }
+        if (k < runs) { /* an odd run out: copied */
+            size_t n = bound[k + 1] - bound[k];
+            memcpy(dst + out, src + bound[k], n * sizeof *dst);
+            bound[k / 2] = out;
+            out += n;
+        }
+        runs = (runs + 1) / 2;
+        bound[runs] = out;
+        pie__pe *t = src;
+        src = dst;
+        dst = t;
+    }
+    size_t n = runs ? bound[1] - bound[0] : 0;
+    if (reserve(f, n ? n : 1))
+        return -1;
+    memcpy(f->v, src + (runs ? bound[0] : 0), n * sizeof *src);
+    f->n = n;
+    return 0;
+}
+
+int pie__chud_sieve_range(pie__chud_sieve *s, uint64_t a, uint64_t b, pie__fac *fp, pie__fac *fq)
+{
+    fp->n = fq->n = 0;
+    if (a == 0)
+        a = 1;
+    if (a < s->k0 || b > s->b)
+        return -1;
+    if (b <= a)
+        return 0;
+    const size_t nruns = (size_t)(b - a);
+    if (scratch(&s->rp, (MAXP + 3) * nruns, nruns) || scratch(&s->rq, (MAXQ + 5) * nruns, nruns))
+        return -1;
+    /* One pass over the terms (the sieve's block moves on as it goes). */
+    size_t lp = 0, lq = 0, runs = 0;
+    s->rp.bound[0] = s->rq.bound[0] = 0;
+    for (uint64_t k = a; k < b; k++) {
+        if (k >= s->k1)
+            fill(s, k);
+        size_t np, nq;
+        term_lists(s, k, s->rp.buf[0] + lp, &np, s->rq.buf[0] + lq, &nq);
+        lp += np;
+        lq += nq;
+        runs++;
+        s->rp.bound[runs] = lp;
+        s->rq.bound[runs] = lq;
+    }
+    return merge_runs(&s->rp, runs, fp) || merge_runs(&s->rq, runs, fq) ? -1 : 0;
 }

@@ -35,5 +35,11 @@ void pie__chud_sieve_free(pie__chud_sieve *s);
 /* fp, fq (emptied first) for term k >= every k asked before, k >= 1.
  * 0, or -1 (memory or k out of order). */
 int pie__chud_sieve_term(pie__chud_sieve *s, uint64_t k, pie__fac *fp, pie__fac *fq);
+/* fp, fq (emptied first): the factorizations of P(a, b) = prod p(k) and of
+ * the odd part of Q(a, b) = prod q(k) over the terms [a, b) (term 0, whose
+ * p and q are 1, adds nothing), a >= every k asked before: the terms' lists
+ * merged in the sieve's scratch memory, with one allocation a list. 0, or -1
+ * (memory or a out of order). */
+int pie__chud_sieve_range(pie__chud_sieve *s, uint64_t a, uint64_t b, pie__fac *fp, pie__fac *fq);
 
 #endif

@@ -215,19 +215,46 @@ int pie__chud_merge(const pie__chud_job *job, pie__chud_node *l, pie__chud_node 
     return rc;
 }
 
-/* A leaf with its factorizations from the sieve (none when it failed). */
-static void fleaf(const pie__chud_job *job, pie__chud_sieve *sieve, pie__chud_node *x, uint64_t k)
+/* Nodes from this size up carry their factorizations: a merge of GCD_MIN_TERMS
+ * terms or more has children of at least half that. */
+#define TRACK_MIN_TERMS (GCD_MIN_TERMS / 2)
+
+/* A subtree below the removals: its leaves carry empty lists and its
+ * merges keep them empty, no allocation, so that x->tracked says at the
+ * end whether a truncation cut P or Q on the way (which ends the
+ * tracking, as above). */
+static void plain_split(const pie__chud_job *job, int track, pie__chud_node *x, uint64_t a,
+                        uint64_t b)
 {
-    leaf(job, x, k);
-    x->fp.n = x->fq.n = 0;
-    x->tracked = k == 0 || (sieve && pie__chud_sieve_term(sieve, k, &x->fp, &x->fq) == 0);
+    if (b - a == 1) {
+        leaf(job, x, a);
+        x->fp.n = x->fq.n = 0;
+        x->tracked = track;
+        return;
+    }
+    uint64_t m = a + (b - a) / 2;
+    pie__chud_node r;
+    pie__chud_node_init(&r);
+    plain_split(job, track, x, a, m);
+    plain_split(job, track, &r, m, b);
+    pie__chud_merge(job, x, &r, NULL);
+    pie__chud_node_clear(&r);
 }
 
+/* The node of [a, b). Below 2 TRACK_MIN_TERMS terms (no removal inside)
+ * the subtree runs without lists, and the node's lists then come from the
+ * sieve in one piece: the same lists the leaves' would have merged into,
+ * without an allocation a merge. */
 static void fsplit(const pie__chud_job *job, pie__chud_sieve *sieve, pie__chud_node *x, uint64_t a,
                    uint64_t b)
 {
-    if (b - a == 1) {
-        fleaf(job, sieve, x, a);
+    if (b - a < 2 * TRACK_MIN_TERMS) {
+        plain_split(job, sieve != NULL, x, a, b);
+        if (x->tracked && pie__chud_sieve_range(sieve, a, b, &x->fp, &x->fq) != 0) {
+            pie__fac_clear(&x->fp);
+            pie__fac_clear(&x->fq);
+            x->tracked = 0;
+        }
         return;
     }
     uint64_t m = a + (b - a) / 2;
