@@ -140,7 +140,14 @@ struct pie__chud_sieve {
     uint64_t rem[BLOCK][4];
     pie__pe fp[BLOCK][MAXP], fq[BLOCK][MAXQ];
     uint8_t nfp[BLOCK], nfq[BLOCK];
-    pie__runs rp, rq; /* pie__chud_sieve_range's scratch */
+    /* pie__chud_sieve_range's scratch: the primes up to the limit by index
+     * (index_of), their exponents (ep, eq) and which are set (bp, bq), the
+     * larger primes as runs, and the small ones listed (pre) */
+    uint64_t lim;
+    uint32_t *index_of, *ep, *eq;
+    uint64_t *bp, *bq;
+    pie__pe *pre;
+    pie__runs rp, rq;
 };
 
 static uint64_t isqrt(uint64_t v)
@@ -171,17 +178,28 @@ static int small_primes(pie__chud_sieve *s, uint64_t lim)
     return 0;
 }
 
+/* The inverse of c modulo the prime p (c not a multiple of p): extended
+ * Euclid. */
+static uint64_t inverse_mod(uint64_t c, uint64_t p)
+{
+    int64_t r0 = (int64_t)p, r1 = (int64_t)(c % p), t0 = 0, t1 = 1;
+    while (r1 != 0) {
+        int64_t q = r0 / r1, r = r0 - q * r1, t = t0 - q * t1;
+        r0 = r1;
+        r1 = r;
+        t0 = t1;
+        t1 = t;
+    }
+    return (uint64_t)(t0 < 0 ? t0 + (int64_t)p : t0);
+}
+
 /* The first k >= a with c k + d = 0 mod p; UINT64_MAX if none. */
 static uint64_t first_hit(uint64_t a, int64_t c, int64_t d, uint64_t p)
 {
-    uint64_t cm = (uint64_t)c % p, inv = 0;
-    for (uint64_t t = 1; t < p && cm; t++)
-        if (cm * t % p == 1) {
-            inv = t;
-            break;
-        }
-    if (!inv)
+    uint64_t cm = (uint64_t)c % p;
+    if (!cm)
         return UINT64_MAX;
+    uint64_t inv = inverse_mod(cm, p);
     uint64_t dm = (uint64_t)((d % (int64_t)p + (int64_t)p) % (int64_t)p);
     uint64_t k = (p - dm) % p * inv % p; /* c k = -d */
     return a + (k + p - a % p) % p;
@@ -194,10 +212,24 @@ pie__chud_sieve *pie__chud_sieve_new(uint64_t a, uint64_t b)
         return NULL;
     if (a == 0)
         a = 1;
-    if (small_primes(s, isqrt(6 * b) + 1) || !(s->next = malloc(s->np * 4 * sizeof *s->next))) {
+    s->lim = isqrt(6 * b) + 1;
+    if (small_primes(s, s->lim) || !(s->next = malloc(s->np * 4 * sizeof *s->next))) {
         pie__chud_sieve_free(s);
         return NULL;
     }
+    const size_t words = (s->np + 63) / 64 + 1;
+    s->index_of = calloc(s->lim + 1, sizeof *s->index_of);
+    s->ep = calloc(s->np + 1, sizeof *s->ep);
+    s->eq = calloc(s->np + 1, sizeof *s->eq);
+    s->bp = calloc(words, sizeof *s->bp);
+    s->bq = calloc(words, sizeof *s->bq);
+    s->pre = malloc((s->np + 1) * sizeof *s->pre);
+    if (!s->index_of || !s->ep || !s->eq || !s->bp || !s->bq || !s->pre) {
+        pie__chud_sieve_free(s);
+        return NULL;
+    }
+    for (size_t i = 0; i < s->np; i++)
+        s->index_of[s->prime[i]] = (uint32_t)i;
     for (size_t i = 0; i < s->np; i++)
         for (int j = 0; j < 4; j++)
             s->next[4 * i + j] = first_hit(a, PROG[j][0], PROG[j][1], s->prime[i]);
@@ -212,6 +244,12 @@ void pie__chud_sieve_free(pie__chud_sieve *s)
         return;
     free(s->prime);
     free(s->next);
+    free(s->index_of);
+    free(s->ep);
+    free(s->eq);
+    free(s->bp);
+    free(s->bq);
+    free(s->pre);
     for (int t = 0; t < 2; t++) {
         free(s->rp.buf[t]);
         free(s->rq.buf[t]);
@@ -349,38 +387,91 @@ static int scratch(pie__runs *r, size_t entries, size_t runs)
     return 0;
 }
 
-/* Term k's lists, sorted, at op (p(k)) and oq (q(k)'s odd part); their
- * lengths. The block holding k is sieved already. */
-static void term_lists(pie__chud_sieve *s, uint64_t k, pie__pe *op, size_t *np, pie__pe *oq,
-                       size_t *nq)
+/* Add v (sorted, primes above the limit) to run r's list at *len. */
+static void put_run(pie__runs *r, size_t *len, const pie__pe *v, size_t n)
 {
-    uint64_t i = k - s->k0;
-    /* p(k): small primes in order (each divides one factor only), then the
-     * cofactors, primes above the sieve's limit. */
-    size_t n = s->nfp[i];
-    memcpy(op, s->fp[i], n * sizeof *op);
-    size_t t0 = n;
-    for (int j = 1; j < 4; j++)
-        if (s->rem[i][j] > 1)
-            op[n++] = (pie__pe){(uint32_t)s->rem[i][j], 1};
-    for (size_t a = t0 + 1; a < n; a++) /* at most three: insertion */
-        for (size_t b = a; b > t0 && op[b - 1].p > op[b].p; b--) {
-            pie__pe t = op[b];
-            op[b] = op[b - 1];
-            op[b - 1] = t;
-        }
-    *np = n;
-    pie__pe qk[MAXQ + 1];
-    n = s->nfq[i];
-    memcpy(qk, s->fq[i], n * sizeof *qk);
-    if (s->rem[i][0] > 1)
-        qk[n++] = (pie__pe){(uint32_t)s->rem[i][0], 3};
-    *nq = merge_pe(oq, qk, n, CONST_FAC, 4);
+    memcpy(r->buf[0] + *len, v, n * sizeof *v);
+    *len += n;
 }
 
-/* f = the product of the runs in r->buf[0] (r->bound[0..runs]), by rounds
- * of pairwise merges. */
-static int merge_runs(pie__runs *r, size_t runs, pie__fac *f)
+/* Sort a handful of entries by prime, one entry a prime (k's cofactor can
+ * be one of the constant's primes); the count. */
+static size_t sort_few(pie__pe *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && v[j - 1].p > v[j].p; j--) {
+            pie__pe t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k && v[k - 1].p == v[i].p)
+            v[k - 1].e += v[i].e;
+        else
+            v[k++] = v[i];
+    }
+    return k;
+}
+
+/* Term k: its primes up to the limit into the exponents, the larger ones
+ * (the cofactors the sieve left, and the constant's primes above the
+ * limit) as one sorted run each for p(k) and q(k). The block holding k is
+ * sieved already. */
+static void add_term(pie__chud_sieve *s, uint64_t k, size_t *lp, size_t *lq)
+{
+    uint64_t i = k - s->k0;
+    for (unsigned t = 0; t < s->nfp[i]; t++) {
+        uint32_t d = s->index_of[s->fp[i][t].p];
+        s->ep[d] += s->fp[i][t].e;
+        s->bp[d / 64] |= UINT64_C(1) << (d % 64);
+    }
+    for (unsigned t = 0; t < s->nfq[i]; t++) {
+        uint32_t d = s->index_of[s->fq[i][t].p];
+        s->eq[d] += s->fq[i][t].e;
+        s->bq[d / 64] |= UINT64_C(1) << (d % 64);
+    }
+    pie__pe big[8];
+    size_t n = 0;
+    for (int j = 1; j < 4; j++)
+        if (s->rem[i][j] > 1)
+            big[n++] = (pie__pe){(uint32_t)s->rem[i][j], 1};
+    put_run(&s->rp, lp, big, sort_few(big, n));
+    n = 0;
+    if (s->rem[i][0] > 1)
+        big[n++] = (pie__pe){(uint32_t)s->rem[i][0], 3};
+    for (int c = 0; c < 4; c++) {
+        if (CONST_FAC[c].p <= s->lim) {
+            uint32_t d = s->index_of[CONST_FAC[c].p];
+            s->eq[d] += CONST_FAC[c].e;
+            s->bq[d / 64] |= UINT64_C(1) << (d % 64);
+        } else {
+            big[n++] = CONST_FAC[c];
+        }
+    }
+    put_run(&s->rq, lq, big, sort_few(big, n));
+}
+
+/* The primes up to the limit with their exponents (e, set in b), in
+ * increasing order, into s->pre; the exponents and bits cleared. Their
+ * count. */
+static size_t take_small(pie__chud_sieve *s, uint32_t *e, uint64_t *b)
+{
+    size_t n = 0;
+    for (size_t w = 0; w * 64 < s->np; w++) {
+        for (uint64_t m = b[w]; m; m &= m - 1) {
+            size_t d = w * 64 + (size_t)__builtin_ctzll(m);
+            s->pre[n++] = (pie__pe){s->prime[d], e[d]};
+            e[d] = 0;
+        }
+        b[w] = 0;
+    }
+    return n;
+}
+
+/* f = the small primes of s->pre (npre) followed by the product of the
+ * runs in r->buf[0] (r->bound[0..runs]), by rounds of pairwise merges. */
+static int merge_runs(pie__chud_sieve *s, pie__runs *r, size_t runs, size_t npre, pie__fac *f)
 {
     pie__pe *src = r->buf[0], *dst = r->buf[1];
     size_t *bound = r->bound;
@@ -406,10 +497,11 @@ static int merge_runs(pie__runs *r, size_t runs, pie__fac *f)
         dst = t;
     }
     size_t n = runs ? bound[1] - bound[0] : 0;
-    if (reserve(f, n ? n : 1))
+    if (reserve(f, npre + n ? npre + n : 1))
         return -1;
-    memcpy(f->v, src + (runs ? bound[0] : 0), n * sizeof *src);
-    f->n = n;
+    memcpy(f->v, s->pre, npre * sizeof *f->v);
+    memcpy(f->v + npre, src + (runs ? bound[0] : 0), n * sizeof *src);
+    f->n = npre + n;
     return 0;
 }
 
@@ -423,7 +515,7 @@ int pie__chud_sieve_range(pie__chud_sieve *s, uint64_t a, uint64_t b, pie__fac *
     if (b <= a)
         return 0;
     const size_t nruns = (size_t)(b - a);
-    if (scratch(&s->rp, (MAXP + 3) * nruns, nruns) || scratch(&s->rq, (MAXQ + 5) * nruns, nruns))
+    if (scratch(&s->rp, 3 * nruns, nruns) || scratch(&s->rq, 5 * nruns, nruns))
         return -1;
     /* One pass over the terms (the sieve's block moves on as it goes). */
     size_t lp = 0, lq = 0, runs = 0;
@@ -431,13 +523,15 @@ int pie__chud_sieve_range(pie__chud_sieve *s, uint64_t a, uint64_t b, pie__fac *
     for (uint64_t k = a; k < b; k++) {
         if (k >= s->k1)
             fill(s, k);
-        size_t np, nq;
-        term_lists(s, k, s->rp.buf[0] + lp, &np, s->rq.buf[0] + lq, &nq);
-        lp += np;
-        lq += nq;
+        add_term(s, k, &lp, &lq);
         runs++;
         s->rp.bound[runs] = lp;
         s->rq.bound[runs] = lq;
     }
-    return merge_runs(&s->rp, runs, fp) || merge_runs(&s->rq, runs, fq) ? -1 : 0;
+    /* Every small prime is below every larger one: the lists are the small
+     * primes in order, then the merged runs. */
+    size_t n = take_small(s, s->ep, s->bp);
+    int rc = merge_runs(s, &s->rp, runs, n, fp);
+    n = take_small(s, s->eq, s->bq);
+    return rc || merge_runs(s, &s->rq, runs, n, fq) ? -1 : 0;
 }

@@ -161,6 +161,12 @@ int main(void)
      * cofactors, primes of k above the sieve's limit). */
     static const unsigned sizes[] = {16, 17, 31, 1, 2, 23, 30, 5, 64};
     check_ranges(0, 1400, sizes, sizeof sizes / sizeof *sizes);
+    /* Sieves of few terms: the constant's primes 5, 23, 29 above the
+     * sieve's limit, and k's primes equal to them. */
+    static const unsigned few[] = {16, 17, 1, 31, 2};
+    for (uint64_t hi = 1; hi < 200; hi += hi < 40 ? 1 : 13)
+        check_ranges(0, hi, few, sizeof few / sizeof *few);
+    check_ranges(25, 140, few, sizeof few / sizeof *few);
     check_ranges(70000, 71200, sizes, sizeof sizes / sizeof *sizes);
     check_ranges(3000000, 3000700, sizes, sizeof sizes / sizeof *sizes);
     /* Out of order: refused. */
