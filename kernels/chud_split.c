@@ -218,6 +218,9 @@ int pie__chud_merge(const pie__chud_job *job, pie__chud_node *l, pie__chud_node 
 /* Nodes from this size up carry their factorizations: a merge of GCD_MIN_TERMS
  * terms or more has children of at least half that. */
 #define TRACK_MIN_TERMS (GCD_MIN_TERMS / 2)
+#if TRACK_MIN_TERMS < 1
+#error "GCD_MIN_TERMS must be at least 2"
+#endif
 
 /* A subtree below the removals: its leaves carry empty lists and its
  * merges keep them empty, no allocation, so that x->tracked says at the
