@@ -222,56 +222,40 @@ int pie__chud_merge(const pie__chud_job *job, pie__chud_node *l, pie__chud_node 
 #error "GCD_MIN_TERMS must be at least 2"
 #endif
 
-/* A subtree below the removals: its leaves carry empty lists and its
- * merges keep them empty, no allocation, so that x->tracked says at the
- * end whether a truncation cut P or Q on the way (which ends the
- * tracking, as above). */
-static void plain_split(const pie__chud_job *job, int track, pie__chud_node *x, uint64_t a,
-                        uint64_t b)
+/* The node of [a, b) into x. Nodes of 2 TRACK_MIN_TERMS terms or more
+ * (given the sieve) carry their lists through their merges. Below that no
+ * removal happens: the subtree's leaves carry empty lists (`track`: 1 unless
+ * there is no sieve) and its merges keep them empty, no allocation, so that
+ * x->tracked says at the end whether a truncation cut P or Q on the way
+ * (which ends the tracking, as above); the node's lists then come from the
+ * sieve in one piece, the same lists the leaves' would have merged into. */
+static void split(const pie__chud_job *job, pie__chud_sieve *sieve, int track, pie__chud_node *x,
+                  uint64_t a, uint64_t b)
 {
+    pie__chud_sieve *inner = b - a < 2 * TRACK_MIN_TERMS ? NULL : sieve;
     if (b - a == 1) {
         leaf(job, x, a);
         x->fp.n = x->fq.n = 0;
         x->tracked = track;
-        return;
+    } else {
+        uint64_t m = a + (b - a) / 2;
+        pie__chud_node r;
+        pie__chud_node_init(&r);
+        split(job, inner, track, x, a, m);
+        split(job, inner, track, &r, m, b);
+        pie__chud_merge(job, x, &r, NULL);
+        pie__chud_node_clear(&r);
     }
-    uint64_t m = a + (b - a) / 2;
-    pie__chud_node r;
-    pie__chud_node_init(&r);
-    plain_split(job, track, x, a, m);
-    plain_split(job, track, &r, m, b);
-    pie__chud_merge(job, x, &r, NULL);
-    pie__chud_node_clear(&r);
-}
-
-/* The node of [a, b). Below 2 TRACK_MIN_TERMS terms (no removal inside)
- * the subtree runs without lists, and the node's lists then come from the
- * sieve in one piece: the same lists the leaves' would have merged into,
- * without an allocation a merge. */
-static void fsplit(const pie__chud_job *job, pie__chud_sieve *sieve, pie__chud_node *x, uint64_t a,
-                   uint64_t b)
-{
-    if (b - a < 2 * TRACK_MIN_TERMS) {
-        plain_split(job, sieve != NULL, x, a, b);
-        if (x->tracked && pie__chud_sieve_range(sieve, a, b, &x->fp, &x->fq) != 0) {
-            pie__fac_clear(&x->fp);
-            pie__fac_clear(&x->fq);
-            x->tracked = 0;
-        }
-        return;
+    if (sieve && !inner && x->tracked && pie__chud_sieve_range(sieve, a, b, &x->fp, &x->fq) != 0) {
+        pie__fac_clear(&x->fp);
+        pie__fac_clear(&x->fq);
+        x->tracked = 0;
     }
-    uint64_t m = a + (b - a) / 2;
-    pie__chud_node r;
-    pie__chud_node_init(&r);
-    fsplit(job, sieve, x, a, m);
-    fsplit(job, sieve, &r, m, b);
-    pie__chud_merge(job, x, &r, NULL);
-    pie__chud_node_clear(&r);
 }
 
 void pie__chud_split(const pie__chud_job *job, pie__chud_node *x, uint64_t a, uint64_t b)
 {
     pie__chud_sieve *sieve = pie__chud_sieve_new(a, b);
-    fsplit(job, sieve, x, a, b);
+    split(job, sieve, sieve != NULL, x, a, b);
     pie__chud_sieve_free(sieve);
 }
