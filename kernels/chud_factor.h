@@ -33,7 +33,9 @@ typedef struct pie__chud_sieve pie__chud_sieve;
 pie__chud_sieve *pie__chud_sieve_new(uint64_t a, uint64_t b);
 void pie__chud_sieve_free(pie__chud_sieve *s);
 /* fp, fq (emptied first) for term k >= every k asked before, k >= 1.
- * 0, or -1 (memory or k out of order). */
+ * 0, or -1 (memory or k out of order). The splitting asks for ranges
+ * (below); this one term at a time is their reference in
+ * tests/test_chud_factor.c. */
 int pie__chud_sieve_term(pie__chud_sieve *s, uint64_t k, pie__fac *fp, pie__fac *fq);
 /* fp, fq (emptied first): the factorizations of P(a, b) = prod p(k) and of
  * the odd part of Q(a, b) = prod q(k) over the terms [a, b) (term 0, whose
