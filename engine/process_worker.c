@@ -1,8 +1,10 @@
 /** @brief Process backend, worker side: read chunk ids, run them, send the partials back. */
+#include "heap.h"
 #include "process_backend.h"
 #include "wire.h"
 
 #include <gmp.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -42,6 +44,13 @@ static void worker_gmp_free(void *p, size_t size)
     free(p);
 }
 
+/* 1 when a request is waiting on `in`. */
+static int request_waiting(int in)
+{
+    struct pollfd p = {.fd = in, .events = POLLIN};
+    return in >= 0 && poll(&p, 1, 0) > 0;
+}
+
 _Noreturn void pie__proc_worker_main(const pstate *s, unsigned slot, int in, int out)
 {
     const pie__task *task = s->task;
@@ -73,5 +82,14 @@ _Noreturn void pie__proc_worker_main(const pstate *s, unsigned slot, int in, int
         }
         if (sent != 0)
             _exit(PIE_PROC_EXIT_SEND);
+        /* No request waiting (the parent keeps two in flight while it has
+         * chunks): the worker is idle, and a session keeps it so while the
+         * parent works on (the Chudnovsky division and conversion). What the
+         * chunks left, the partial's buffer and the heap's free pages, goes
+         * back to the system. */
+        if (!request_waiting(in)) {
+            pie_kbuf_free(&part);
+            pie__trim_heap();
+        }
     }
 }
