@@ -41,26 +41,32 @@ static int reserve(pie__fac *f, size_t n)
     return 0;
 }
 
+/* dst = x * y for sorted lists (dst apart from both); the count. */
+static size_t merge_pe(pie__pe *dst, const pie__pe *x, size_t nx, const pie__pe *y, size_t ny)
+{
+    size_t i = 0, j = 0, k = 0;
+    while (i < nx && j < ny) {
+        if (x[i].p < y[j].p)
+            dst[k++] = x[i++];
+        else if (x[i].p > y[j].p)
+            dst[k++] = y[j++];
+        else {
+            dst[k] = x[i++];
+            dst[k++].e += y[j++].e;
+        }
+    }
+    while (i < nx)
+        dst[k++] = x[i++];
+    while (j < ny)
+        dst[k++] = y[j++];
+    return k;
+}
+
 int pie__fac_mul(pie__fac *dst, const pie__fac *x, const pie__fac *y)
 {
     if (reserve(dst, x->n + y->n))
         return -1;
-    size_t i = 0, j = 0, k = 0;
-    while (i < x->n && j < y->n) {
-        if (x->v[i].p < y->v[j].p)
-            dst->v[k++] = x->v[i++];
-        else if (x->v[i].p > y->v[j].p)
-            dst->v[k++] = y->v[j++];
-        else {
-            dst->v[k] = x->v[i++];
-            dst->v[k++].e += y->v[j++].e;
-        }
-    }
-    while (i < x->n)
-        dst->v[k++] = x->v[i++];
-    while (j < y->n)
-        dst->v[k++] = y->v[j++];
-    dst->n = k;
+    dst->n = merge_pe(dst->v, x->v, x->n, y->v, y->n);
     return 0;
 }
 
@@ -343,27 +349,6 @@ int pie__chud_sieve_term(pie__chud_sieve *s, uint64_t k, pie__fac *fp, pie__fac 
 /* ------------------------------------------------------------------------ */
 /* A range of terms at once                                                 */
 
-/* dst = x * y for sorted lists (dst apart from both); the count. */
-static size_t merge_pe(pie__pe *dst, const pie__pe *x, size_t nx, const pie__pe *y, size_t ny)
-{
-    size_t i = 0, j = 0, k = 0;
-    while (i < nx && j < ny) {
-        if (x[i].p < y[j].p)
-            dst[k++] = x[i++];
-        else if (x[i].p > y[j].p)
-            dst[k++] = y[j++];
-        else {
-            dst[k] = x[i++];
-            dst[k++].e += y[j++].e;
-        }
-    }
-    while (i < nx)
-        dst[k++] = x[i++];
-    while (j < ny)
-        dst[k++] = y[j++];
-    return k;
-}
-
 /* Room for `entries` entries in each of a list's two run buffers and
  * `runs` + 1 bounds. */
 static int scratch(pie__runs *r, size_t entries, size_t runs)
@@ -414,6 +399,15 @@ static size_t sort_few(pie__pe *v, size_t n)
     return k;
 }
 
+/* Prime p (up to the limit) with exponent e into the exponents e and the
+ * bits b. */
+static void add_small(const pie__chud_sieve *s, uint32_t *e, uint64_t *b, pie__pe v)
+{
+    uint32_t d = s->index_of[v.p];
+    e[d] += v.e;
+    b[d / 64] |= UINT64_C(1) << (d % 64);
+}
+
 /* Term k: its primes up to the limit into the exponents, the larger ones
  * (the cofactors the sieve left, and the constant's primes above the
  * limit) as one sorted run each for p(k) and q(k). The block holding k is
@@ -421,16 +415,10 @@ static size_t sort_few(pie__pe *v, size_t n)
 static void add_term(pie__chud_sieve *s, uint64_t k, size_t *lp, size_t *lq)
 {
     uint64_t i = k - s->k0;
-    for (unsigned t = 0; t < s->nfp[i]; t++) {
-        uint32_t d = s->index_of[s->fp[i][t].p];
-        s->ep[d] += s->fp[i][t].e;
-        s->bp[d / 64] |= UINT64_C(1) << (d % 64);
-    }
-    for (unsigned t = 0; t < s->nfq[i]; t++) {
-        uint32_t d = s->index_of[s->fq[i][t].p];
-        s->eq[d] += s->fq[i][t].e;
-        s->bq[d / 64] |= UINT64_C(1) << (d % 64);
-    }
+    for (unsigned t = 0; t < s->nfp[i]; t++)
+        add_small(s, s->ep, s->bp, s->fp[i][t]);
+    for (unsigned t = 0; t < s->nfq[i]; t++)
+        add_small(s, s->eq, s->bq, s->fq[i][t]);
     pie__pe big[8];
     size_t n = 0;
     for (int j = 1; j < 4; j++)
@@ -441,13 +429,10 @@ static void add_term(pie__chud_sieve *s, uint64_t k, size_t *lp, size_t *lq)
     if (s->rem[i][0] > 1)
         big[n++] = (pie__pe){(uint32_t)s->rem[i][0], 3};
     for (int c = 0; c < 4; c++) {
-        if (CONST_FAC[c].p <= s->lim) {
-            uint32_t d = s->index_of[CONST_FAC[c].p];
-            s->eq[d] += CONST_FAC[c].e;
-            s->bq[d / 64] |= UINT64_C(1) << (d % 64);
-        } else {
+        if (CONST_FAC[c].p <= s->lim)
+            add_small(s, s->eq, s->bq, CONST_FAC[c]);
+        else
             big[n++] = CONST_FAC[c];
-        }
     }
     put_run(&s->rq, lq, big, sort_few(big, n));
 }
