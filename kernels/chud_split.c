@@ -187,9 +187,10 @@ static void scratch_clear(scratch *s)
     mpz_clears(s->t1, s->t2, s->q, s->p, NULL);
 }
 
-/* pie__chud_merge with the temporaries of s. */
+/* pie__chud_merge with the temporaries of s; the merged node's lists are
+ * formed only when `keep` says that something above will use them. */
 static int merge(const pie__chud_job *job, pie__chud_node *l, pie__chud_node *r,
-                 const pie__par *par, scratch *s)
+                 const pie__par *par, scratch *s, int keep)
 {
     mpz_ptr t1 = s->t1, t2 = s->t2, q = s->q, p = s->p;
     int track = l->tracked && r->tracked;
@@ -221,7 +222,7 @@ static int merge(const pie__chud_job *job, pie__chud_node *l, pie__chud_node *r,
         trunc_bits(l->T, &l->eT, kept);
         int cut = trunc_bits(l->Q, &l->eQ, kept);
         cut |= trunc_bits(l->P, &l->eP, kept);
-        merge_lists(l, r, track && !cut);
+        merge_lists(l, r, keep && track && !cut);
     }
     spend(r->P);
     spend(r->Q);
@@ -237,7 +238,7 @@ int pie__chud_merge(const pie__chud_job *job, pie__chud_node *l, pie__chud_node 
 {
     scratch s;
     scratch_init(&s);
-    int rc = merge(job, l, r, par, &s);
+    int rc = merge(job, l, r, par, &s, 1);
     scratch_clear(&s);
     return rc;
 }
@@ -249,13 +250,6 @@ int pie__chud_merge(const pie__chud_job *job, pie__chud_node *l, pie__chud_node 
 #error "GCD_MIN_TERMS must be at least 2"
 #endif
 
-/* The node of [a, b) into x. Nodes of 2 TRACK_MIN_TERMS terms or more
- * (given the sieve) carry their lists through their merges. Below that no
- * removal happens: the subtree's leaves carry empty lists (`track`: 1 unless
- * there is no sieve) and its merges keep them empty, no allocation, so that
- * x->tracked says at the end whether a truncation cut P or Q on the way
- * (which ends the tracking, as above); the node's lists then come from the
- * sieve in one piece, the same lists the leaves' would have merged into. */
 /* The splitting's memory: the temporaries of its merges, and a right node
  * for each depth, whose blocks the next node at that depth reuses. */
 #define SPLIT_DEPTH 64 /* > log2 of any term count */
@@ -267,6 +261,15 @@ typedef struct splitter {
     unsigned ready; /* right[0 .. ready) are initialized */
 } splitter;
 
+/* The node of [a, b) into x, at `depth` below the splitting's root. Nodes
+ * of 2 TRACK_MIN_TERMS terms or more (given the sieve) carry their lists
+ * through their merges. Below that no removal happens: the subtree's leaves
+ * carry empty lists (`track`: 1 unless there is no sieve) and its merges
+ * keep them empty, no allocation, so that x->tracked says at the end
+ * whether a truncation cut P or Q on the way (which ends the tracking, as
+ * above); the node's lists then come from the sieve in one piece, the same
+ * lists the leaves' would have merged into. The root's own lists are not
+ * formed: nothing above it removes factors (pie__chud_split). */
 static void split(splitter *z, pie__chud_sieve *sieve, int track, pie__chud_node *x, uint64_t a,
                   uint64_t b, unsigned depth)
 {
@@ -283,9 +286,10 @@ static void split(splitter *z, pie__chud_sieve *sieve, int track, pie__chud_node
         pie__chud_node *r = &z->right[depth];
         split(z, inner, track, x, a, m, depth + 1);
         split(z, inner, track, r, m, b, depth + 1);
-        merge(job, x, r, NULL, &z->s);
+        merge(job, x, r, NULL, &z->s, depth > 0);
     }
-    if (sieve && !inner && x->tracked && pie__chud_sieve_range(sieve, a, b, &x->fp, &x->fq) != 0) {
+    if (depth > 0 && sieve && !inner && x->tracked &&
+        pie__chud_sieve_range(sieve, a, b, &x->fp, &x->fq) != 0) {
         pie__fac_clear(&x->fp);
         pie__fac_clear(&x->fq);
         x->tracked = 0;
@@ -298,6 +302,9 @@ void pie__chud_split(const pie__chud_job *job, pie__chud_node *x, uint64_t a, ui
     splitter z = {.job = job};
     scratch_init(&z.s);
     split(&z, sieve, sieve != NULL, x, a, b, 0);
+    pie__fac_clear(&x->fp); /* a one-term root's lists are its leaf's, empty */
+    pie__fac_clear(&x->fq);
+    x->tracked = 0;
     scratch_clear(&z.s);
     for (unsigned i = 0; i < z.ready; i++)
         pie__chud_node_clear(&z.right[i]);

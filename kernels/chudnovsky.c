@@ -64,14 +64,12 @@ uint64_t pie__chud_chunk_bits(const pie__chud_job *job, uint64_t chunk)
 
 /* ------------------------------------------------------------------------ */
 /* Partials: a chunk's node. Layout: four little-endian u64 (magic, a, b,   */
-/* hasP | tracked << 1), then for P, Q, T: three u64 (sign, exponent as     */
-/* two's complement, 8-byte words) and the words of |v| (mpz_export, least  */
-/* significant first, little-endian); P is empty when hasP is 0. When      */
-/* tracked, the factorizations of P and Q follow (put_fac).                 */
+/* hasP), then for P, Q, T: three u64 (sign, exponent as two's complement,  */
+/* 8-byte words) and the words of |v| (mpz_export, least significant first, */
+/* little-endian); P is empty when hasP is 0. No factorizations: the merges */
+/* above the chunks remove no common factors (chud_split.h).                */
 
-#define PARTIAL_MAGIC UINT64_C(0x3244555843454950) /* "PIECXUD2" little-endian */
-/* Distinct primes of p(k) (three numbers) and of k: at most 28 + 10. */
-#define MAX_PRIMES_PER_TERM 38u
+#define PARTIAL_MAGIC UINT64_C(0x3344555843454950) /* "PIECXUD3" little-endian */
 #define HEADER 32u
 #define INT_HEADER 24u
 
@@ -92,63 +90,20 @@ static void put_int(unsigned char *p, size_t *at, const mpz_t v, int64_t e)
     *at += INT_HEADER + 8 * w;
 }
 
-/* The factorizations: a u64 count, then one u64 (p | e << 32) a prime. */
-static size_t fac_bytes(const pie__chud_node *x)
-{
-    return x->tracked ? 16 + 8 * (x->fp.n + x->fq.n) : 0;
-}
-
-static void put_fac(unsigned char *p, size_t *at, const pie__fac *f)
-{
-    pie_kput_u64(p + *at, f->n);
-    *at += 8;
-    for (size_t i = 0; i < f->n; i++, *at += 8)
-        pie_kput_u64(p + *at, f->v[i].p | (uint64_t)f->v[i].e << 32);
-}
-
-static int get_fac(const unsigned char *p, size_t len, size_t *at, uint64_t max, pie__fac *f)
-{
-    if (len - *at < 8)
-        return -1;
-    uint64_t n = pie_kget_u64(p + *at);
-    *at += 8;
-    if (n > max || n > (len - *at) / 8)
-        return -1;
-    pie__fac_clear(f);
-    f->v = malloc((n ? n : 1) * sizeof *f->v);
-    if (!f->v)
-        return -1;
-    f->cap = n ? n : 1;
-    for (f->n = 0; f->n < n; f->n++, *at += 8) {
-        uint64_t v = pie_kget_u64(p + *at);
-        pie__pe e = {(uint32_t)v, (uint32_t)(v >> 32)};
-        /* sorted, primes above 2, exponents above 0: what the merges assume */
-        if (e.p < 3 || e.e == 0 || (f->n && e.p <= f->v[f->n - 1].p))
-            return -1;
-        f->v[f->n] = e;
-    }
-    return 0;
-}
-
 static int put_node(const pie__chud_node *x, pie_kbuf *out)
 {
-    size_t len = HEADER + 3 * INT_HEADER + 8 * (words_of(x->P) + words_of(x->Q) + words_of(x->T)) +
-                 fac_bytes(x);
+    size_t len = HEADER + 3 * INT_HEADER + 8 * (words_of(x->P) + words_of(x->Q) + words_of(x->T));
     int rc = pie_kbuf_reserve(out, len);
     if (rc != PIE_K_OK)
         return rc;
     unsigned char *p = out->data + out->len;
-    uint64_t hdr[4] = {PARTIAL_MAGIC, x->a, x->b, (uint64_t)x->hasP | (uint64_t)x->tracked << 1};
+    uint64_t hdr[4] = {PARTIAL_MAGIC, x->a, x->b, (uint64_t)x->hasP};
     for (int i = 0; i < 4; i++)
         pie_kput_u64(p + 8 * i, hdr[i]);
     size_t at = HEADER;
     put_int(p, &at, x->P, x->eP);
     put_int(p, &at, x->Q, x->eQ);
     put_int(p, &at, x->T, x->eT);
-    if (x->tracked) {
-        put_fac(p, &at, &x->fp);
-        put_fac(p, &at, &x->fq);
-    }
     out->len += at;
     return PIE_K_OK;
 }
@@ -182,25 +137,20 @@ static int get_node(const pie__chud_job *job, uint64_t chunk, const unsigned cha
     for (int i = 0; i < 4; i++)
         h[i] = pie_kget_u64(p + 8 * i);
     pie__chud_chunk_range(job, chunk, &a, &b);
-    if (h[0] != PARTIAL_MAGIC || h[1] != a || h[2] != b || (h[3] & 1) != (b < job->nterms) ||
-        h[3] > 3)
+    if (h[0] != PARTIAL_MAGIC || h[1] != a || h[2] != b || h[3] != (b < job->nterms))
         return PIE_K_ECORRUPT;
     uint64_t maxw = pie__chud_chunk_bits(job, chunk) / 64 + 4;
     size_t at = HEADER;
     if (get_int(p, len, &at, maxw, x->P, &x->eP) || get_int(p, len, &at, maxw, x->Q, &x->eQ) ||
         get_int(p, len, &at, maxw, x->T, &x->eT))
         return PIE_K_ECORRUPT;
-    x->tracked = (int)(h[3] >> 1);
-    if (x->tracked && (get_fac(p, len, &at, MAX_PRIMES_PER_TERM * (b - a), &x->fp) ||
-                       get_fac(p, len, &at, MAX_PRIMES_PER_TERM * (b - a), &x->fq)))
-        return PIE_K_ECORRUPT;
     if (at != len)
         return PIE_K_ECORRUPT;
-    if (mpz_sgn(x->Q) <= 0 || ((h[3] & 1) && mpz_sgn(x->P) <= 0))
+    if (mpz_sgn(x->Q) <= 0 || (h[3] && mpz_sgn(x->P) <= 0))
         return PIE_K_ECORRUPT;
     x->a = a;
     x->b = b;
-    x->hasP = (int)(h[3] & 1);
+    x->hasP = (int)h[3];
     return PIE_K_OK;
 }
 
@@ -226,10 +176,7 @@ static uint64_t chud_max_partial(const void *jobp, uint64_t chunk)
     const pie__chud_job *job = jobp;
     if (chunk >= job->nchunks)
         return 0;
-    uint64_t a, b;
-    pie__chud_chunk_range(job, chunk, &a, &b);
-    return HEADER + 3 * (INT_HEADER + 8 * (pie__chud_chunk_bits(job, chunk) / 64 + 4)) + 16 +
-           16 * MAX_PRIMES_PER_TERM * (b - a);
+    return HEADER + 3 * (INT_HEADER + 8 * (pie__chud_chunk_bits(job, chunk) / 64 + 4));
 }
 
 /* The merge: the partial is checked and imported here, in the caller's

@@ -45,7 +45,7 @@
 
 /* Names the partials' format and the splitting rules that fix their bits;
  * changes whenever either does (checkpoints compare it). */
-#define PIE_CHUD_PARTIAL_FORMAT "chud-pqt-trunc1-fac32-lists"
+#define PIE_CHUD_PARTIAL_FORMAT "chud-pqt-trunc1-fac32-v3"
 
 /* Returned by pie__chud_floor when the last digit is not certain. */
 #define PIE_CHUD_RETRY 100
