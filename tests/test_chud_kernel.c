@@ -110,6 +110,9 @@ static void check_corrupt(void)
     buf.data[32 + 16] ^= 0x40; /* P's word count */
     CHECKF(pie__chud_series_ops.merge(acc, &job, 0, buf.data, buf.len) == PIE_K_ECORRUPT, "count");
     buf.data[32 + 16] ^= 0x40;
+    buf.data[24] ^= 2; /* the flags word: hasP only (factor lists followed in the old format) */
+    CHECKF(pie__chud_series_ops.merge(acc, &job, 0, buf.data, buf.len) == PIE_K_ECORRUPT, "flags");
+    buf.data[24] ^= 2;
     CHECKF(pie__chud_series_ops.merge(acc, &job, 0, buf.data, 10) == PIE_K_ECORRUPT, "tiny");
     CHECKF(pie__chud_series_ops.merge(acc, &job, 0, buf.data, buf.len) == PIE_K_OK, "good");
     CHECKF(pie__chud_series_ops.merge(acc, &job, 1, buf.data, buf.len) == PIE_K_ECORRUPT,
