@@ -1,10 +1,11 @@
 /** @brief The Chudnovsky series' chunks on one thread: the time pie__chud_split takes over every
  * chunk of a job. */
 #include "chud_split.h"
+#include "engine.h" /* pie__now */
+#include "stats.h"  /* bench_summarize (bench/scaling) */
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 /*
  * The chunk figures in docs/digits.md ("Shared factors removed by factor
@@ -15,23 +16,10 @@
  * bench_chud_split [DIGITS...] (default 1e6 1e7); env BENCH_REPS (default 5).
  */
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Every chunk of job, split and dropped: seconds. */
 static double chunks(const pie__chud_job *job)
 {
-    double t0 = now();
+    double t0 = pie__now();
     for (uint64_t c = 0; c < job->nchunks; c++) {
         uint64_t a, b;
         pie__chud_chunk_range(job, c, &a, &b);
@@ -40,7 +28,7 @@ static double chunks(const pie__chud_job *job)
         pie__chud_split(job, &x, a, b);
         pie__chud_node_clear(&x);
     }
-    return now() - t0;
+    return pie__now() - t0;
 }
 
 int main(int argc, char **argv)
@@ -66,9 +54,10 @@ int main(int argc, char **argv)
         }
         for (int r = 0; r < reps; r++)
             t[r] = chunks(&job);
-        qsort(t, (size_t)reps, sizeof *t, cmp_double);
+        bench_summary sum;
+        bench_summarize(t, (unsigned)reps, &sum);
         printf("%llu,%llu,%llu,%.4f,%.4f\n", (unsigned long long)D, (unsigned long long)job.nchunks,
-               (unsigned long long)job.nterms, t[reps / 2], t[0]);
+               (unsigned long long)job.nterms, sum.median, sum.min);
         fflush(stdout);
     }
     free(t);
