@@ -223,6 +223,28 @@ static pie__par_piece *pieces_of(const pie__par_mul *m, unsigned n, unsigned thr
     return pc;
 }
 
+/* The pool takes its jobs in array order: heaviest first (the LPT rule).
+ * A whole piece weighs its limbs (work_of); of a piece in halves, the half
+ * modulo B^n + 1 (one transform of length n) 11/20 of them and the half
+ * modulo B^n - 1 (GMP's two of length n/2) 9/20: timed apart on one thread,
+ * 43.6 ms against 36.1 ms at 270,000 limbs, 2.6 ms against 2.5 ms at 28,000.
+ * Taken in product order, a top merge's six halves on two threads ended at
+ * about 1.1 times the ideal, the last thread alone on a B^n + 1 half. */
+static void order_by_weight(pie__par_job *jobs, size_t *w, unsigned n)
+{
+    for (unsigned i = 1; i < n; i++) {
+        pie__par_job j = jobs[i];
+        size_t wj = w[i];
+        unsigned k = i;
+        for (; k > 0 && w[k - 1] < wj; k--) {
+            jobs[k] = jobs[k - 1];
+            w[k] = w[k - 1];
+        }
+        jobs[k] = j;
+        w[k] = wj;
+    }
+}
+
 /* The pieces on this process's threads, added into their products. A piece
  * of a product that is sliced, or a product alone with threads to spare,
  * runs as two halves (par_crt.c) where that pays: two jobs. */
@@ -231,9 +253,11 @@ static int on_threads(const pie__par_mul *m, unsigned n, const pie__par_piece *p
 {
     slice *sl = calloc(np, sizeof *sl);
     pie__par_job *jobs = calloc(2 * (size_t)np, sizeof *jobs);
-    if (!sl || !jobs) {
+    size_t *w = calloc(2 * (size_t)np, sizeof *w);
+    if (!sl || !jobs || !w) {
         free(sl);
         free(jobs);
+        free(w);
         return PIE_K_ENOMEM;
     }
     unsigned nj = 0;
@@ -246,10 +270,14 @@ static int on_threads(const pie__par_mul *m, unsigned n, const pie__par_piece *p
         mpz_init(sl[i].out);
         if (rc == PIE_K_OK && sliced(mi, n, threads, 0) && split_piece(&sl[i]) < 0)
             rc = PIE_K_ENOMEM;
+        const size_t all = work_of(&pc[i]);
         if (sl[i].split) {
-            jobs[nj++] = (pie__par_job){pie__crt_minus, &sl[i].crt};
+            w[nj] = all / 20 * 11;
             jobs[nj++] = (pie__par_job){pie__crt_plus, &sl[i].crt};
+            w[nj] = all / 20 * 9;
+            jobs[nj++] = (pie__par_job){pie__crt_minus, &sl[i].crt};
         } else {
+            w[nj] = all;
             jobs[nj++] = (pie__par_job){slice_run, &sl[i]};
         }
     }
@@ -258,10 +286,13 @@ static int on_threads(const pie__par_mul *m, unsigned n, const pie__par_piece *p
             split_finish(&sl[i], 0);
             mpz_clear(sl[i].out);
         }
+        free(w);
         free(jobs);
         free(sl);
         return rc;
     }
+    order_by_weight(jobs, w, nj);
+    free(w);
     pie__par_run(jobs, nj, threads);
     for (unsigned i = 0; i < np; i++)
         split_finish(&sl[i], 1);
