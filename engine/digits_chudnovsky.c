@@ -26,8 +26,9 @@ static unsigned finish_threads(const pie_ctx *ctx, unsigned series_workers)
  * scratch, with the square root, X's factors and the heap the series left),
  * about 30 W/8 bytes, 34 W/8 with the pie command's allocator settings
  * (cli_malloc.c: freed blocks below 32 MiB stay in the heap, up to 1.02 of
- * the 30 W/8 model's estimate at 3e6 and 1e7 digits); each worker holds one chunk's splitting with GMP's
- * scratch, about 16 times the chunk's largest integer. */
+ * the 30 W/8 model's estimate at 3e6 and 1e7 digits); each worker holds one
+ * chunk's splitting with GMP's scratch, about 16 times the chunk's largest
+ * integer. */
 uint64_t pie__chud_estimate(const pie_ctx *ctx, const pie__bbp_job *view,
                             pie_digits_big_ops big_ops)
 {
