@@ -24,11 +24,8 @@ static unsigned finish_threads(const pie_ctx *ctx, unsigned series_workers)
  * peak_rss_bytes, 2 workers: 24 MB at 1e6 digits, 143 MB at 1e7, 1.07 GB at
  * 1e8): the parent peaks in the division (GMP's 2W/W division and its
  * scratch, with the square root, X's factors and the heap the series left),
- * about 30 W/8 bytes, 34 W/8 with the pie command's allocator settings
- * (cli_malloc.c: freed blocks below 32 MiB stay in the heap, up to 1.02 of
- * the 30 W/8 model's estimate at 3e6 and 1e7 digits); each worker holds one
- * chunk's splitting with GMP's scratch, about 16 times the chunk's largest
- * integer. */
+ * about 30 W/8 bytes; each worker holds one chunk's splitting with GMP's
+ * scratch, about 16 times the chunk's largest integer. */
 uint64_t pie__chud_estimate(const pie_ctx *ctx, const pie__bbp_job *view,
                             pie_digits_big_ops big_ops)
 {
@@ -36,7 +33,7 @@ uint64_t pie__chud_estimate(const pie_ctx *ctx, const pie__bbp_job *view,
     pie__chud_job_init(&job, view->digits, view->base, view->guard);
     const uint64_t base_rss = UINT64_C(4) << 20;
     uint64_t wbytes = job.prec / 8 + 1;
-    uint64_t parent = base_rss + 34 * wbytes;
+    uint64_t parent = base_rss + 30 * wbytes;
     uint64_t worker = base_rss + 16 * (pie__chud_chunk_bits(&job, 0) / 8);
     unsigned w = pie__resolve_workers(ctx);
     if (w > job.nchunks)

@@ -10,7 +10,4 @@ int pie_cli_bench(int argc, char **argv);
 int pie_cli_cpu_info(int argc, char **argv);
 int pie_cli_selftest(int argc, char **argv);
 
-/* Allocator settings for big-integer work (cli_malloc.c); called once, first. */
-void pie_cli_tune_malloc(void);
-
 #endif

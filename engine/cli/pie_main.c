@@ -102,6 +102,5 @@ static int dispatch(int argc, char **argv)
 int main(int argc, char **argv)
 {
     fill_std_fds();
-    pie_cli_tune_malloc();
     return close_stdout(dispatch(argc, argv));
 }
