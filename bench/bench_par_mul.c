@@ -1,5 +1,6 @@
 /** @brief One big product and one 2n/n division on 1 and 2 threads: GMP's mpz_mul and
  * mpz_tdiv_q against pie__par_mul_n (products in halves, par_crt.c) and pie__par_div_q. */
+#include "par_crt.h"
 #include "par_div.h"
 #include "par_gmp.h"
 
@@ -11,7 +12,8 @@
 /*
  * The figures in docs/digits.md ("Products on several threads", "The
  * division") come from this program (one product, three at once, a
- * division): best of R calls each (R = 30 below
+ * division), and the two halves of a product timed apart (a comment
+ * line: the weights of par_gmp.c's job order): best of R calls each (R = 30 below
  * 2^21 bits, 5 above), random operands, the results compared with GMP's.
  * Usage: bench_par_mul [MAX_LOG2_BITS] (default 26).
  */
@@ -55,6 +57,28 @@ int main(int argc, char **argv)
         }
         bad |= mpz_cmp(r1, r2) != 0;
         printf("product n x n,%lu,%.5f,%.5f,%.2f\n", bits, g, p, g / p);
+        /* its two halves (par_crt.c) apart on this thread: the weights the
+         * pool orders them by (par_gmp.c) */
+        double hm = 1e30, hp = 1e30;
+        for (int i = 0; i < reps && pie__crt_available(); i++) {
+            pie__crt_mul c;
+            if (pie__crt_start(&c, r2, mpz_limbs_read(a), (mp_size_t)mpz_size(a), mpz_limbs_read(b),
+                               (mp_size_t)mpz_size(b)) != 0)
+                break;
+            double t0 = now();
+            pie__crt_minus(&c);
+            double t1 = now();
+            pie__crt_plus(&c);
+            double t2 = now();
+            pie__crt_finish(&c, r2, 0);
+            hm = t1 - t0 < hm ? t1 - t0 : hm;
+            hp = t2 - t1 < hp ? t2 - t1 : hp;
+            bad |= mpz_cmp(r1, r2) != 0;
+        }
+        if (hm < 1e30)
+            printf("# halves apart on one thread: B^n-1 then B^n+1 seconds and their "
+                   "ratio,%lu,%.5f,%.5f,%.2f\n",
+                   bits, hm, hp, hp / hm);
         /* three products at once (a top merge's batch on two threads) */
         mpz_t c[3], d[3], e[3];
         pie__par_mul m3[3];

@@ -226,10 +226,11 @@ static pie__par_piece *pieces_of(const pie__par_mul *m, unsigned n, unsigned thr
 /* The pool takes its jobs in array order: heaviest first (the LPT rule).
  * A whole piece weighs its limbs (work_of); of a piece in halves, the half
  * modulo B^n + 1 (one transform of length n) 11/20 of them and the half
- * modulo B^n - 1 (GMP's two of length n/2) 9/20: timed apart on one thread,
- * 43.6 ms against 36.1 ms at 270,000 limbs, 2.6 ms against 2.5 ms at 28,000.
- * Taken in product order, a top merge's six halves on two threads ended at
- * about 1.1 times the ideal, the last thread alone on a B^n + 1 half. */
+ * modulo B^n - 1 (GMP's two of length n/2) 9/20: apart on one thread the
+ * first takes 1.18-1.34 times as long from 2^18 to 2^24 bits (bench_par_mul's
+ * "halves apart" lines). Taken in product order, a top merge's last thread
+ * could be left alone on a B^n + 1 half; heaviest first, three products on
+ * two threads went from 1.72-1.74x to 1.86-1.92x GMP's speed at 2^22 bits. */
 static void order_by_weight(pie__par_job *jobs, size_t *w, unsigned n)
 {
     for (unsigned i = 1; i < n; i++) {
