@@ -16,6 +16,14 @@
  * tree hold a large share of the series' work (binary splitting's cost is in its top levels); done
  * in the callback they would stall the backend's loop, and with it every worker waiting to hand
  * over its partial.
+ *
+ * That thread shares the CPUs with the workers, so when the last chunk comes
+ * in it may still have several chunks queued (at 10^6 digits on 2 cores, 0
+ * to 28 ms of merges, with the workers done and a CPU idle). pie__chud_top
+ * then takes the queue's last aligned block of 2^k chunks (2^k at most half
+ * the queue), merges it into one node on the calling thread while the merge
+ * thread finishes the rest, and pushes that node: the same merges of the
+ * same nodes as the stack would have done, on two threads instead of one.
  */
 
 #define STACK_MAX 8 /* log2(C) + 2 */
@@ -37,6 +45,8 @@ struct pie__chud_acc {
     qitem *head, *tail;
     int closed, started, rc;
     pthread_t th;
+    unsigned stolen;    /* chunks pie__chud_top merged itself (tests) */
+    int defer;          /* start the merge thread in pie__chud_top (tests) */
     int want_sqrt;      /* start the square root with the first chunk */
     pie__chud_sqrt *sq; /* that square root, until taken */
 };
@@ -208,8 +218,9 @@ int pie__chud_acc_push(pie__chud_acc *acc, const pie__chud_job *job, uint64_t ch
     int rc = acc->rc;
     if (rc == PIE_K_OK && (chunk != acc->next_chunk || acc->closed))
         rc = PIE_K_EINVAL;
-    if (rc == PIE_K_OK && !acc->started) {
+    if (rc == PIE_K_OK)
         acc->job = job;
+    if (rc == PIE_K_OK && !acc->started && !acc->defer) {
         acc->started = pthread_create(&acc->th, NULL, merger, acc) == 0;
         if (!acc->started)
             rc = PIE_K_ENOMEM;
@@ -229,12 +240,106 @@ int pie__chud_acc_push(pie__chud_acc *acc, const pie__chud_job *job, uint64_t ch
     return rc;
 }
 
+/* Under the lock, after the last push: detach the queue's last block of
+ * 2^k chunks, 2 <= 2^k <= half the queue, and stop the merge thread after
+ * the rest. Returns the block's first item (NULL: none taken), its size in
+ * *n. The queue holds chunks C - q .. C - 1, in order. */
+static qitem *steal(pie__chud_acc *acc, uint64_t *n)
+{
+    *n = 0;
+    pthread_mutex_lock(&acc->mu);
+    if (acc->defer && !acc->started && acc->head)
+        acc->started = pthread_create(&acc->th, NULL, merger, acc) == 0;
+    if (!acc->started && acc->head && acc->rc == PIE_K_OK)
+        acc->rc = PIE_K_ENOMEM; /* no thread to merge the queue */
+    uint64_t q = 0;
+    for (qitem *i = acc->head; i; i = i->next)
+        q++;
+    qitem *first = NULL;
+    if (acc->started && acc->rc == PIE_K_OK && q >= 4) {
+        uint64_t b = 2;
+        while (4 * b <= q)
+            b *= 2;
+        qitem *prev = acc->head; /* the item before the block: b <= q / 2 */
+        for (uint64_t i = 1; i < q - b; i++)
+            prev = prev->next;
+        first = prev->next;
+        prev->next = NULL;
+        acc->tail = prev;
+        *n = b;
+    }
+    acc->closed = 1;
+    pthread_cond_signal(&acc->cv);
+    pthread_mutex_unlock(&acc->mu);
+    return first;
+}
+
+/* Merge the n chunks of the list `it` (n a power of two, in order) into
+ * *out on this thread: the merges the stack would have made of them. The
+ * items are consumed. */
+static int merge_block(const pie__chud_job *job, qitem *it, uint64_t n, pie__chud_node *out)
+{
+    pie__chud_node st[STACK_MAX];
+    unsigned d = 0;
+    int rc = PIE_K_OK;
+    pie__par one = pie__par_threads(1);
+    uint64_t r = 0;
+    for (; it; r++) {
+        qitem *q = it;
+        it = it->next;
+        if (rc != PIE_K_OK || d >= STACK_MAX) {
+            rc = rc != PIE_K_OK ? rc : PIE_K_EINVAL;
+            item_free(q);
+            continue;
+        }
+        st[d++] = *q->node; /* the integers move */
+        free(q->node);
+        free(q);
+        /* r's trailing ones; the last chunk completes the block (r = n - 1). */
+        for (uint64_t c = r; rc == PIE_K_OK && (c & 1); c >>= 1) {
+            if (st[d - 2].b != st[d - 1].a)
+                rc = PIE_K_EINVAL;
+            else
+                rc = pie__chud_merge(job, &st[d - 2], &st[d - 1], &one);
+            pie__chud_node_clear(&st[d - 1]);
+            d--;
+        }
+    }
+    if (rc == PIE_K_OK && (d != 1 || r != n))
+        rc = PIE_K_EINVAL; /* n was not the block's size: a bug */
+    if (rc == PIE_K_OK) {
+        *out = st[0];
+        return rc;
+    }
+    while (d)
+        pie__chud_node_clear(&st[--d]);
+    return rc;
+}
+
 int pie__chud_top(pie__chud_acc *acc, const pie__chud_job *job, const pie__par *par)
 {
     if (acc->next_chunk != job->nchunks)
         return PIE_K_EINVAL;
+    uint64_t n;
+    qitem *block = steal(acc, &n);
+    pie__chud_node mine;
+    int mrc = block ? merge_block(job, block, n, &mine) : PIE_K_OK;
     finish(acc);
     int rc = acc->rc;
+    if (block) {
+        if (rc == PIE_K_OK)
+            rc = mrc;
+        if (rc == PIE_K_OK && acc->depth >= STACK_MAX)
+            rc = PIE_K_EINVAL;
+        if (rc == PIE_K_OK) {
+            pie__chud_node *slot = &acc->node[acc->depth++];
+            pie__chud_node_clear(slot);
+            *slot = mine;
+            acc->stolen += (unsigned)n;
+        } else if (mrc == PIE_K_OK) {
+            pie__chud_node_clear(&mine);
+        }
+    }
     if (rc == PIE_K_OK && acc->depth == 0)
         rc = PIE_K_EINVAL;
     while (acc->depth > 1 && rc == PIE_K_OK)
@@ -242,6 +347,16 @@ int pie__chud_top(pie__chud_acc *acc, const pie__chud_job *job, const pie__par *
     if (rc == PIE_K_OK && (acc->node[0].a != 0 || acc->node[0].b != job->nterms))
         rc = PIE_K_EINVAL;
     return rc;
+}
+
+void pie__chud_acc_defer(pie__chud_acc *acc)
+{
+    acc->defer = 1;
+}
+
+unsigned pie__chud_acc_stolen(const pie__chud_acc *acc)
+{
+    return acc->stolen;
 }
 
 pie__chud_node *pie__chud_acc_root(pie__chud_acc *acc)

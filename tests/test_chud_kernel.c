@@ -48,6 +48,53 @@ static int run_job(const pie__chud_job *job, unsigned threads, char **text)
     return rc;
 }
 
+/* The merge thread's queue taken over by pie__chud_top: every chunk of a
+ * D-digit job queued (the merge thread deferred), then top takes the last
+ * half and merges it beside that thread; the digits must still be MPFR's. */
+static void check_steal(uint64_t D)
+{
+    pie__chud_job job;
+    CHECKF(pie__chud_job_init(&job, D, 10, 32) == PIE_K_OK, "init %llu", (unsigned long long)D);
+    pie__chud_acc *acc = pie__chud_acc_new();
+    pie__chud_acc_set_threads(acc, 2);
+    pie__chud_acc_defer(acc);
+    pie__par par = pie__par_threads(2);
+    int rc = PIE_K_OK;
+    for (uint64_t c = 0; c < job.nchunks && rc == PIE_K_OK; c++) {
+        pie_kbuf buf = {0};
+        rc = pie__chud_series_ops.run_chunk(&job, c, &buf);
+        if (rc == PIE_K_OK)
+            rc = pie__chud_series_ops.merge(acc, &job, c, buf.data, buf.len);
+        pie_kbuf_free(&buf);
+    }
+    if (rc == PIE_K_OK)
+        rc = pie__chud_top(acc, &job, &par);
+    unsigned want = job.nchunks >= 4 ? (unsigned)job.nchunks / 2 : 0;
+    CHECKF(pie__chud_acc_stolen(acc) == want, "D=%llu C=%llu: top merged %u chunks, not %u",
+           (unsigned long long)D, (unsigned long long)job.nchunks, pie__chud_acc_stolen(acc), want);
+    mpz_t x, y;
+    mpz_inits(x, y, NULL);
+    char *text = NULL;
+    if (rc == PIE_K_OK)
+        rc = pie__chud_fixed(acc, &job, &par, NULL, NULL, NULL, x);
+    if (rc == PIE_K_OK)
+        rc = pie__chud_floor(&job, x, &par, NULL, y);
+    if (rc == PIE_K_OK)
+        rc = pie__chud_format(&job, x, y, &par, NULL, &text, NULL); /* consumes y */
+    else
+        mpz_clear(y);
+    mpz_clear(x);
+    pie__chud_acc_free(acc);
+    CHECKF(rc == PIE_K_OK, "D=%llu: rc %d", (unsigned long long)D, rc);
+    if (rc != PIE_K_OK)
+        return;
+    char *ref = mpfr_digits((unsigned long)D, 10);
+    CHECKF(strcmp(text, ref) == 0, "D=%llu with the queue taken over differs",
+           (unsigned long long)D);
+    free(ref);
+    free(text);
+}
+
 static void check_size(uint64_t D, unsigned base, unsigned threads)
 {
     pie__chud_job job;
@@ -164,6 +211,16 @@ int main(int argc, char **argv)
     if (min == 1) {
         check_retry();
         check_corrupt();
+        /* The first size with 2, 4, ... 32 chunks: none taken, then 2 ... 16. */
+        uint64_t D = 1;
+        for (uint64_t c = 2; c <= 32 && D <= max; c *= 2) {
+            pie__chud_job j;
+            for (pie__chud_job_init(&j, D, 10, 32); j.nchunks < c;
+                 pie__chud_job_init(&j, D, 10, 32))
+                D++;
+            if (D <= max)
+                check_steal(D);
+        }
     }
     return test_finish();
 }
