@@ -417,7 +417,10 @@ static pie_status run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_resu
     if (st == PIE_OK)
         st = finish(ctx, o, &job, &window, text, &out, res);
     if (st == PIE_OK && o->algorithm == PIE_DIGITS_CHUDNOVSKY)
-        pie__chud_drop_checkpoint(ctx, &job); /* the digits are out */
+        pie__chud_drop_checkpoint(ctx, &job);   /* the digits are out */
+    uint64_t peak = pie__proc_session_end(ctx); /* workers the last attempt let go */
+    if (peak > res->peak_rss_bytes)
+        res->peak_rss_bytes = peak;
     pie__atomic_abort(&out);
     if (st != PIE_OK || o->path) { /* a file holds the digits, or a failure */
         free(text);

@@ -351,7 +351,11 @@ pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_
     pie_status st = attempt(ctx, view, &job, big_ops, res, text, retry, w);
     if (st == PIE_OK && *retry) /* the next attempt is another job */
         pie__chud_drop_checkpoint(ctx, view);
-    if (session) {
+    if (session && st == PIE_OK && !*retry) {
+        /* The digits are formed: the workers exit while the caller takes the
+         * digest and writes the file, and it reaps them. */
+        pie__proc_session_release(ctx);
+    } else if (session) {
         uint64_t peak = pie__proc_session_end(ctx);
         if (peak > res->peak_rss_bytes)
             res->peak_rss_bytes = peak;

@@ -23,7 +23,9 @@ uint64_t pie__chud_estimate(const pie_ctx *ctx, const pie__bbp_job *view,
 /* One attempt at the view's guard: PIE_OK with *text set, or a failure;
  * *retry set when the last digit was not certain. The big operations after
  * the series where big_ops says. Fills the series window w from the binary
- * value and res's timings, terms, counts and big_ops_name. */
+ * value and res's timings, terms, counts and big_ops_name. A forking
+ * backend's workers are reaped here, except after a success: then they are
+ * only let go, and the caller reaps them with pie__proc_session_end. */
 pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_big_ops big_ops,
                              pie_digits_result *res, char **text, int *retry,
                              pie__series_window *w);

@@ -62,6 +62,9 @@ struct pie_ctx {
     /* Process backend: while a session is open, its workers serve every
      * task (engine/process_session.c); NULL: each task forks its own. */
     pie__proc_session *proc_session;
+    /* A session whose workers were let go (pie__proc_session_release): they
+     * exit while the run finishes; pie__proc_session_end reaps them. */
+    pie__proc_session *proc_leaving;
 };
 
 /* One run of a kernel: what to compute and where the merged result goes. */
@@ -164,8 +167,11 @@ pie_status pie__run_task(pie_ctx *ctx, const pie__task *task, pie__run_stats *st
  * and a shared arena of `arena_bytes` (reserved, not committed), where a job
  * made after that fork must live (pie__proc_session_share; reset between
  * tasks with pie__proc_session_share_reset). End returns the workers' summed
- * peak RSS. */
+ * peak RSS. Release lets the workers go without waiting for them (their
+ * exit and the kernel's freeing of their memory overlap what the caller does
+ * next; later tasks fork their own); End then reaps them. */
 pie_status pie__proc_session_begin(pie_ctx *ctx, unsigned workers, size_t arena_bytes);
+void pie__proc_session_release(pie_ctx *ctx);
 uint64_t pie__proc_session_end(pie_ctx *ctx);
 void *pie__proc_session_share(pie_ctx *ctx, size_t bytes);
 void pie__proc_session_share_reset(pie_ctx *ctx);

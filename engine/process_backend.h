@@ -74,6 +74,8 @@ pie_status pie__proc_respawn(pstate *s, unsigned k);
 /* Returns the worker's exit code if it exited by itself, else -1. */
 int pie__proc_reap(pstate *s, unsigned k, double grace, char *why, size_t whylen);
 void pie__proc_shutdown(pstate *s, int force);
+/* Close the request pipes: the workers exit on EOF; nobody waits here. */
+void pie__proc_release(pstate *s);
 
 /* process_worker.c */
 _Noreturn void pie__proc_worker_main(const pstate *s, unsigned slot, int in, int out);

@@ -72,12 +72,18 @@ pie_status pie__proc_session_begin(pie_ctx *ctx, unsigned workers, size_t arena_
     return PIE_OK;
 }
 
-uint64_t pie__proc_session_end(pie_ctx *ctx)
+void pie__proc_session_release(pie_ctx *ctx)
 {
     pie__proc_session *ps = ctx->proc_session;
-    if (!ps)
-        return 0;
+    if (!ps || ctx->proc_leaving)
+        return; /* one released session at a time: end the first */
     ctx->proc_session = NULL;
+    ctx->proc_leaving = ps;
+    pie__proc_release(&ps->s);
+}
+
+static uint64_t end_one(pie__proc_session *ps)
+{
     pstate *s = &ps->s;
     s->stats = &ps->stats;
     pie__proc_shutdown(s, 0);
@@ -86,6 +92,20 @@ uint64_t pie__proc_session_end(pie_ctx *ctx)
     munmap(ps->map, ps->map_len);
     free(s->w);
     free(ps);
+    return peak;
+}
+
+uint64_t pie__proc_session_end(pie_ctx *ctx)
+{
+    uint64_t peak = 0;
+    pie__proc_session *open = ctx->proc_session, *leaving = ctx->proc_leaving;
+    ctx->proc_session = ctx->proc_leaving = NULL;
+    if (open)
+        peak = end_one(open);
+    if (leaving) {
+        uint64_t p = end_one(leaving);
+        peak = p > peak ? p : peak;
+    }
     return peak;
 }
 

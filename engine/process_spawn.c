@@ -199,14 +199,21 @@ int pie__proc_reap(pstate *s, unsigned k, double grace, char *why, size_t whylen
     return code;
 }
 
+void pie__proc_release(pstate *s)
+{
+    for (unsigned k = 0; k < s->nw; k++) {
+        if (s->w[k].to_fd < 0)
+            continue;                               /* released before */
+        pie__proc_note_cpu(s->ctx, k, s->w[k].pid); /* where it ran, before it exits */
+        close_fd(&s->w[k].to_fd);
+    }
+}
+
 /* Orderly shutdown: close the request pipes (workers exit on EOF), give them
  * a moment, then kill whatever is left, and reap everyone. */
 void pie__proc_shutdown(pstate *s, int force)
 {
-    for (unsigned k = 0; k < s->nw; k++) {
-        pie__proc_note_cpu(s->ctx, k, s->w[k].pid); /* where it ran, before it exits */
-        close_fd(&s->w[k].to_fd);
-    }
+    pie__proc_release(s);
     if (!force) {
         double deadline = pie__now() + 1.0;
         for (unsigned k = 0; k < s->nw; k++) {

@@ -3,10 +3,13 @@
 #include "chudnovsky.h"
 #include "test_util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static pie_ctx *make(pie_backend b, unsigned workers)
@@ -74,6 +77,20 @@ static void check_backends(void)
             CHECKF(st == PIE_OK && r->text && ref->text && strcmp(r->text, ref->text) == 0,
                    "D=%llu %s x%u differs from serial (%s)", (unsigned long long)D,
                    pie_backend_name(runs[k].b), runs[k].w, pie_ctx_last_error(ctx));
+            if (st == PIE_OK && runs[k].b == PIE_BACKEND_PROCESS) {
+                /* The workers, let go before the digest, are reaped by the
+                 * run's end, and their peak counted in the result's. */
+                CHECKF(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD,
+                       "D=%llu process x%u: a worker was left unreaped", (unsigned long long)D,
+                       runs[k].w);
+                struct rusage self;
+                getrusage(RUSAGE_SELF, &self);
+                CHECKF(r->peak_rss_bytes > (uint64_t)self.ru_maxrss * 1024u,
+                       "D=%llu process x%u: peak %llu B leaves out the workers' (this process "
+                       "alone: %ld KiB)",
+                       (unsigned long long)D, runs[k].w, (unsigned long long)r->peak_rss_bytes,
+                       self.ru_maxrss);
+            }
             pie_result_free(r);
             pie_ctx_free(ctx);
         }
