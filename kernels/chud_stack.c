@@ -218,8 +218,8 @@ int pie__chud_acc_push(pie__chud_acc *acc, const pie__chud_job *job, uint64_t ch
     int rc = acc->rc;
     if (rc == PIE_K_OK && (chunk != acc->next_chunk || acc->closed))
         rc = PIE_K_EINVAL;
-    if (rc == PIE_K_OK)
-        acc->job = job;
+    if (rc == PIE_K_OK && !acc->started)
+        acc->job = job; /* read by the merge thread, which starts after this */
     if (rc == PIE_K_OK && !acc->started && !acc->defer) {
         acc->started = pthread_create(&acc->th, NULL, merger, acc) == 0;
         if (!acc->started)
