@@ -124,15 +124,22 @@ void pie__chud_acc_free(pie__chud_acc *acc)
     free(acc);
 }
 
-/* Merge the two top nodes. */
-static int pop_merge(pie__chud_acc *acc, const pie__par *par)
+/* Merge the two top nodes of the stack st[0 .. *depth); the right one is
+ * left initialized, its values dropped (pie__chud_merge). */
+static int merge_top(const pie__chud_job *job, pie__chud_node *st, unsigned *depth,
+                     const pie__par *par)
 {
-    pie__chud_node *l = &acc->node[acc->depth - 2], *r = &acc->node[acc->depth - 1];
+    pie__chud_node *l = &st[*depth - 2], *r = &st[*depth - 1];
     if (l->b != r->a)
         return PIE_K_EINVAL; /* the stack lost its order: a bug */
-    int rc = pie__chud_merge(acc->job, l, r, par);
-    acc->depth--;
+    int rc = pie__chud_merge(job, l, r, par);
+    (*depth)--;
     return rc;
+}
+
+static int pop_merge(pie__chud_acc *acc, const pie__par *par)
+{
+    return merge_top(acc->job, acc->node, &acc->depth, par);
 }
 
 /* Push chunk c's node and do the merges it completes: as many as c has
@@ -297,12 +304,10 @@ static int merge_block(const pie__chud_job *job, qitem *it, uint64_t n, pie__chu
         free(q);
         /* r's trailing ones; the last chunk completes the block (r = n - 1). */
         for (uint64_t c = r; rc == PIE_K_OK && (c & 1); c >>= 1) {
-            if (st[d - 2].b != st[d - 1].a)
-                rc = PIE_K_EINVAL;
-            else
-                rc = pie__chud_merge(job, &st[d - 2], &st[d - 1], &one);
-            pie__chud_node_clear(&st[d - 1]);
-            d--;
+            unsigned before = d;
+            rc = merge_top(job, st, &d, &one);
+            if (d < before)
+                pie__chud_node_clear(&st[d]); /* the merged right node */
         }
     }
     if (rc == PIE_K_OK && (d != 1 || r != n))

@@ -8,12 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The whole job through the ops table, chunks in order (or, with `order`,
- * computed in that order and merged in chunk order), finished on `threads`
- * threads; returns the kernel status of the last step. */
-static int run_job(const pie__chud_job *job, unsigned threads, char **text)
+/* The whole job through the ops table, chunks in order, finished on
+ * `threads` threads; returns the kernel status of the last step. With
+ * `stolen`, the merges run on the accumulator's merge thread, started only
+ * at the top (every chunk still queued), and *stolen says how many chunks
+ * pie__chud_top merged itself. */
+static int run_job(const pie__chud_job *job, unsigned threads, unsigned *stolen, char **text)
 {
     pie__chud_acc *acc = pie__chud_acc_new();
+    if (stolen) { /* merges on a merge thread, deferred: every chunk queued for the top */
+        pie__chud_acc_set_threads(acc, threads);
+        pie__chud_acc_defer(acc);
+    }
     pie__par par = pie__par_threads(threads);
     int rc = PIE_K_OK;
     for (uint64_t c = 0; c < job->nchunks && rc == PIE_K_OK; c++) {
@@ -27,6 +33,8 @@ static int run_job(const pie__chud_job *job, unsigned threads, char **text)
     }
     if (rc == PIE_K_OK)
         rc = pie__chud_top(acc, job, &par);
+    if (stolen)
+        *stolen = pie__chud_acc_stolen(acc);
     mpz_t x, y;
     mpz_inits(x, y, NULL);
     pie__chud_sqrt *sq = threads > 1 ? pie__chud_sqrt_start(job) : NULL;
@@ -55,36 +63,12 @@ static void check_steal(uint64_t D)
 {
     pie__chud_job job;
     CHECKF(pie__chud_job_init(&job, D, 10, 32) == PIE_K_OK, "init %llu", (unsigned long long)D);
-    pie__chud_acc *acc = pie__chud_acc_new();
-    pie__chud_acc_set_threads(acc, 2);
-    pie__chud_acc_defer(acc);
-    pie__par par = pie__par_threads(2);
-    int rc = PIE_K_OK;
-    for (uint64_t c = 0; c < job.nchunks && rc == PIE_K_OK; c++) {
-        pie_kbuf buf = {0};
-        rc = pie__chud_series_ops.run_chunk(&job, c, &buf);
-        if (rc == PIE_K_OK)
-            rc = pie__chud_series_ops.merge(acc, &job, c, buf.data, buf.len);
-        pie_kbuf_free(&buf);
-    }
-    if (rc == PIE_K_OK)
-        rc = pie__chud_top(acc, &job, &par);
-    unsigned want = job.nchunks >= 4 ? (unsigned)job.nchunks / 2 : 0;
-    CHECKF(pie__chud_acc_stolen(acc) == want, "D=%llu C=%llu: top merged %u chunks, not %u",
-           (unsigned long long)D, (unsigned long long)job.nchunks, pie__chud_acc_stolen(acc), want);
-    mpz_t x, y;
-    mpz_inits(x, y, NULL);
     char *text = NULL;
-    if (rc == PIE_K_OK)
-        rc = pie__chud_fixed(acc, &job, &par, NULL, NULL, NULL, x);
-    if (rc == PIE_K_OK)
-        rc = pie__chud_floor(&job, x, &par, NULL, y);
-    if (rc == PIE_K_OK)
-        rc = pie__chud_format(&job, x, y, &par, NULL, &text, NULL); /* consumes y */
-    else
-        mpz_clear(y);
-    mpz_clear(x);
-    pie__chud_acc_free(acc);
+    unsigned stolen = 0;
+    int rc = run_job(&job, 2, &stolen, &text);
+    unsigned want = job.nchunks >= 4 ? (unsigned)job.nchunks / 2 : 0;
+    CHECKF(stolen == want, "D=%llu C=%llu: top merged %u chunks, not %u", (unsigned long long)D,
+           (unsigned long long)job.nchunks, stolen, want);
     CHECKF(rc == PIE_K_OK, "D=%llu: rc %d", (unsigned long long)D, rc);
     if (rc != PIE_K_OK)
         return;
@@ -100,10 +84,10 @@ static void check_size(uint64_t D, unsigned base, unsigned threads)
     pie__chud_job job;
     CHECKF(pie__chud_job_init(&job, D, base, 32) == PIE_K_OK, "init %llu", (unsigned long long)D);
     char *text = NULL;
-    int rc = run_job(&job, threads, &text);
+    int rc = run_job(&job, threads, NULL, &text);
     for (unsigned g = 128; rc == PIE_CHUD_RETRY && g < 4096; g *= 4) {
         pie__chud_job_init(&job, D, base, g);
-        rc = run_job(&job, threads, &text);
+        rc = run_job(&job, threads, NULL, &text);
     }
     CHECKF(rc == PIE_K_OK, "D=%llu base %u: rc %d", (unsigned long long)D, base, rc);
     if (rc != PIE_K_OK)
@@ -125,7 +109,7 @@ static void check_retry(void)
         pie__chud_job job;
         pie__chud_job_init(&job, D, D & 1 ? 16 : 10, 1);
         char *text = NULL;
-        int rc = run_job(&job, 1, &text);
+        int rc = run_job(&job, 1, NULL, &text);
         if (rc == PIE_CHUD_RETRY) {
             retries++;
             continue;
