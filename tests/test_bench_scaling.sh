@@ -59,6 +59,27 @@ usage_bad bench scaling --warmup -1
 usage_bad bench scaling --cooldown x
 usage_bad bench scaling --seed y
 PIE_BENCH_DIGITS_ALGORITHM=nope usage_bad bench scaling --workload digits --out "$tmp/alg-nope"
+usage_bad bench scaling --workload digits --algorithm nope --out "$tmp/alg-nope"
+usage_bad bench scaling --algorithm bbp --out "$tmp/alg-mc" # mc has no algorithm
+[ ! -e "$tmp/alg-nope" ] && [ ! -e "$tmp/alg-mc" ] || fail "a refused run created its --out"
+# A repeated option is named, also when its value is the next argument.
+expect_usage bench scaling --seed 1 --seed 2
+grep -q -- "--seed given more than once" "$tmp/err" || fail "repeated --seed: $(cat "$tmp/err")"
+# The digits workload runs the algorithm asked for, by option or by environment (the
+# option wins), and its kernel column names it.
+for how in "--algorithm bbp" "--algorithm chudnovsky" "ENV bbp" "ENV chudnovsky --algorithm bbp"; do
+    set -- $how
+    env=() args=()
+    if [ "$1" = ENV ]; then env=(PIE_BENCH_DIGITS_ALGORITHM="$2"); shift 2; fi
+    args=("$@")
+    want=${args[1]:-${env[0]#*=}}
+    d="$tmp/alg-$RANDOM"
+    env "${env[@]}" "$PIE" bench scaling --workload digits "${args[@]}" --backends process \
+        --workers 1,2 --size 20000 --weak-size 5000 --repeats 1 --warmup 0 --no-python \
+        --no-progress --out "$d" >/dev/null 2>"$tmp/stderr" || { cat "$tmp/stderr" >&2; fail "digits bench ($how) failed"; }
+    kernels=$(awk -F, '$1 == "strong" || $1 == "weak" {print $22}' "$d/results.csv" | sort -u)
+    [ "$kernels" = "$want" ] || fail "digits bench ($how): kernel column '$kernels', expected '$want'"
+done
 
 if command -v gnuplot >/dev/null 2>&1; then
     for f in speedup.png throughput.png weak.png; do

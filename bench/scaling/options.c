@@ -43,6 +43,8 @@ static const char bench_help[] =
     "  --cooldown S       seconds of idle after every timed run (default 0)\n"
     "  --seed S           seed of the shuffled run order (default: from the clock;\n"
     "                     recorded in results.json)\n"
+    "  --algorithm A      the digits workload's algorithm: chudnovsky (default) or\n"
+    "                     bbp (env PIE_BENCH_DIGITS_ALGORITHM)\n"
     "  -h, --help         this help\n"
     "\n"
     "pie bench compare DIR_A DIR_B [--json] [--alpha A]: compare two result\n"
@@ -64,7 +66,8 @@ enum {
     OPT_PIN,
     OPT_WARMUP,
     OPT_COOLDOWN,
-    OPT_SEED
+    OPT_SEED,
+    OPT_ALGORITHM
 };
 
 static const char *cmd = "bench scaling";
@@ -166,6 +169,7 @@ static void defaults(bench *b)
     b->progress = 1;
     b->wl = bench_workload_of(PIE_WORKLOAD_MC);
     b->warmup = 1;
+    b->algorithm = PIE_DIGITS_CHUDNOVSKY;
     b->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
     pie_topology_get(&b->topo);
     for (int one = 0; one < 2; one++)
@@ -201,7 +205,7 @@ static int parse_repeats(bench *b, const char *v)
     return PIE_EXIT_OK;
 }
 
-/* --pin, --warmup, --cooldown, --seed. */
+/* --pin, --warmup, --cooldown, --seed, --algorithm. */
 static int option_run(bench *b, int opt, const char *arg)
 {
     char why[96];
@@ -231,6 +235,12 @@ static int option_run(bench *b, int opt, const char *arg)
         if (pie_cli_parse_seconds(arg, 3600, &b->cooldown, why, sizeof why) != 0)
             return pie_cli_usage(cmd, "invalid value for --cooldown: '%s' %s", arg, why);
         return PIE_EXIT_OK;
+    case OPT_ALGORITHM:
+        if (pie_digits_algorithm_from_name(arg, &b->algorithm) != PIE_OK)
+            return pie_cli_usage(cmd, "invalid value for --algorithm: '%s' (chudnovsky or bbp)",
+                                 arg);
+        b->algorithm_given = 1;
+        return PIE_EXIT_OK;
     default: /* OPT_SEED */
         if (pie_cli_parse_u64(arg, &b->seed, why, sizeof why) != 0)
             return pie_cli_usage(cmd, "invalid value for --seed: '%s' %s", arg, why);
@@ -246,6 +256,7 @@ static int option(bench *b, int opt, const char *arg, const char *flag)
     case OPT_WARMUP:
     case OPT_COOLDOWN:
     case OPT_SEED:
+    case OPT_ALGORITHM:
         return option_run(b, opt, arg);
     case OPT_WORKLOAD:
         return parse_workload(b, arg);
@@ -346,6 +357,7 @@ static int parse(bench *b, int argc, char **argv)
         {"warmup", required_argument, NULL, OPT_WARMUP},
         {"cooldown", required_argument, NULL, OPT_COOLDOWN},
         {"seed", required_argument, NULL, OPT_SEED},
+        {"algorithm", required_argument, NULL, OPT_ALGORITHM},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -353,9 +365,15 @@ static int parse(bench *b, int argc, char **argv)
     int opt, rc;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-        if (opt >= OPT_WORKLOAD && opt <= OPT_SEED &&
-            (rc = pie_cli_once(cmd, &seen, opt - OPT_WORKLOAD, argv[optind - 1])) != 0)
+    char name[32];
+    int li;
+    while ((opt = getopt_long(argc, argv, "+:h", opts, &li)) != -1) {
+        /* The option's name, whether its value came as "--seed=1" or as the
+         * next argument, "--seed 1" (argv[optind - 1] is then the value). */
+        if (opt >= OPT_WORKLOAD && opt <= OPT_ALGORITHM)
+            snprintf(name, sizeof name, "--%s", opts[li].name);
+        if (opt >= OPT_WORKLOAD && opt <= OPT_ALGORITHM &&
+            (rc = pie_cli_once(cmd, &seen, opt - OPT_WORKLOAD, name)) != 0)
             return rc;
         if ((rc = option(b, opt, optarg, argv[optind - 1])) != PIE_EXIT_OK)
             return rc;
@@ -367,12 +385,14 @@ static int parse(bench *b, int argc, char **argv)
     if (b->size > b->wl->max_size)
         return pie_cli_usage(cmd, "invalid value for --size: too large for %s",
                              pie_workload_name(b->wl->id));
+    if (b->algorithm_given && b->wl->id != PIE_WORKLOAD_DIGITS)
+        return pie_cli_usage(cmd, "--algorithm applies to the digits workload (--workload digits)");
     const char *alg = getenv("PIE_BENCH_DIGITS_ALGORITHM");
-    pie_digits_algorithm a;
-    if (b->wl->id == PIE_WORKLOAD_DIGITS && alg && *alg &&
-        pie_digits_algorithm_from_name(alg, &a) != PIE_OK)
+    if (!b->algorithm_given && b->wl->id == PIE_WORKLOAD_DIGITS && alg && *alg &&
+        pie_digits_algorithm_from_name(alg, &b->algorithm) != PIE_OK)
         return pie_cli_usage(cmd, "invalid PIE_BENCH_DIGITS_ALGORITHM: '%s' (chudnovsky or bbp)",
                              alg);
+    bench_set_digits_algorithm(b->algorithm);
     if ((rc = check_out(b->out)) != PIE_EXIT_OK)
         return rc;
     size_t used = (size_t)snprintf(b->cmdline, sizeof b->cmdline, "pie bench");

@@ -45,6 +45,8 @@ typedef struct bench_workload {
 const bench_workload *bench_workload_of(pie_workload id);
 /* Write "<check_key>=<value>" into check (72 bytes). */
 void bench_check_format(const bench_workload *w, const char *value, char *check, size_t n);
+/* The algorithm of the digits workload's runs (default chudnovsky). */
+void bench_set_digits_algorithm(pie_digits_algorithm a);
 
 /* One measured point: R runs of one (experiment, backend, workers, size). */
 typedef struct bench_point {
@@ -126,12 +128,14 @@ struct bench {
     int python; /* run the Python baselines */
     int progress;
     unsigned cores;
-    const char *pin;       /* --pin: NULL = none */
-    unsigned warmup;       /* untimed runs per point before the rounds */
-    double cooldown;       /* seconds of sleep after every timed run */
-    uint64_t seed;         /* the shuffle's seed */
-    unsigned long run_seq; /* timed runs so far (the order column) */
-    pie_topology *topo;    /* the machine (pie_topology_get) */
+    const char *pin;                /* --pin: NULL = none */
+    unsigned warmup;                /* untimed runs per point before the rounds */
+    double cooldown;                /* seconds of sleep after every timed run */
+    uint64_t seed;                  /* the shuffle's seed */
+    pie_digits_algorithm algorithm; /* the digits workload's */
+    int algorithm_given;            /* by --algorithm */
+    unsigned long run_seq;          /* timed runs so far (the order column) */
+    pie_topology *topo;             /* the machine (pie_topology_get) */
     bench_env env;
     /* results */
     bench_point *pts;

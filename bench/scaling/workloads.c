@@ -51,16 +51,19 @@ static pie_status run_hex(pie_ctx *ctx, uint64_t size, bench_run *out)
     return r ? st : PIE_ENOMEM;
 }
 
-/* The digits algorithm: PIE_BENCH_DIGITS_ALGORITHM (chudnovsky, the
- * default, or bbp; options.c refuses any other value before the run); the
- * result's kernel column names it. */
+/* The digits algorithm, set once from the command line before any run
+ * (options.c: --algorithm, else PIE_BENCH_DIGITS_ALGORITHM); the result's
+ * kernel column names it. */
+static pie_digits_algorithm digits_alg = PIE_DIGITS_CHUDNOVSKY;
+
+void bench_set_digits_algorithm(pie_digits_algorithm a)
+{
+    digits_alg = a;
+}
+
 static pie_digits_algorithm digits_algorithm(void)
 {
-    pie_digits_algorithm a = PIE_DIGITS_CHUDNOVSKY;
-    const char *e = getenv("PIE_BENCH_DIGITS_ALGORITHM");
-    if (e && pie_digits_algorithm_from_name(e, &a) != PIE_OK)
-        a = PIE_DIGITS_CHUDNOVSKY;
-    return a;
+    return digits_alg;
 }
 
 static pie_status run_digits(pie_ctx *ctx, uint64_t size, bench_run *out)

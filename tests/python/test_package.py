@@ -51,6 +51,19 @@ def test_bench_scaling_and_load(tmp_path):
     assert df.attrs["machine"] and df.attrs["config"]
 
 
+def test_bench_scaling_digits_algorithm(tmp_path):
+    # The command's other options pass through too: the seed lands in results.json.
+    out = pie.bench.scaling(out=tmp_path / "r", workload="digits", algorithm="bbp",
+                            backends=["process"], workers=[1, 2], size=20000, weak_size=5000,
+                            repeats=1, warmup=0, seed=11, python=False)
+    rows = (tmp_path / "r" / "results.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    kernels = {r.split(",")[header.index("kernel")] for r in rows[1:]
+               if r.startswith(("strong,", "weak,"))}
+    assert kernels == {"bbp"}
+    assert '"shuffle_seed":11' in (out / "results.json").read_text()
+
+
 def test_bench_scaling_failure_raises(tmp_path):
     with pytest.raises(subprocess.CalledProcessError):
         pie.bench.scaling(out=tmp_path / "r", backends=["nope"])

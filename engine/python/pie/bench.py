@@ -53,7 +53,7 @@ def _flag(name, value):
 
 def scaling(*, out="bench-scaling", workload=None, backends=None, workers=None, size=None,
             weak_size=None, repeats=None, quick=False, python=True, progress=False,
-            check=True):
+            algorithm=None, pin=None, warmup=None, cooldown=None, seed=None, check=True):
     """Run ``pie bench scaling`` with these options and return the output directory.
 
     Each keyword is the command's option of the same name (``weak_size`` is
@@ -66,7 +66,8 @@ def scaling(*, out="bench-scaling", workload=None, backends=None, workers=None, 
     """
     args = [executable(), "bench", "scaling"]
     options = dict(out=os.fspath(out), workload=workload, backends=backends, workers=workers,
-                   size=size, weak_size=weak_size, repeats=repeats, quick=quick)
+                   size=size, weak_size=weak_size, repeats=repeats, quick=quick,
+                   algorithm=algorithm, pin=pin, warmup=warmup, cooldown=cooldown, seed=seed)
     for name, value in options.items():
         args += _flag(name, value)
     if not python:
