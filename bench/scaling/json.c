@@ -129,6 +129,8 @@ static void jconfig(FILE *f, const bench *b)
     jstr(f, "command", b->cmdline, &first);
     jstr(f, "workload", pie_workload_name(b->wl->id), &first);
     jstr(f, "unit", b->wl->unit, &first);
+    if (b->wl->id == PIE_WORKLOAD_DIGITS)
+        jstr(f, "algorithm", pie_digits_algorithm_name(b->algorithm), &first);
     jkey(f, "backends", &first);
     fputc('[', f);
     for (unsigned i = 0; i < b->nbackends; i++) {

@@ -1,6 +1,7 @@
 """The package itself: importable from both interpreters, no pandas at import, the bench
 glue, and `cmake --install` putting it where the prefix's Python finds it."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -61,7 +62,8 @@ def test_bench_scaling_digits_algorithm(tmp_path):
     kernels = {r.split(",")[header.index("kernel")] for r in rows[1:]
                if r.startswith(("strong,", "weak,"))}
     assert kernels == {"bbp"}
-    assert '"shuffle_seed":11' in (out / "results.json").read_text()
+    config = json.loads((out / "results.json").read_text())["config"]
+    assert config["shuffle_seed"] == 11 and config["algorithm"] == "bbp"
 
 
 def test_bench_scaling_failure_raises(tmp_path):
