@@ -370,11 +370,11 @@ static int parse(bench *b, int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "+:h", opts, &li)) != -1) {
         /* The option's name, whether its value came as "--seed=1" or as the
          * next argument, "--seed 1" (argv[optind - 1] is then the value). */
-        if (opt >= OPT_WORKLOAD && opt <= OPT_ALGORITHM)
+        if (opt >= OPT_WORKLOAD && opt <= OPT_ALGORITHM) {
             snprintf(name, sizeof name, "--%s", opts[li].name);
-        if (opt >= OPT_WORKLOAD && opt <= OPT_ALGORITHM &&
-            (rc = pie_cli_once(cmd, &seen, opt - OPT_WORKLOAD, name)) != 0)
-            return rc;
+            if ((rc = pie_cli_once(cmd, &seen, opt - OPT_WORKLOAD, name)) != 0)
+                return rc;
+        }
         if ((rc = option(b, opt, optarg, argv[optind - 1])) != PIE_EXIT_OK)
             return rc;
     }
