@@ -22,9 +22,12 @@ static unsigned finish_threads(const pie_ctx *ctx, unsigned series_workers)
 
 /* A model of the peak, calibrated against measured RSS (bench/; JSON
  * peak_rss_bytes, 2 workers: 24 MB at 1e6 digits, 143 MB at 1e7, 1.07 GB at
- * 1e8): the parent peaks in the division (GMP's 2W/W division and its
+ * 1e8): the parent peaks in the division (the 2W/W division and its
  * scratch, with the square root, X's factors and the heap the series left),
- * about 30 W/8 bytes; each worker holds one chunk's splitting with GMP's
+ * about 30 W/8 bytes with the Newton division; with GMP's, from 3.2e8
+ * digits, 22 W/8 (the parent's peak, sampled from /proc: 18.0 W/8 at 3.3e8
+ * digits, 17.0 at 5e8, 15.9 at 1e9; with 30, a run of 2e9 digits was
+ * refused on 24 GB); each worker holds one chunk's splitting with GMP's
  * scratch, about 16 times the chunk's largest integer. */
 uint64_t pie__chud_estimate(const pie_ctx *ctx, const pie__bbp_job *view,
                             pie_digits_big_ops big_ops)
@@ -33,7 +36,7 @@ uint64_t pie__chud_estimate(const pie_ctx *ctx, const pie__bbp_job *view,
     pie__chud_job_init(&job, view->digits, view->base, view->guard);
     const uint64_t base_rss = UINT64_C(4) << 20;
     uint64_t wbytes = job.prec / 8 + 1;
-    uint64_t parent = base_rss + 30 * wbytes;
+    uint64_t parent = base_rss + (pie__chud_newton_division(&job) ? 30 : 22) * wbytes;
     uint64_t worker = base_rss + 16 * (pie__chud_chunk_bits(&job, 0) / 8);
     unsigned w = pie__resolve_workers(ctx);
     if (w > job.nchunks)

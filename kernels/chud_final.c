@@ -16,9 +16,9 @@
 #define SQRT_EXTRA 16
 /* Bits beyond W of the quotient Q/T ~ 2^-23.7: r has about W + 8 bits. */
 #define DIV_EXTRA 32
-/* From here (3.2e8 digits) GMP's division: at 1e9 digits the Newton one
- * (par_div.c) saved about 10 s of GMP's 107 s but the run's peak grew from
- * 8.52 to 10.44 GB (its reciprocal and products beside the 2W-bit
+/* From this precision (3.2e8 digits) GMP's division: at 1e9 digits the
+ * Newton one (par_div.c) saved about 10 s of GMP's 107 s but the run's peak
+ * grew from 8.52 to 10.44 GB (its reciprocal and products beside the 2W-bit
  * dividend), and memory is what limits the largest runs. */
 #define NEWTON_MAX_BITS (UINT64_C(1) << 30)
 
@@ -102,6 +102,13 @@ void pie__chud_sqrt_free(pie__chud_sqrt *r)
     sqrt_destroy(r);
 }
 
+int pie__chud_newton_division(const pie__chud_job *job)
+{
+    /* The job's precision, not the operands' sizes: the estimate, made
+     * before the run, then knows which division the run takes. */
+    return job->prec < NEWTON_MAX_BITS;
+}
+
 /* The quotient r = Q / T 2^(W + DIV_EXTRA): root's Q and T are consumed
  * (the shift happens in place, and both go as soon as the division ends).
  * Exact (par_div.c): its large products where par says. */
@@ -113,7 +120,7 @@ static int quotient(pie__chud_node *root, const pie__chud_job *job, const pie__p
     else
         mpz_mul_2exp(root->T, root->T, (mp_bitcnt_t)-sh);
     int rc = PIE_K_OK;
-    if (mpz_sizeinbase(root->T, 2) < NEWTON_MAX_BITS)
+    if (pie__chud_newton_division(job))
         rc = pie__par_div_q(r, root->Q, root->T, UINT64_MAX, par);
     else
         mpz_tdiv_q(r, root->Q, root->T);

@@ -118,6 +118,10 @@ pie__chud_sqrt *pie__chud_acc_take_sqrt(pie__chud_acc *acc);
  * when NULL), on up to `threads` threads. Frees the stack's integers. */
 int pie__chud_fixed(pie__chud_acc *acc, const pie__chud_job *job, const pie__par *par,
                     pie__chud_sqrt *sq, pie__chud_step_fn step, void *user, mpz_t x);
+/* 1 when pie__chud_fixed takes the quotient by the Newton division
+ * (par_div.c), 0 when by GMP's (from 2^30 bits, about 3.2e8 digits): the
+ * memory estimate's model differs. */
+int pie__chud_newton_division(const pie__chud_job *job);
 
 /* 5^L, L = (D + 1) / 2, for base 10 (chud_pow5.c): computed on a thread of
  * its own when `beside` (started with the division), else at once. NULL
