@@ -25,9 +25,10 @@ static unsigned finish_threads(const pie_ctx *ctx, unsigned series_workers)
  * 1e8): the parent peaks in the division (the 2W/W division and its
  * scratch, with the square root, X's factors and the heap the series left),
  * about 30 W/8 bytes with the Newton division; with GMP's, from 3.2e8
- * digits, 22 W/8 (the parent's peak, sampled from /proc: 18.0 W/8 at 3.3e8
- * digits, 17.0 at 5e8, 15.9 at 1e9; with 30, a run of 2e9 digits was
- * refused on 24 GB); each worker holds one chunk's splitting with GMP's
+ * digits, 22 W/8 (the parent's peak, sampled from /proc by
+ * bench/python/digits_memory.py: 17.7 W/8 at 3.3e8 digits, 16.8 at 5e8,
+ * 15.7 at 2e9; with 30, a run of 2e9 digits was refused on 24 GB); each
+ * worker holds one chunk's splitting with GMP's
  * scratch, about 16 times the chunk's largest integer. */
 uint64_t pie__chud_estimate(const pie_ctx *ctx, const pie__bbp_job *view,
                             pie_digits_big_ops big_ops)

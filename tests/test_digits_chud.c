@@ -228,6 +228,39 @@ static void check_estimate(void)
            (unsigned long long)e[1][1], (unsigned long long)e[1][0]);
 }
 
+/* The estimate against peaks measured on 2 workers (the JSON's
+ * peak_rss_bytes, in bench/results/): never below 1.2 times a measured peak,
+ * so that a run admitted fits, nor above 1.6 times, so that a run that fits
+ * is not refused (the parent's model at 30 W/8 with GMP's division, 1.74
+ * times at 1e9, refused 2e9 digits on 24 GB). */
+static void check_estimate_measured(void)
+{
+    static const struct {
+        uint64_t digits, peak;
+        const char *where;
+    } measured[] = {
+        {100000000, UINT64_C(968753152), "digits_chudnovsky_2026-11-29"},
+        {330000000, UINT64_C(2657873920), "digits_memory_2026-11-29"},
+        {500000000, UINT64_C(3827339264), "digits_memory_2026-11-29"},
+        {1000000000, UINT64_C(7791874048), "digits_1e9_2026-11-28 (955d225)"},
+        {2000000000, UINT64_C(14502010880), "digits_memory_2026-11-29"},
+    };
+    pie_ctx *ctx = make(PIE_BACKEND_PROCESS, 2);
+    for (size_t i = 0; i < sizeof measured / sizeof measured[0]; i++) {
+        pie_digits_options o;
+        pie_digits_options_init(&o);
+        o.digits = measured[i].digits;
+        uint64_t e = 0;
+        CHECK_STATUS(pie_digits_estimate(ctx, &o, &e), PIE_OK);
+        double ratio = (double)e / (double)measured[i].peak;
+        CHECKF(ratio >= 1.2 && ratio <= 1.6,
+               "%llu digits: estimate %.3f GB, %.2f times the %.3f GB measured (%s)",
+               (unsigned long long)measured[i].digits, (double)e / 1e9, ratio,
+               (double)measured[i].peak / 1e9, measured[i].where);
+    }
+    pie_ctx_free(ctx);
+}
+
 int main(void)
 {
     test_begin("test_digits_chud");
@@ -238,5 +271,6 @@ int main(void)
     check_retry();
     check_faults();
     check_estimate();
+    check_estimate_measured();
     return test_finish();
 }
