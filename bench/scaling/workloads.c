@@ -61,18 +61,13 @@ void bench_set_digits_algorithm(pie_digits_algorithm a)
     digits_alg = a;
 }
 
-static pie_digits_algorithm digits_algorithm(void)
-{
-    return digits_alg;
-}
-
 static pie_status run_digits(pie_ctx *ctx, uint64_t size, bench_run *out)
 {
     pie_digits_options o;
     pie_digits_options_init(&o);
     o.digits = size;
     o.base = 10;
-    o.algorithm = digits_algorithm();
+    o.algorithm = digits_alg;
     pie_digits_result *r = NULL;
     pie_status st = pie_digits_run(ctx, &o, &r);
     if (r) {
@@ -112,7 +107,7 @@ static int args_digits(const char *size, const char *file, const char **argv)
     argv[2] = "-o"; /* the digits to a file, not into the JSON */
     argv[3] = file;
     argv[4] = "--algorithm";
-    argv[5] = pie_digits_algorithm_name(digits_algorithm());
+    argv[5] = pie_digits_algorithm_name(digits_alg);
     return 6;
 }
 
