@@ -8,7 +8,9 @@
 #   ALGORITHMS="chudnovsky bbp"  pie's algorithms
 #   WORKERS="1 2"          worker counts for pie
 #   REPS=3                 repetitions of each measurement (medians are reported)
-#   REPS_LARGE=$REPS       repetitions at 1e7 digits and more (1 at 1e8)
+#   REPS_LARGE=$REPS       repetitions at 1e7 digits
+#   REPS_HUGE=1            repetitions at 1e8 digits and more (each about 3 minutes
+#                          for 1 worker, 2 workers and 1 worker on one CPU)
 #   MPFR_MAX=1e7           MPFR and the BBP series only up to this size (1e8: ~300 s
 #                          and ~500 s on 2 vCPUs); Chudnovsky is checked against
 #                          MPFR where both ran, else by its own --verify window
@@ -41,6 +43,7 @@ ALGORITHMS=${ALGORITHMS:-"chudnovsky bbp"}
 WORKERS=${WORKERS:-"1 2"}
 REPS=${REPS:-3}
 REPS_LARGE=${REPS_LARGE:-$REPS}
+REPS_HUGE=${REPS_HUGE:-1}
 MPFR_MAX=${MPFR_MAX:-1e7}
 PY_SIZES=${PY_SIZES:-""}
 BACKEND=${BACKEND:-process}
@@ -99,7 +102,7 @@ for s in $SIZES; do
     D=$(n "$s")
     reps=$REPS
     [ "$D" -ge 10000000 ] && reps=$REPS_LARGE
-    [ "$D" -ge 100000000 ] && reps=1
+    [ "$D" -ge 100000000 ] && reps=$REPS_HUGE
     for r in $(seq 1 "$reps"); do
         sha=""
         if [ "$D" -le "$MAXD" ]; then
