@@ -12,7 +12,7 @@
  * The chunk figures in docs/digits.md ("Shared factors removed by factor
  * tracking") come from this program: for D digits, every chunk of the job
  * split on this thread (what the workers do, factor lists and all), one
- * after another; the median of R runs. Then, apart, the merges above the
+ * after another; the median of R runs. Then the merges above those
  * chunks on one thread: those the stack does as the chunks come (during a
  * run's series) and the top merges after the last one (pie__chud_top). It
  * prints "digits,chunks,terms,median_seconds,min_seconds,
@@ -20,46 +20,39 @@
  * bench_chud_split [DIGITS...] (default 1e6 1e7); env BENCH_REPS (default 5).
  */
 
-/* Every chunk of job, split and dropped: seconds. */
-static double chunks(const pie__chud_job *job)
+/* Every chunk of job split, one after another: seconds. The nodes are kept
+ * in n (job->nchunks entries) for merges(), which owns them from then on. */
+static double chunks(const pie__chud_job *job, pie__chud_node *n)
 {
     double t0 = pie__now();
     for (uint64_t c = 0; c < job->nchunks; c++) {
         uint64_t a, b;
         pie__chud_chunk_range(job, c, &a, &b);
-        pie__chud_node x;
-        pie__chud_node_init(&x);
-        pie__chud_split(job, &x, a, b);
-        pie__chud_node_clear(&x);
+        pie__chud_node_init(&n[c]);
+        pie__chud_split(job, &n[c], a, b);
     }
     return pie__now() - t0;
 }
 
-/* Every chunk's node split (not timed), then pushed onto a merge stack on
- * this thread and merged to the root: the pushes' seconds into *series, the
- * top merges' into *top. 0, or -1 when out of memory. */
-static int merges(const pie__chud_job *job, double *series, double *top)
+/* The nodes n[0 .. nchunks) (malloc'd, each split) pushed onto a merge stack
+ * on this thread and merged to the root: the pushes' seconds into *series,
+ * the top merges' into *top. n and its nodes are freed. 0, or -1 when out
+ * of memory. */
+static int merges(const pie__chud_job *job, pie__chud_node *n, double *series, double *top)
 {
-    pie__chud_node **n = calloc(job->nchunks, sizeof *n);
     pie__chud_acc *acc = pie__chud_acc_new();
-    int rc = n && acc ? 0 : -1;
-    for (uint64_t c = 0; rc == 0 && c < job->nchunks; c++) {
-        n[c] = malloc(sizeof **n);
-        if (!n[c]) {
-            rc = -1;
-            break;
-        }
-        uint64_t a, b;
-        pie__chud_chunk_range(job, c, &a, &b);
-        pie__chud_node_init(n[c]);
-        pie__chud_split(job, n[c], a, b);
-    }
+    int rc = acc ? 0 : -1;
+    uint64_t c = 0;
     if (rc == 0) {
         pie__chud_acc_set_threads(acc, 1);
         double t0 = pie__now();
-        for (uint64_t c = 0; rc == 0 && c < job->nchunks; c++) {
-            pie__chud_node *x = n[c];
-            n[c] = NULL; /* the stack owns it now */
+        for (; rc == 0 && c < job->nchunks; c++) {
+            pie__chud_node *x = malloc(sizeof *x);
+            if (!x) {
+                rc = -1;
+                break;
+            }
+            *x = n[c]; /* the stack owns it now */
             rc = pie__chud_acc_push(acc, job, c, x) == PIE_K_OK ? 0 : -1;
         }
         double t1 = pie__now();
@@ -69,12 +62,8 @@ static int merges(const pie__chud_job *job, double *series, double *top)
         *series = t1 - t0;
         *top = pie__now() - t1;
     }
-    for (uint64_t c = 0; n && c < job->nchunks; c++) {
-        if (n[c]) {
-            pie__chud_node_clear(n[c]);
-            free(n[c]);
-        }
-    }
+    for (; c < job->nchunks; c++)
+        pie__chud_node_clear(&n[c]);
     free(n);
     if (acc)
         pie__chud_acc_free(acc);
@@ -105,8 +94,10 @@ int main(int argc, char **argv)
             return 2;
         }
         for (int r = 0; r < reps; r++) {
-            t[r] = chunks(&job);
-            if (merges(&job, &tm[r], &tt[r]) != 0) {
+            pie__chud_node *n = malloc(job.nchunks * sizeof *n);
+            if (n)
+                t[r] = chunks(&job, n);
+            if (!n || merges(&job, n, &tm[r], &tt[r]) != 0) {
                 fprintf(stderr, "bench_chud_split: out of memory at %llu digits\n",
                         (unsigned long long)D);
                 free(t);
