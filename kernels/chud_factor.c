@@ -143,6 +143,7 @@ struct pie__chud_sieve {
     size_t np;
     uint64_t *next; /* np x 4: next k whose progression j the prime divides */
     uint64_t k0, k1, b;
+    uint64_t a; /* the first term of the range */
     uint64_t rem[BLOCK][4];
     pie__pe fp[BLOCK][MAXP], fq[BLOCK][MAXQ];
     uint8_t nfp[BLOCK], nfq[BLOCK];
@@ -240,8 +241,14 @@ pie__chud_sieve *pie__chud_sieve_new(uint64_t a, uint64_t b)
         for (int j = 0; j < 4; j++)
             s->next[4 * i + j] = first_hit(a, PROG[j][0], PROG[j][1], s->prime[i]);
     s->k0 = s->k1 = a;
+    s->a = a;
     s->b = b;
     return s;
+}
+
+uint64_t pie__chud_sieve_limit(const pie__chud_sieve *s)
+{
+    return s->lim;
 }
 
 void pie__chud_sieve_free(pie__chud_sieve *s)
@@ -408,6 +415,31 @@ static void add_small(const pie__chud_sieve *s, uint32_t *e, uint64_t *b, pie__p
     b[d / 64] |= UINT64_C(1) << (d % 64);
 }
 
+/* A prime q above the limit divides each number of a term at most once
+ * (q^2 > 6b), and a merge removes it only from a left node's P and a right
+ * node's Q: its place in p(k) is kept only when a later q(k') of the range
+ * holds q, its place in k^3 only when an earlier p(k') does. Most such
+ * primes are in neither case (at 10^6 digits the lists are half as long):
+ * the merges' list work shrinks, their gcds stay the same. */
+static int removable_p(const pie__chud_sieve *s, uint64_t k, uint64_t q)
+{
+    for (int c = 0; c < 4 && CONST_FAC[c].p <= q; c++)
+        if (CONST_FAC[c].p == q) /* in every q(k'), from the constant */
+            return k + 1 < s->b;
+    return (k / q + 1) * q < s->b;
+}
+
+static int removable_q(const pie__chud_sieve *s, uint64_t k, uint64_t q)
+{
+    /* k' with q | 6k'-1, 2k'-1, 6k'-5: 1/6, 1/2, 5/6 mod q (q > 3 prime). */
+    uint64_t inv6 = q % 6 == 1 ? (5 * q + 1) / 6 : (q + 1) / 6;
+    const uint64_t r[3] = {inv6, (q + 1) / 2, 5 * inv6 % q};
+    for (int j = 0; j < 3; j++)
+        if (s->a + (r[j] + q - s->a % q) % q < k)
+            return 1;
+    return 0;
+}
+
 /* Term k: its primes up to the limit into the exponents, the larger ones
  * (the cofactors the sieve left, and the constant's primes above the
  * limit) as one sorted run each for p(k) and q(k). The block holding k is
@@ -422,11 +454,11 @@ static void add_term(pie__chud_sieve *s, uint64_t k, size_t *lp, size_t *lq)
     pie__pe big[8];
     size_t n = 0;
     for (int j = 1; j < 4; j++)
-        if (s->rem[i][j] > 1)
+        if (s->rem[i][j] > 1 && removable_p(s, k, s->rem[i][j]))
             big[n++] = (pie__pe){(uint32_t)s->rem[i][j], 1};
     put_run(&s->rp, lp, big, sort_few(big, n));
     n = 0;
-    if (s->rem[i][0] > 1)
+    if (s->rem[i][0] > 1 && removable_q(s, k, s->rem[i][0]))
         big[n++] = (pie__pe){(uint32_t)s->rem[i][0], 3};
     for (int c = 0; c < 4; c++) {
         if (CONST_FAC[c].p <= s->lim)

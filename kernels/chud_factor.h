@@ -32,6 +32,8 @@ int pie__fac_remove_gcd(pie__fac *x, pie__fac *y, mpz_t out);
 typedef struct pie__chud_sieve pie__chud_sieve;
 pie__chud_sieve *pie__chud_sieve_new(uint64_t a, uint64_t b);
 void pie__chud_sieve_free(pie__chud_sieve *s);
+/* The sieve's limit: its primes are those up to it. */
+uint64_t pie__chud_sieve_limit(const pie__chud_sieve *s);
 /* fp, fq (emptied first) for term k >= every k asked before, k >= 1.
  * 0, or -1 (memory or k out of order). The splitting asks for ranges
  * (below); this one term at a time is their reference in
@@ -40,8 +42,12 @@ int pie__chud_sieve_term(pie__chud_sieve *s, uint64_t k, pie__fac *fp, pie__fac 
 /* fp, fq (emptied first): the factorizations of P(a, b) = prod p(k) and of
  * the odd part of Q(a, b) = prod q(k) over the terms [a, b) (term 0, whose
  * p and q are 1, adds nothing), a >= every k asked before: the terms' lists
- * merged in the sieve's scratch memory, with one allocation a list. 0, or -1
- * (memory or a out of order). */
+ * merged in the sieve's scratch memory, with one allocation a list. Less
+ * the primes that no merge inside the sieve's range [A, B) can remove: of
+ * a prime above pie__chud_sieve_limit, p(k)'s place is kept only when some
+ * q(k'), k < k' < B, holds it, and k^3's place only when some p(k'),
+ * A <= k' < k, does (the constant's places are kept). 0, or -1 (memory or
+ * a out of order). */
 int pie__chud_sieve_range(pie__chud_sieve *s, uint64_t a, uint64_t b, pie__fac *fp, pie__fac *fq);
 
 #endif

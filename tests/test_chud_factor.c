@@ -47,40 +47,107 @@ static void direct(mpz_t P, mpz_t Q, uint64_t a, uint64_t b)
     mpz_tdiv_q_2exp(Q, Q, mpz_scan1(Q, 0));
 }
 
-/* The lists of [a, b) from pie__chud_sieve_range (sieve s, asked in order),
- * and from the terms one by one (a second sieve t) multiplied with
- * pie__fac_mul: both well formed, equal, and equal to P and Q. */
-static void check_range(pie__chud_sieve *s, pie__chud_sieve *t, uint64_t a, uint64_t b)
+/* Whether some place of the prime p in q(m) (m^3 and the constant) exists;
+ * in p(m) = (6m-5)(2m-1)(6m-1). */
+static int in_q(uint64_t m, uint32_t p)
 {
-    pie__fac fp = {0}, fq = {0}, tp = {0}, tq = {0}, ap = {0}, aq = {0}, x = {0};
+    return m % p == 0 || p == 3 || p == 5 || p == 23 || p == 29;
+}
+
+static int in_p(uint64_t m, uint32_t p)
+{
+    return (6 * m - 5) % p == 0 || (2 * m - 1) % p == 0 || (6 * m - 1) % p == 0;
+}
+
+/* The constant's exponent of p in 640320^3 / 24 / 2^15 = 3^2 5^3 23^3 29^3. */
+static uint32_t const_exp(uint32_t p)
+{
+    return p == 3 ? 2 : p == 5 || p == 23 || p == 29 ? 3 : 0;
+}
+
+/* Term k's lists less the places no merge inside the sieve's range
+ * [lo, hi) can remove (chud_factor.h), by search: of a prime above lim,
+ * p(k)'s place stays when a later q(m) of the range holds the prime, k^3's
+ * when an earlier p(m) does. */
+static void prune(pie__fac *tp, pie__fac *tq, uint64_t k, uint64_t lo, uint64_t hi, uint64_t lim)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < tp->n; i++) {
+        uint32_t p = tp->v[i].p;
+        int keep = p <= lim;
+        for (uint64_t m = k + 1; !keep && m < hi; m++)
+            keep = in_q(m, p);
+        if (keep)
+            tp->v[n++] = tp->v[i];
+    }
+    tp->n = n;
+    n = 0;
+    for (size_t i = 0; i < tq->n; i++) {
+        pie__pe v = tq->v[i];
+        if (v.p > lim) {
+            int keep = 0;
+            for (uint64_t m = lo ? lo : 1; !keep && m < k; m++)
+                keep = in_p(m, v.p);
+            if (!keep)
+                v.e = const_exp(v.p); /* k's place goes, the constant's stays */
+        }
+        if (v.e)
+            tq->v[n++] = v;
+    }
+    tq->n = n;
+}
+
+/* *acc = *acc * f (lists). */
+static void times(pie__fac *acc, const pie__fac *f)
+{
+    pie__fac x = {0};
+    CHECK(pie__fac_mul(&x, acc, f) == 0);
+    pie__fac_clear(acc);
+    *acc = x;
+}
+
+static int same_list(const pie__fac *x, const pie__fac *y)
+{
+    int same = x->n == y->n;
+    for (size_t i = 0; same && i < x->n; i++)
+        same = x->v[i].p == y->v[i].p && x->v[i].e == y->v[i].e;
+    return same;
+}
+
+/* The lists of [a, b) from pie__chud_sieve_range (sieve s over [lo, hi),
+ * asked in order), and from the terms one by one (a second sieve t),
+ * pruned as above, multiplied with pie__fac_mul: both well formed and
+ * equal, dividing P and Q; the terms' lists unpruned multiply to P and Q. */
+static void check_range(pie__chud_sieve *s, pie__chud_sieve *t, uint64_t lo, uint64_t hi,
+                        uint64_t a, uint64_t b)
+{
+    pie__fac fp = {0}, fq = {0}, tp = {0}, tq = {0}, ap = {0}, aq = {0}, up = {0}, uq = {0};
     CHECKF(pie__chud_sieve_range(s, a, b, &fp, &fq) == 0, "range [%llu, %llu)",
            (unsigned long long)a, (unsigned long long)b);
+    const uint64_t lim = pie__chud_sieve_limit(s);
     for (uint64_t k = a ? a : 1; k < b; k++) {
         CHECK(pie__chud_sieve_term(t, k, &tp, &tq) == 0);
-        CHECK(pie__fac_mul(&x, &ap, &tp) == 0);
-        pie__fac_clear(&ap);
-        ap = x;
-        x = (pie__fac){0};
-        CHECK(pie__fac_mul(&x, &aq, &tq) == 0);
-        pie__fac_clear(&aq);
-        aq = x;
-        x = (pie__fac){0};
+        times(&up, &tp);
+        times(&uq, &tq);
+        prune(&tp, &tq, k, lo, hi, lim);
+        times(&ap, &tp);
+        times(&aq, &tq);
     }
-    int same = fp.n == ap.n && fq.n == aq.n;
-    for (size_t i = 0; same && i < fp.n; i++)
-        same = fp.v[i].p == ap.v[i].p && fp.v[i].e == ap.v[i].e;
-    for (size_t i = 0; same && i < fq.n; i++)
-        same = fq.v[i].p == aq.v[i].p && fq.v[i].e == aq.v[i].e;
+    int same = same_list(&fp, &ap) && same_list(&fq, &aq);
     mpz_t P, Q, vp, vq;
     mpz_inits(P, Q, vp, vq, NULL);
     direct(P, Q, a, b);
+    value(vp, &up);
+    value(vq, &uq);
+    int whole = mpz_cmp(vp, P) == 0 && mpz_cmp(vq, Q) == 0;
     value(vp, &fp);
     value(vq, &fq);
-    CHECKF(well_formed(&fp) && well_formed(&fq) && same && mpz_cmp(vp, P) == 0 &&
-               mpz_cmp(vq, Q) == 0,
-           "[%llu, %llu): well formed %d %d, as the terms' product %d, P %d, Q %d",
+    CHECKF(well_formed(&fp) && well_formed(&fq) && same && whole && mpz_divisible_p(P, vp) &&
+               mpz_divisible_p(Q, vq),
+           "[%llu, %llu): well formed %d %d, as the terms' product %d, terms' P and Q %d, "
+           "dividing P %d, Q %d",
            (unsigned long long)a, (unsigned long long)b, well_formed(&fp), well_formed(&fq), same,
-           mpz_cmp(vp, P) == 0, mpz_cmp(vq, Q) == 0);
+           whole, mpz_divisible_p(P, vp) != 0, mpz_divisible_p(Q, vq) != 0);
     mpz_clears(P, Q, vp, vq, NULL);
     pie__fac_clear(&fp);
     pie__fac_clear(&fq);
@@ -88,6 +155,8 @@ static void check_range(pie__chud_sieve *s, pie__chud_sieve *t, uint64_t a, uint
     pie__fac_clear(&tq);
     pie__fac_clear(&ap);
     pie__fac_clear(&aq);
+    pie__fac_clear(&up);
+    pie__fac_clear(&uq);
 }
 
 /* Ranges in order through [lo, hi), of the given sizes in turn. */
@@ -99,7 +168,7 @@ static void check_ranges(uint64_t lo, uint64_t hi, const unsigned *sizes, unsign
         uint64_t b = a + sizes[i % nsizes];
         if (b > hi)
             b = hi;
-        check_range(s, t, a, b);
+        check_range(s, t, lo, hi, a, b);
         a = b;
     }
     pie__chud_sieve_free(s);
