@@ -263,3 +263,19 @@ double pie__now(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+pie__clock pie__clock_now(void)
+{
+    struct timespec ts;
+    pie__clock c = {.wall = pie__now()};
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == 0)
+        c.cpu = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return c;
+}
+
+void pie__clock_add(pie__clock c, double *wall, double *cpu)
+{
+    pie__clock now = pie__clock_now();
+    *wall += now.wall - c.wall;
+    *cpu += now.cpu > c.cpu ? now.cpu - c.cpu : 0.0;
+}

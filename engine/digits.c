@@ -170,6 +170,7 @@ pie_status pie__digits_run_series(pie_ctx *ctx, const pie__task *task, pie_digit
     res->chunk_retries += stats.retries;
     if (stats.worker_peak_rss_bytes > res->peak_rss_bytes)
         res->peak_rss_bytes = stats.worker_peak_rss_bytes;
+    res->cpu_seconds += stats.worker_cpu_seconds;
     return st;
 }
 
@@ -185,9 +186,9 @@ static pie_status run_series(pie_ctx *ctx, const pie__bbp_job *job, pie__bbp_acc
              (unsigned)job->guard, (unsigned long long)job->prec, (unsigned long long)job->nterms,
              (unsigned long long)job->nchunks, (unsigned long long)job->lgev);
     task.fingerprint = fingerprint;
-    double t0 = pie__now();
+    pie__clock t0 = pie__clock_now();
     pie_status st = pie__digits_run_series(ctx, &task, res);
-    res->seconds_series += pie__now() - t0;
+    pie__clock_add(t0, &res->seconds_series, &res->cpu_seconds_series);
     if (st == PIE_OK && pie__cancelled(ctx))
         st = pie__fail(ctx, PIE_ECANCELED, "cancelled after the series");
     return st;
@@ -202,7 +203,7 @@ static int to_text(pie_ctx *ctx, const pie__bbp_job *job, mpz_t x, pie_digits_re
                    char **text, pie__series_window *w)
 {
     pie__phase(ctx, "radix conversion");
-    double t0 = pie__now();
+    pie__clock t0 = pie__clock_now();
     mpz_t y;
     mpz_init(y);
     int krc = pie__bbp_floor(job, x, y);
@@ -212,7 +213,7 @@ static int to_text(pie_ctx *ctx, const pie__bbp_job *job, mpz_t x, pie_digits_re
         krc = pie__bbp_format(job, y, res->workers, text, ctx->cancel);
     else
         mpz_clear(y);
-    res->seconds_radix += pie__now() - t0;
+    pie__clock_add(t0, &res->seconds_radix, &res->cpu_seconds_radix);
     return krc;
 }
 
@@ -232,12 +233,12 @@ static pie_status attempt(pie_ctx *ctx, const pie__bbp_job *job, pie_digits_resu
         return st;
     }
     pie__phase(ctx, "division");
-    double t0 = pie__now();
+    pie__clock t0 = pie__clock_now();
     mpz_t x;
     mpz_init(x);
     int krc = pie__bbp_fixed(acc, job, x);
     pie__bbp_acc_free(acc);
-    res->seconds_division += pie__now() - t0;
+    pie__clock_add(t0, &res->seconds_division, &res->cpu_seconds_division);
     if (krc == PIE_K_OK && pie__cancelled(ctx)) {
         mpz_clear(x);
         return pie__fail(ctx, PIE_ECANCELED, "cancelled after the division");
@@ -343,7 +344,7 @@ static pie_status write_output(pie_ctx *ctx, const pie_digits_options *o, const 
                                pie__atomic_file *out, pie_digits_result *res)
 {
     pie__phase(ctx, "output");
-    double t0 = pie__now();
+    pie__clock t0 = pie__clock_now();
     pie_status st = pie__atomic_open(ctx, out);
     if (st == PIE_OK)
         st = pie__atomic_write(ctx, out, text, o->digits + 2);
@@ -353,7 +354,7 @@ static pie_status write_output(pie_ctx *ctx, const pie_digits_options *o, const 
         st = pie__fail(ctx, PIE_ECANCELED, "cancelled while writing '%s'", o->path);
     if (st == PIE_OK)
         st = pie__atomic_commit(ctx, out);
-    res->seconds_output = pie__now() - t0;
+    pie__clock_add(t0, &res->seconds_output, &res->cpu_seconds_output);
     return st;
 }
 
@@ -391,11 +392,11 @@ static pie_status finish(pie_ctx *ctx, const pie_digits_options *o, const pie__b
     pie_status st = PIE_OK;
     if (o->verify) {
         pie__phase(ctx, "verify");
-        double t0 = pie__now();
+        pie__clock t0 = pie__clock_now();
         st = o->algorithm == PIE_DIGITS_CHUDNOVSKY
                  ? pie__digits_verify_binary_first(ctx, job, text, w, res)
                  : pie__digits_verify(ctx, job, text, w, res);
-        res->seconds_verify = pie__now() - t0;
+        pie__clock_add(t0, &res->seconds_verify, &res->cpu_seconds_verify);
     }
     if (st == PIE_OK && pie__cancelled(ctx))
         st = pie__fail(ctx, PIE_ECANCELED, "cancelled before the output");
@@ -422,7 +423,7 @@ static void free_text(void *result)
 /* The run proper, on checked options. */
 static pie_status run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_result *res)
 {
-    double start = pie__now();
+    pie__clock start = pie__clock_now();
     unsigned first = ctx->guard_bits ? ctx->guard_bits : FIRST_GUARD;
     pie_status st = check_memory(ctx, o, first, res);
     pie__atomic_file out = {.fd = -1};
@@ -440,8 +441,9 @@ static pie_status run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_resu
     if (st == PIE_OK)
         st = finish(ctx, o, &job, &window, text, &out, res);
     if (st == PIE_OK && o->algorithm == PIE_DIGITS_CHUDNOVSKY)
-        pie__chud_drop_checkpoint(ctx, &job);   /* the digits are out */
-    uint64_t peak = pie__proc_session_end(ctx); /* workers the last attempt let go */
+        pie__chud_drop_checkpoint(ctx, &job); /* the digits are out */
+    /* The workers the last attempt let go; their CPU time */
+    uint64_t peak = pie__proc_session_end(ctx, &res->cpu_seconds);
     if (peak > res->peak_rss_bytes)
         res->peak_rss_bytes = peak;
     pie__atomic_abort(&out);
@@ -451,7 +453,7 @@ static pie_status run(pie_ctx *ctx, const pie_digits_options *o, pie_digits_resu
     }
     res->text = text;
     res->peak_rss_bytes += self_peak_rss();
-    res->seconds = pie__now() - start;
+    pie__clock_add(start, &res->seconds, &res->cpu_seconds); /* and the workers' */
     return st;
 }
 

@@ -129,6 +129,7 @@ static int run_big_op(void *user, const pie_kernel_ops *ops, const void *job, vo
     b->res->chunk_retries += stats.retries;
     if (stats.worker_peak_rss_bytes > b->res->peak_rss_bytes)
         b->res->peak_rss_bytes = stats.worker_peak_rss_bytes;
+    b->res->cpu_seconds += stats.worker_cpu_seconds;
     if (st == PIE_OK)
         return PIE_K_OK;
     b->failed = st;
@@ -218,7 +219,7 @@ static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digit
     pie__chud_acc *acc = pie__chud_acc_new();
     if (!acc)
         return pie__fail(ctx, PIE_ENOMEM, "out of memory");
-    double t0 = pie__now();
+    pie__clock t0 = pie__clock_now();
     /* The parent's merges run beside the workers' chunks: their products
      * get the threads of the run (this is where most of the series' work
      * is, in its top levels). */
@@ -234,16 +235,16 @@ static pie_status binary_value(pie_ctx *ctx, const pie__chud_job *job, pie_digit
     int krc = PIE_K_OK;
     if (st == PIE_OK)
         krc = pie__chud_top(acc, job, par);
-    res->seconds_series += pie__now() - t0;
+    pie__clock_add(t0, &res->seconds_series, &res->cpu_seconds_series);
     if (st == PIE_OK && krc == PIE_K_OK && pie__cancelled(ctx))
         st = pie__fail(ctx, PIE_ECANCELED, "cancelled after the series");
     if (st == PIE_OK && krc == PIE_K_OK) {
-        t0 = pie__now();
+        t0 = pie__clock_now();
         pie__trim_heap(); /* what the series freed, before the division's peak */
         /* 5^L for the conversion, beside the division's serial stretches. */
         *pw = pie__chud_pow5_start(job, series_side_threads(ctx, par->threads) > 1);
         krc = pie__chud_fixed(acc, job, par, sq, on_step, ctx, x);
-        res->seconds_division += pie__now() - t0;
+        pie__clock_add(t0, &res->seconds_division, &res->cpu_seconds_division);
     }
     pie__chud_sqrt_free(sq);
     pie__chud_acc_free(acc);
@@ -302,7 +303,7 @@ static pie_status attempt(pie_ctx *ctx, const pie__bbp_job *view, const pie__chu
     }
     pie__phase(ctx, "radix conversion");
     pie__trim_heap(); /* what the division freed */
-    double t0 = pie__now();
+    pie__clock t0 = pie__clock_now();
     if (ctx->test_corrupt == PIE_TEST_CORRUPT_BINARY)
         corrupt_binary(view, x);
     int krc = pie__chud_floor(job, x, &par, pw, y);
@@ -313,7 +314,7 @@ static pie_status attempt(pie_ctx *ctx, const pie__bbp_job *view, const pie__chu
         mpz_clear(y);
     pie__chud_pow5_free(pw);
     mpz_clear(x);
-    res->seconds_radix += pie__now() - t0;
+    pie__clock_add(t0, &res->seconds_radix, &res->cpu_seconds_radix);
     if (krc == PIE_CHUD_RETRY)
         *retry = 1;
     else if (krc != PIE_K_OK)
@@ -360,7 +361,7 @@ pie_status pie__chud_attempt(pie_ctx *ctx, const pie__bbp_job *view, pie_digits_
          * digest and writes the file, and it reaps them. */
         pie__proc_session_release(ctx);
     } else if (session) {
-        uint64_t peak = pie__proc_session_end(ctx);
+        uint64_t peak = pie__proc_session_end(ctx, &res->cpu_seconds);
         if (peak > res->peak_rss_bytes)
             res->peak_rss_bytes = peak;
     }

@@ -103,6 +103,8 @@ typedef struct pie__run_stats {
     /* Sum over the worker processes of their peak resident set (process
      * backend, from wait4); 0 for backends that run in this process. */
     uint64_t worker_peak_rss_bytes;
+    /* Their CPU time, user and system (process backend, from wait4). */
+    double worker_cpu_seconds;
     /* Chunks merged from a checkpoint instead of being run (included in
      * chunks_done). */
     uint64_t chunks_resumed;
@@ -167,12 +169,12 @@ pie_status pie__run_task(pie_ctx *ctx, const pie__task *task, pie__run_stats *st
  * and a shared arena of `arena_bytes` (reserved, not committed), where a job
  * made after that fork must live (pie__proc_session_share; reset between
  * tasks with pie__proc_session_share_reset). End returns the workers' summed
- * peak RSS. Release lets the workers go without waiting for them (their
- * exit and the kernel's freeing of their memory overlap what the caller does
- * next; later tasks fork their own); End then reaps them. */
+ * peak RSS and adds their CPU seconds to *worker_cpu (when not NULL). Release lets the workers go
+ * without waiting for them (their exit and the kernel's freeing of their memory overlap what the
+ * caller does next; later tasks fork their own); End then reaps them. */
 pie_status pie__proc_session_begin(pie_ctx *ctx, unsigned workers, size_t arena_bytes);
 void pie__proc_session_release(pie_ctx *ctx);
-uint64_t pie__proc_session_end(pie_ctx *ctx);
+uint64_t pie__proc_session_end(pie_ctx *ctx, double *worker_cpu);
 void *pie__proc_session_share(pie_ctx *ctx, size_t bytes);
 void pie__proc_session_share_reset(pie_ctx *ctx);
 
@@ -233,6 +235,15 @@ static inline pie_status pie__options_read(void *out, size_t out_size, const voi
 
 /* Monotonic clock in seconds. */
 double pie__now(void);
+
+/* A phase's start: the monotonic clock and this process's CPU time (all its
+ * threads, user and system), in seconds. */
+typedef struct pie__clock {
+    double wall, cpu;
+} pie__clock;
+pie__clock pie__clock_now(void);
+/* Add the wall and CPU seconds since c to *wall and *cpu. */
+void pie__clock_add(pie__clock c, double *wall, double *cpu);
 
 /* ------------------------------------------------------------------------ */
 /* Ordered reduction: partials arrive in any order and are merged in chunk  */

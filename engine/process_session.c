@@ -82,28 +82,30 @@ void pie__proc_session_release(pie_ctx *ctx)
     pie__proc_release(&ps->s);
 }
 
-static uint64_t end_one(pie__proc_session *ps)
+static uint64_t end_one(pie__proc_session *ps, double *worker_cpu)
 {
     pstate *s = &ps->s;
     s->stats = &ps->stats;
     pie__proc_shutdown(s, 0);
     pie__fault_teardown(s->faults);
     uint64_t peak = ps->stats.worker_peak_rss_bytes;
+    if (worker_cpu)
+        *worker_cpu += ps->stats.worker_cpu_seconds;
     munmap(ps->map, ps->map_len);
     free(s->w);
     free(ps);
     return peak;
 }
 
-uint64_t pie__proc_session_end(pie_ctx *ctx)
+uint64_t pie__proc_session_end(pie_ctx *ctx, double *worker_cpu)
 {
     uint64_t peak = 0;
     pie__proc_session *open = ctx->proc_session, *leaving = ctx->proc_leaving;
     ctx->proc_session = ctx->proc_leaving = NULL;
     if (open)
-        peak = end_one(open);
+        peak = end_one(open, worker_cpu);
     if (leaving) {
-        uint64_t p = end_one(leaving);
+        uint64_t p = end_one(leaving, worker_cpu);
         peak = p > peak ? p : peak;
     }
     return peak;

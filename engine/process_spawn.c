@@ -127,6 +127,9 @@ static void account_rusage(pstate *s, const struct rusage *ru)
 {
     /* ru_maxrss is in KiB on Linux. */
     s->stats->worker_peak_rss_bytes += (uint64_t)ru->ru_maxrss * 1024u;
+    s->stats->worker_cpu_seconds +=
+        (double)ru->ru_utime.tv_sec + (double)ru->ru_stime.tv_sec +
+        ((double)ru->ru_utime.tv_usec + (double)ru->ru_stime.tv_usec) * 1e-6;
 }
 
 static const char *exit_meaning(int code)

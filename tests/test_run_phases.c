@@ -1,6 +1,6 @@
 /** @brief Runs of several phases and tasks through the API: a cancel in every digits phase, hex
  * checkpoints across passes, PIE_FAULT once per run and refused when it cannot fire, the workers
- * that ran. */
+ * that ran, the CPU time of a run and of its phases. */
 #include "engine.h"
 #include "radix.h"
 #include "test_util.h"
@@ -272,6 +272,49 @@ static void fault_targets_and_workers(void)
     pie_ctx_free(ctx);
 }
 
+/* The run's CPU time: the process backend's workers count in cpu_seconds
+ * (they run the chunks), and a phase's CPU time is this process's alone,
+ * within the whole. The serial run is the reference: the same work, all on
+ * this thread. */
+static void digits_cpu_seconds(void)
+{
+    pie_digits_result *r[2] = {NULL, NULL};
+    const pie_backend b[2] = {PIE_BACKEND_SERIAL, PIE_BACKEND_PROCESS};
+    for (int i = 0; i < 2; i++) {
+        pie_ctx *ctx = make_ctx(b[i], i ? 2 : 1);
+        pie_digits_options o;
+        pie_digits_options_init(&o);
+        o.digits = 300000;
+        CHECK_STATUS(pie_digits_run(ctx, &o, &r[i]), PIE_OK);
+        pie_ctx_free(ctx);
+    }
+    for (int i = 0; i < 2 && r[0] && r[1]; i++) {
+        const pie_digits_result *x = r[i];
+        double phases = x->cpu_seconds_series + x->cpu_seconds_division + x->cpu_seconds_radix +
+                        x->cpu_seconds_output + x->cpu_seconds_verify;
+        CHECKF(x->cpu_seconds_series > 0 && x->cpu_seconds_division > 0 &&
+                   x->cpu_seconds_radix > 0 && phases <= x->cpu_seconds + 1e-6,
+               "%s: cpu %.4f s, phases %.4f s (series %.4f, division %.4f, radix %.4f)",
+               pie_backend_name(b[i]), x->cpu_seconds, phases, x->cpu_seconds_series,
+               x->cpu_seconds_division, x->cpu_seconds_radix);
+    }
+    if (r[0] && r[1]) {
+        /* Outside this process's phases the process run has its workers'
+         * time, the chunks: a good part of the series' work. */
+        double extra[2];
+        for (int i = 0; i < 2; i++)
+            extra[i] = r[i]->cpu_seconds - (r[i]->cpu_seconds_series + r[i]->cpu_seconds_division +
+                                            r[i]->cpu_seconds_radix + r[i]->cpu_seconds_output +
+                                            r[i]->cpu_seconds_verify);
+        CHECKF(extra[1] >= 0.25 * r[0]->cpu_seconds_series,
+               "the process run's CPU time outside its own phases: %.4f s (serial: %.4f s), "
+               "the serial series %.4f s",
+               extra[1], extra[0], r[0]->cpu_seconds_series);
+    }
+    pie_result_free(r[0]);
+    pie_result_free(r[1]);
+}
+
 int main(void)
 {
     test_begin("test_run_phases");
@@ -282,6 +325,7 @@ int main(void)
     }
     digits_cancel_each_phase();
     radix_stop();
+    digits_cpu_seconds();
     if (injection_built()) {
         hex_checkpoint_passes();
         fault_once_per_run();

@@ -49,6 +49,9 @@ static void print_summary(const pie_digits_result *r, const char *path)
     fprintf(f, "time          %.3f s (series %.3f, division %.3f, radix %.3f, output %.3f)\n",
             r->seconds, r->seconds_series, r->seconds_division, r->seconds_radix,
             r->seconds_output);
+    fprintf(f,
+            "cpu           %.3f s in all (this process: series %.3f, division %.3f, radix %.3f)\n",
+            r->cpu_seconds, r->cpu_seconds_series, r->cpu_seconds_division, r->cpu_seconds_radix);
     fprintf(f, "backend       %s, %u worker%s, %s, %" PRIu64 " terms, %u attempt%s%s%s\n",
             pie_backend_name(r->backend), r->workers, r->workers == 1 ? "" : "s", r->algorithm_name,
             r->terms, r->attempts, r->attempts == 1 ? "" : "s",
@@ -87,6 +90,18 @@ static void print_json(const pie_digits_result *r, const char *path)
     pie_cli_json_double(f, r->seconds_output);
     fputs(",\"seconds_verify\":", f);
     pie_cli_json_double(f, r->seconds_verify);
+    fputs(",\"cpu_seconds\":", f);
+    pie_cli_json_double(f, r->cpu_seconds);
+    fputs(",\"cpu_seconds_series\":", f);
+    pie_cli_json_double(f, r->cpu_seconds_series);
+    fputs(",\"cpu_seconds_division\":", f);
+    pie_cli_json_double(f, r->cpu_seconds_division);
+    fputs(",\"cpu_seconds_radix\":", f);
+    pie_cli_json_double(f, r->cpu_seconds_radix);
+    fputs(",\"cpu_seconds_output\":", f);
+    pie_cli_json_double(f, r->cpu_seconds_output);
+    fputs(",\"cpu_seconds_verify\":", f);
+    pie_cli_json_double(f, r->cpu_seconds_verify);
     fprintf(f, ",\"terms\":%" PRIu64 ",\"precision_bits\":%" PRIu64 ",\"attempts\":%u", r->terms,
             r->precision_bits, r->attempts);
     fprintf(f, ",\"chunks\":%" PRIu64 ",\"chunk_retries\":%" PRIu64, r->chunks_total,

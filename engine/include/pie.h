@@ -490,6 +490,15 @@ typedef struct pie_digits_result {
     /* Where the big operations ran: "threads" or "workers" (static
      * storage); "" for the BBP series, which has none. */
     const char *big_ops_name;
+    /* CPU time of the run, user and system: this process's threads and the
+     * process backend's workers (from their exit status; an MPI rank counts
+     * its own). */
+    double cpu_seconds;
+    /* This process's CPU time in each phase, all its threads (workers'
+     * time is in cpu_seconds only): over the phase's seconds, how many CPUs
+     * it kept busy. */
+    double cpu_seconds_series, cpu_seconds_division, cpu_seconds_radix, cpu_seconds_output,
+        cpu_seconds_verify;
 } pie_digits_result;
 
 /* Compute the digits. PIE_EINVAL for a bad digit count, base, algorithm or

@@ -44,12 +44,16 @@ static int digits_tail(PyObject *d, const pie_digits_result *r, const char *path
     PyObject *out = path ? PyUnicode_DecodeFSDefault(path) : Py_NewRef(Py_None);
     PyObject *tail =
         pi && out
-            ? Py_BuildValue("{s:K,s:K,s:I,s:K,s:K,s:O,s:O,s:s,s:s,s:s}", "terms",
-                            (unsigned long long)r->terms, "precision_bits",
+            ? Py_BuildValue("{s:K,s:K,s:I,s:K,s:K,s:O,s:O,s:s,s:s,s:s,s:d,s:d,s:d,s:d,s:d,s:d}",
+                            "terms", (unsigned long long)r->terms, "precision_bits",
                             (unsigned long long)r->precision_bits, "attempts", r->attempts,
                             "chunks", (unsigned long long)r->chunks_total, "chunk_retries",
                             (unsigned long long)r->chunk_retries, "output", out, "pi", pi, "pin",
-                            r->pin, "worker_cpus", r->worker_cpus, "version", pie_version())
+                            r->pin, "worker_cpus", r->worker_cpus, "version", pie_version(),
+                            "cpu_seconds", r->cpu_seconds, "cpu_seconds_series",
+                            r->cpu_seconds_series, "cpu_seconds_division", r->cpu_seconds_division,
+                            "cpu_seconds_radix", r->cpu_seconds_radix, "cpu_seconds_output",
+                            r->cpu_seconds_output, "cpu_seconds_verify", r->cpu_seconds_verify)
             : NULL;
     Py_XDECREF(pi);
     Py_XDECREF(out);

@@ -9,7 +9,9 @@ from conftest import cli_json
 
 # Timings, and where unpinned workers happened to run, differ from run to run.
 TIMING = {"seconds", "samples_per_second", "peak_rss_bytes", "seconds_series",
-          "seconds_division", "seconds_radix", "seconds_output", "seconds_verify", "worker_cpus"}
+          "seconds_division", "seconds_radix", "seconds_output", "seconds_verify", "worker_cpus",
+          "cpu_seconds", "cpu_seconds_series", "cpu_seconds_division", "cpu_seconds_radix",
+          "cpu_seconds_output", "cpu_seconds_verify"}
 
 
 def same(result, js, skip=()):

@@ -95,6 +95,14 @@ class DigitsResult:
     output: Optional[str] = None
     pi: Optional[str] = field(default=None, repr=False)
     version: str = ""
+    # CPU seconds (user + system): the whole run's, this process's threads and
+    # the process backend's workers; then this process's alone in each phase.
+    cpu_seconds: float = 0.0
+    cpu_seconds_series: float = 0.0
+    cpu_seconds_division: float = 0.0
+    cpu_seconds_radix: float = 0.0
+    cpu_seconds_output: float = 0.0
+    cpu_seconds_verify: float = 0.0
 
 
 @dataclass(frozen=True)
