@@ -419,8 +419,8 @@ static void add_small(const pie__chud_sieve *s, uint32_t *e, uint64_t *b, pie__p
  * (q^2 > 6b), and a merge removes it only from a left node's P and a right
  * node's Q: its place in p(k) is kept only when a later q(k') of the range
  * holds q, its place in k^3 only when an earlier p(k') does. Most such
- * primes are in neither case (at 10^6 digits the lists are half as long):
- * the merges' list work shrinks, their gcds stay the same. */
+ * primes are in neither case: the merges' list work shrinks, their gcds
+ * stay the same. */
 static int removable_p(const pie__chud_sieve *s, uint64_t k, uint64_t q)
 {
     for (int c = 0; c < 4 && CONST_FAC[c].p <= q; c++)
