@@ -21,9 +21,14 @@
  * in it may still have several chunks queued (at 10^6 digits on 2 cores, 0
  * to 28 ms of merges, with the workers done and a CPU idle). pie__chud_top
  * then takes the queue's last aligned block of 2^k chunks (2^k at most half
- * the queue), merges it into one node on the calling thread while the merge
- * thread finishes the rest, and pushes that node: the same merges of the
- * same nodes as the stack would have done, on two threads instead of one.
+ * the queue) and merges it into one node on the calling thread while the
+ * merge thread goes on. Done with it, and with the merge thread still
+ * behind, it takes the block just before everything it took, of the same
+ * size, if that is still wholly queued (the block's buddy in the tree: at
+ * 10^6 digits the merge thread typically still has 3-4 ms of work then),
+ * and so on. Its nodes are pushed after the merge thread's: the stack then
+ * holds the same nodes as if it had merged them all, and its remaining
+ * merges are the same, on two threads instead of one.
  */
 
 #define STACK_MAX 8 /* log2(C) + 2 */
@@ -45,10 +50,11 @@ struct pie__chud_acc {
     qitem *head, *tail;
     int closed, started, rc;
     pthread_t th;
-    unsigned stolen;    /* chunks pie__chud_top merged itself (tests) */
-    int defer;          /* start the merge thread in pie__chud_top (tests) */
-    int want_sqrt;      /* start the square root with the first chunk */
-    pie__chud_sqrt *sq; /* that square root, until taken */
+    unsigned stolen;     /* chunks pie__chud_top merged itself (tests) */
+    int defer;           /* tests: the merge thread held until the top's steals */
+    uint64_t defer_from; /* tests: chunks below it merged as they come */
+    int want_sqrt;       /* start the square root with the first chunk */
+    pie__chud_sqrt *sq;  /* that square root, until taken */
 };
 
 pie__chud_acc *pie__chud_acc_new(void)
@@ -88,10 +94,17 @@ static void item_free(qitem *q)
     free(q);
 }
 
+static void *merger(void *p);
+
 /* Stop the merge thread once the queue is drained. */
 static void finish(pie__chud_acc *acc)
 {
     pthread_mutex_lock(&acc->mu);
+    if (acc->defer && !acc->started && acc->head && acc->rc == PIE_K_OK) {
+        acc->started = pthread_create(&acc->th, NULL, merger, acc) == 0;
+        if (!acc->started)
+            acc->rc = PIE_K_ENOMEM; /* no thread to merge the queue */
+    }
     acc->closed = 1;
     pthread_cond_signal(&acc->cv);
     pthread_mutex_unlock(&acc->mu);
@@ -206,7 +219,7 @@ int pie__chud_acc_push(pie__chud_acc *acc, const pie__chud_job *job, uint64_t ch
      * with some allocators (AddressSanitizer's deadlocks in the child). */
     if (acc->want_sqrt && !acc->sq && chunk == 0)
         acc->sq = pie__chud_sqrt_start(job);
-    if (acc->threads <= 1) {
+    if (acc->threads <= 1 || (acc->defer && chunk < acc->defer_from)) {
         /* One thread: the merges run here, in the caller's thread. */
         acc->job = job;
         int rc = acc->rc;
@@ -247,32 +260,38 @@ int pie__chud_acc_push(pie__chud_acc *acc, const pie__chud_job *job, uint64_t ch
     return rc;
 }
 
-/* Under the lock, after the last push: detach the queue's last block of
- * 2^k chunks, 2 <= 2^k <= half the queue, and stop the merge thread after
- * the rest. Returns the block's first item (NULL: none taken), its size in
- * *n. The queue holds chunks C - q .. C - 1, in order. */
-static qitem *steal(pie__chud_acc *acc, uint64_t *n)
+/* After the last push: detach a block of chunks from the end of the queue,
+ * which holds chunks E - q .. E - 1 in order (E: the first chunk taken so
+ * far, C at first). The first time (taken == 0) the last 2^k, 2 <= 2^k <=
+ * q / 2, and the merge thread is told to stop after the rest; then the
+ * last `taken` (the buddy of what was taken), if all of them are queued.
+ * Returns the block's first item (NULL: none taken), its size in *n. */
+static qitem *steal(pie__chud_acc *acc, uint64_t taken, uint64_t *n)
 {
     *n = 0;
     pthread_mutex_lock(&acc->mu);
-    if (acc->defer && !acc->started && acc->head)
-        acc->started = pthread_create(&acc->th, NULL, merger, acc) == 0;
-    if (!acc->started && acc->head && acc->rc == PIE_K_OK)
+    if (!acc->started && !acc->defer && acc->head && acc->rc == PIE_K_OK)
         acc->rc = PIE_K_ENOMEM; /* no thread to merge the queue */
     uint64_t q = 0;
     for (qitem *i = acc->head; i; i = i->next)
         q++;
-    qitem *first = NULL;
-    if (acc->started && acc->rc == PIE_K_OK && q >= 4) {
-        uint64_t b = 2;
-        while (4 * b <= q)
+    uint64_t b = taken;
+    if (taken == 0 && q >= 4)
+        for (b = 2; 4 * b <= q;)
             b *= 2;
-        qitem *prev = acc->head; /* the item before the block: b <= q / 2 */
-        for (uint64_t i = 1; i < q - b; i++)
-            prev = prev->next;
-        first = prev->next;
-        prev->next = NULL;
-        acc->tail = prev;
+    qitem *first = NULL;
+    if ((acc->started || acc->defer) && acc->rc == PIE_K_OK && b > 0 && b <= q) {
+        if (b == q) {
+            first = acc->head;
+            acc->head = acc->tail = NULL;
+        } else {
+            qitem *prev = acc->head; /* the item before the block */
+            for (uint64_t i = 1; i < q - b; i++)
+                prev = prev->next;
+            first = prev->next;
+            prev->next = NULL;
+            acc->tail = prev;
+        }
         *n = b;
     }
     acc->closed = 1;
@@ -325,26 +344,35 @@ int pie__chud_top(pie__chud_acc *acc, const pie__chud_job *job, const pie__par *
 {
     if (acc->next_chunk != job->nchunks)
         return PIE_K_EINVAL;
-    uint64_t n;
-    qitem *block = steal(acc, &n);
-    pie__chud_node mine;
-    int mrc = block ? merge_block(job, block, n, &mine) : PIE_K_OK;
+    /* The blocks taken, last chunks first: sizes b, b, 2b, 4b, ... */
+    pie__chud_node mine[STACK_MAX];
+    unsigned nmine = 0;
+    uint64_t taken = 0, n;
+    int mrc = PIE_K_OK;
+    qitem *block;
+    while (mrc == PIE_K_OK && nmine < STACK_MAX && (block = steal(acc, taken, &n)) != NULL) {
+        mrc = merge_block(job, block, n, &mine[nmine]);
+        if (mrc == PIE_K_OK) {
+            nmine++;
+            taken += n;
+        }
+    }
     finish(acc);
-    int rc = acc->rc;
-    if (block) {
-        if (rc == PIE_K_OK)
-            rc = mrc;
-        if (rc == PIE_K_OK && acc->depth >= STACK_MAX)
-            rc = PIE_K_EINVAL;
+    int rc = acc->rc == PIE_K_OK ? mrc : acc->rc;
+    if (rc == PIE_K_OK && acc->depth + nmine > STACK_MAX)
+        rc = PIE_K_EINVAL;
+    while (nmine > 0) { /* pushed in chunk order, after the merge thread's */
+        pie__chud_node *m = &mine[--nmine];
         if (rc == PIE_K_OK) {
             pie__chud_node *slot = &acc->node[acc->depth++];
             pie__chud_node_clear(slot);
-            *slot = mine;
-            acc->stolen += (unsigned)n;
-        } else if (mrc == PIE_K_OK) {
-            pie__chud_node_clear(&mine);
+            *slot = *m;
+        } else {
+            pie__chud_node_clear(m);
         }
     }
+    if (rc == PIE_K_OK)
+        acc->stolen += (unsigned)taken;
     if (rc == PIE_K_OK && acc->depth == 0)
         rc = PIE_K_EINVAL;
     while (acc->depth > 1 && rc == PIE_K_OK)
@@ -354,9 +382,10 @@ int pie__chud_top(pie__chud_acc *acc, const pie__chud_job *job, const pie__par *
     return rc;
 }
 
-void pie__chud_acc_defer(pie__chud_acc *acc)
+void pie__chud_acc_defer(pie__chud_acc *acc, uint64_t from)
 {
     acc->defer = 1;
+    acc->defer_from = from;
 }
 
 unsigned pie__chud_acc_stolen(const pie__chud_acc *acc)

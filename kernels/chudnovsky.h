@@ -89,12 +89,14 @@ void pie__chud_acc_set_threads(pie__chud_acc *acc, unsigned threads);
 /* After every chunk was merged: the remaining merges of the stack, products
  * where par says (par_gmp.h). PIE_K_EINVAL if chunks are missing. With a
  * merge thread still behind (4 or more chunks queued), the calling thread
- * merges the queue's last block of chunks beside it (chud_stack.c). */
+ * merges blocks of chunks from the end of the queue beside it
+ * (chud_stack.c). */
 int pie__chud_top(pie__chud_acc *acc, const pie__chud_job *job, const pie__par *par);
-/* For the tests: with more than one thread, start the merge thread only in
- * pie__chud_top, so that every chunk is still queued there; and the number
- * of chunks pie__chud_top took from that queue and merged on its own. */
-void pie__chud_acc_defer(pie__chud_acc *acc);
+/* For the tests: with more than one thread, merge the chunks below `from`
+ * as they come and queue the others, and start the merge thread only after
+ * pie__chud_top took its blocks (so which it takes is known); and the
+ * number of chunks pie__chud_top took from that queue and merged on its own. */
+void pie__chud_acc_defer(pie__chud_acc *acc, uint64_t from);
 unsigned pie__chud_acc_stolen(const pie__chud_acc *acc);
 
 /* Told the name of each step as it starts ("square root", "division"). */

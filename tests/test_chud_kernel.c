@@ -1,4 +1,5 @@
 /** @brief The Chudnovsky kernel alone: MPFR digits, corrupt partials, the Ziv retry, threads. */
+#include "chud_split.h"
 #include "chudnovsky.h"
 #include "test_mpfr_ref.h"
 #include "test_util.h"
@@ -8,17 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The whole job through the ops table, chunks in order, finished on
- * `threads` threads; returns the kernel status of the last step. With
- * `stolen`, the merges run on the accumulator's merge thread, started only
- * at the top (every chunk still queued), and *stolen says how many chunks
- * pie__chud_top merged itself. */
-static int run_job(const pie__chud_job *job, unsigned threads, unsigned *stolen, char **text)
+/* The series through the ops table, chunks in order, and the top merges
+ * on `threads` threads, into acc. With `stolen`, the merges of the chunks
+ * from `from` on are queued for the accumulator's merge thread, started
+ * only after pie__chud_top took its blocks, and *stolen says how many
+ * chunks it took. */
+static int series(pie__chud_acc *acc, const pie__chud_job *job, unsigned threads, uint64_t from,
+                  unsigned *stolen)
 {
-    pie__chud_acc *acc = pie__chud_acc_new();
-    if (stolen) { /* merges on a merge thread, deferred: every chunk queued for the top */
+    if (stolen) {
         pie__chud_acc_set_threads(acc, threads);
-        pie__chud_acc_defer(acc);
+        pie__chud_acc_defer(acc, from);
     }
     pie__par par = pie__par_threads(threads);
     int rc = PIE_K_OK;
@@ -35,6 +36,16 @@ static int run_job(const pie__chud_job *job, unsigned threads, unsigned *stolen,
         rc = pie__chud_top(acc, job, &par);
     if (stolen)
         *stolen = pie__chud_acc_stolen(acc);
+    return rc;
+}
+
+/* The whole job (series() with every chunk queued, with `stolen`), the
+ * digits into *text; returns the kernel status of the last step. */
+static int run_job(const pie__chud_job *job, unsigned threads, unsigned *stolen, char **text)
+{
+    pie__chud_acc *acc = pie__chud_acc_new();
+    int rc = series(acc, job, threads, 0, stolen);
+    pie__par par = pie__par_threads(threads);
     mpz_t x, y;
     mpz_inits(x, y, NULL);
     pie__chud_sqrt *sq = threads > 1 ? pie__chud_sqrt_start(job) : NULL;
@@ -56,19 +67,65 @@ static int run_job(const pie__chud_job *job, unsigned threads, unsigned *stolen,
     return rc;
 }
 
-/* The merge thread's queue taken over by pie__chud_top: every chunk of a
- * D-digit job queued (the merge thread deferred), then top takes the last
- * half and merges it beside that thread; the digits must still be MPFR's. */
+/* What pie__chud_top takes from a queue of chunks from .. C - 1 (the merge
+ * thread held): the last 2^k, 2 <= 2^k <= half the queue, then blocks of
+ * the size taken so far while the queue holds them. */
+static unsigned want_stolen(uint64_t from, uint64_t C)
+{
+    uint64_t q = C - from, b = 0;
+    if (q < 4)
+        return 0;
+    for (b = 2; 4 * b <= q;)
+        b *= 2;
+    uint64_t taken = b;
+    for (q -= b; q >= taken; q -= taken / 2)
+        taken *= 2;
+    return (unsigned)taken;
+}
+
+static int same_node(const pie__chud_node *x, const pie__chud_node *y)
+{
+    return x->a == y->a && x->b == y->b && x->eQ == y->eQ && x->eT == y->eT &&
+           mpz_cmp(x->Q, y->Q) == 0 && mpz_cmp(x->T, y->T) == 0;
+}
+
+/* pie__chud_top taking blocks from the merge thread's queue: chunks from
+ * `from` on queued, the merge thread held until top took its blocks. The
+ * root must be the same node as one thread's merges make (the same merges
+ * of the same nodes), and the blocks the ones the rule names; with every
+ * chunk queued the digits must also be MPFR's. */
 static void check_steal(uint64_t D)
 {
     pie__chud_job job;
     CHECKF(pie__chud_job_init(&job, D, 10, 32) == PIE_K_OK, "init %llu", (unsigned long long)D);
+    pie__chud_acc *one = pie__chud_acc_new();
+    int rc = series(one, &job, 1, 0, NULL);
+    CHECKF(rc == PIE_K_OK && pie__chud_acc_root(one), "D=%llu: one thread: rc %d",
+           (unsigned long long)D, rc);
+    const uint64_t C = job.nchunks;
+    const uint64_t froms[] = {0, 1, C / 2, C - 10, C - 6, C - 5, C - 4, C - 3};
+    for (size_t i = 0; rc == PIE_K_OK && i < sizeof froms / sizeof froms[0]; i++) {
+        if (froms[i] >= C)
+            continue;
+        pie__chud_acc *acc = pie__chud_acc_new();
+        unsigned stolen = 0;
+        int r2 = series(acc, &job, 2, froms[i], &stolen);
+        unsigned want = want_stolen(froms[i], C);
+        CHECKF(r2 == PIE_K_OK, "D=%llu from %llu: rc %d", (unsigned long long)D,
+               (unsigned long long)froms[i], r2);
+        CHECKF(stolen == want, "D=%llu C=%llu from %llu: top merged %u chunks, not %u",
+               (unsigned long long)D, (unsigned long long)C, (unsigned long long)froms[i], stolen,
+               want);
+        const pie__chud_node *root = pie__chud_acc_root(acc);
+        CHECKF(r2 == PIE_K_OK && root && same_node(root, pie__chud_acc_root(one)),
+               "D=%llu from %llu: the root differs from one thread's", (unsigned long long)D,
+               (unsigned long long)froms[i]);
+        pie__chud_acc_free(acc);
+    }
+    pie__chud_acc_free(one);
     char *text = NULL;
     unsigned stolen = 0;
-    int rc = run_job(&job, 2, &stolen, &text);
-    unsigned want = job.nchunks >= 4 ? (unsigned)job.nchunks / 2 : 0;
-    CHECKF(stolen == want, "D=%llu C=%llu: top merged %u chunks, not %u", (unsigned long long)D,
-           (unsigned long long)job.nchunks, stolen, want);
+    rc = run_job(&job, 2, &stolen, &text);
     CHECKF(rc == PIE_K_OK, "D=%llu: rc %d", (unsigned long long)D, rc);
     if (rc != PIE_K_OK)
         return;
@@ -195,7 +252,7 @@ int main(int argc, char **argv)
     if (min == 1) {
         check_retry();
         check_corrupt();
-        /* The first size with 2, 4, ... 32 chunks: none taken, then 2 ... 16. */
+        /* The first size with 2, 4, ... 32 chunks. */
         uint64_t D = 1;
         for (uint64_t c = 2; c <= 32 && D <= max; c *= 2) {
             pie__chud_job j;
