@@ -18,8 +18,8 @@
 #   BACKEND=process
 #   ONE_CPU=1              also run Chudnovsky with 1 worker confined to one CPU
 #                          (taskset; tool pie-chudnovsky-1cpu): the baseline of a
-#                          speed-up per CPU. Unconfined, 1 worker's parent merges
-#                          beside it on a second CPU (about 1.1 CPUs busy)
+#                          speed-up per CPU (1 worker and its parent's merges take
+#                          turns, so the two should agree)
 #   VARIANTS=""            more Chudnovsky runs at the largest worker count, each
 #                          BACKEND:BIG_OPS, e.g. "thread:threads process:workers"
 #                          (tool pie-chudnovsky-BACKEND-BIG_OPS; its speedup is
