@@ -206,11 +206,11 @@ static pie_status feed_all(pstate *s)
 {
     /* Every worker gets its first chunk before any gets a second: with
      * as many chunks as workers, filling worker 0 to PIE_PROC_DEPTH first would
-     * leave a worker idle and double the run time. A lone worker gets one
-     * chunk at a time: its next one is sent after this process has merged
-     * the last, so the two never compute at once and a run of one worker
-     * uses one CPU, as on the serial and thread backends. */
-    const int max_depth = s->nw > 1 ? PIE_PROC_DEPTH : 1;
+     * leave a worker idle and double the run time. A lone worker of a task
+     * with heavy merges gets one chunk at a time: its next one is sent after
+     * this process has merged the last, so the two never compute at once and
+     * a run of one worker uses one CPU, as on the serial and thread backends. */
+    const int max_depth = s->nw == 1 && s->task->heavy_merge ? 1 : PIE_PROC_DEPTH;
     for (int depth = 1; depth <= max_depth; depth++) {
         for (unsigned k = 0; k < s->nw; k++) {
             pie_status st = feed(s, k, depth);

@@ -66,7 +66,8 @@ static void series_task(const pie__chud_job *job, pie__chud_acc *acc, char *fing
                         .acc = acc,
                         .nchunks = job->nchunks,
                         .fingerprint = fingerprint,
-                        .keep_checkpoint = 1};
+                        .keep_checkpoint = 1,
+                        .heavy_merge = 1};
     snprintf(fingerprint, len,
              "digits %s %llu base %u guard %u prec %llu terms %llu chunks %llu margin %llu",
              PIE_CHUD_PARTIAL_FORMAT, (unsigned long long)job->digits, (unsigned)job->base,

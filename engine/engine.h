@@ -87,6 +87,11 @@ typedef struct pie__task {
      * checkpoint directory (Chudnovsky's big operations: their inputs
      * exist only in this process). */
     int transient;
+    /* The merges are real work (big integers): a lone worker on the process
+     * backend waits for each before its next chunk, so that the two never
+     * compute at once and -j 1 is one CPU. Cheap merges (sums) leave it
+     * two chunks ahead, never waiting. */
+    int heavy_merge;
 } pie__task;
 
 /* The id to name chunk c by in messages (and fault injection). */

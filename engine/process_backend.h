@@ -18,8 +18,8 @@
  * process_session.c  workers kept across the tasks of a run, a shared arena
  */
 
-/* Chunks outstanding per worker when there are several, so that a worker
- * never waits for the next id (a lone worker has one: backend_process.c). */
+/* Chunks outstanding per worker, so that a worker never waits for the next
+ * id (but a lone worker of a task with heavy merges: backend_process.c). */
 #define PIE_PROC_DEPTH 2
 
 /* Exit codes a worker uses to tell the parent why it stopped (the reaper
