@@ -24,8 +24,7 @@
  * the queue) and merges it into one node on the calling thread while the
  * merge thread goes on. Done with it, and with the merge thread still
  * behind, it takes the block just before everything it took, of the same
- * size, if that is still wholly queued (the block's buddy in the tree: at
- * 10^6 digits the merge thread typically still has 3-4 ms of work then),
+ * size, if that is still wholly queued (the block's buddy in the tree),
  * and so on. Its nodes are pushed after the merge thread's: the stack then
  * holds the same nodes as if it had merged them all, and its remaining
  * merges are the same, on two threads instead of one.

@@ -319,8 +319,8 @@ static void digits_cpu_seconds(void)
  * Chudnovsky series waits for the parent's merges (pie__task.heavy_merge),
  * so the run's CPU time, the worker's included, stays within its wall time
  * (no output file: no digest thread beside the output). When the worker
- * computed its next chunk beside the merges, a 10^6-digit run used 1.07 to
- * 1.10 CPUs. A busy machine can only lower the ratio. */
+ * computed its next chunk beside the merges, a run used about 1.1 CPUs
+ * (docs/digits.md). A busy machine can only lower the ratio. */
 static void digits_one_worker_one_cpu(void)
 {
     pie_ctx *ctx = make_ctx(PIE_BACKEND_PROCESS, 1);
